@@ -1,0 +1,221 @@
+"""Command-line interface: ``pbpk <command> ...``.
+
+Commands
+--------
+``pbpk compound FILE``
+    Validate a compound file and print it with units and sources.
+``pbpk kp FILE [--method M] [--sex male|female] [--json]``
+    Tissue:plasma partition coefficients and the predicted Vss.
+
+FILE is a path, or the name of a bundled compound (``pbpk kp midazolam``).
+Bad input exits with status 2 and a one-line message naming file, field, value
+and what was expected; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from pbpk.compound import PARTITION_METHODS, Compound, load_compound
+from pbpk.distribution import partition_coefficients
+from pbpk.errors import PbpkInputError
+from pbpk.physiology import reference_individual
+from pbpk.records import Cited
+
+EXIT_INPUT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pbpk`` console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except PbpkInputError as exc:
+        print(f"pbpk: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pbpk", description="Physiologically based pharmacokinetic modelling.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    compound = commands.add_parser("compound", help="validate a compound file and print it with units and sources")
+    compound.add_argument("file", help="compound YAML file, or the name of a bundled compound")
+    compound.add_argument("--json", action="store_true", help="print JSON")
+    compound.set_defaults(run=_run_compound)
+
+    kp = commands.add_parser("kp", help="tissue:plasma partition coefficients and predicted Vss")
+    kp.add_argument("file", help="compound YAML file, or the name of a bundled compound")
+    kp.add_argument("--method", choices=[m.replace("_", "-") for m in PARTITION_METHODS],
+                    help="partition method (default: the compound's partition_method)")
+    kp.add_argument("--sex", choices=["male", "female"], default="male", help="reference adult (default male)")
+    kp.add_argument("--json", action="store_true", help="print JSON")
+    kp.set_defaults(run=_run_kp)
+    return parser
+
+
+def _run_compound(args: argparse.Namespace) -> int:
+    compound = load_compound(args.file)
+    if args.json:
+        print(json.dumps(_compound_json(compound), indent=2))
+    else:
+        print(_compound_text(compound))
+    return 0
+
+
+def _run_kp(args: argparse.Namespace) -> int:
+    compound = load_compound(args.file)
+    individual = reference_individual(args.sex)
+    result = partition_coefficients(compound, individual, args.method)
+    if args.json:
+        print(json.dumps({
+            "method": result.method,
+            "Kp": {tissue: round(value, 6) for tissue, value in result.kp.items()},
+            "Vss": {"value": round(result.vss.to("L").magnitude, 4), "unit": "L"},
+            "Vss_per_kg": {"value": round((result.vss / individual.body_weight).to("L/kg").magnitude, 4),
+                           "unit": "L/kg"},
+            "blood_plasma_ratio": round(result.blood_plasma_ratio, 4),
+            "individual": f"ICRP 89 reference adult {args.sex}",
+            "origin": dict(result.origin),
+            "warnings": list(result.warnings),
+        }, indent=2))
+        return 0
+    print(f"{compound.name}: tissue:plasma partition coefficients, method {result.method}")
+    print(f"individual: ICRP 89 reference adult {args.sex}, {individual.body_weight.to('kg').magnitude:g} kg")
+    print(f"{'tissue':<14}{'Kp':>10}{'Kpu':>12}{'volume [L]':>12}")
+    for tissue, value in result.kp.items():
+        volume = individual.tissues[tissue].volume.to("L").magnitude
+        print(f"{tissue:<14}{value:>10.3f}{result.kpu[tissue]:>12.3f}{volume:>12.3f}")
+    vss = result.vss.to("L").magnitude
+    per_kg = vss / individual.body_weight.to("kg").magnitude
+    print(f"B:P = {result.blood_plasma_ratio:.3f}; Vss = {vss:.1f} L ({per_kg:.2f} L/kg)")
+    for warning in result.warnings:
+        print(f"note: {warning}")
+    return 0
+
+
+# -- compound rendering -----------------------------------------------------------------------------
+def _value_text(value: object) -> str:
+    if hasattr(value, "units"):
+        return f"{value.magnitude:g} {value.units:~P}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _cited_line(label: str, cited: Cited | None) -> str:
+    if cited is None:
+        return f"  {label}: -"
+    fitted = f"  [fitted to {cited.fitted_to}]" if cited.fitted_to else ""
+    return f"  {label}: {_value_text(cited.value)}{fitted}\n      source: {cited.source}"
+
+
+def _compound_text(c: Compound) -> str:
+    lines = [f"{c.name}  ({c.file})", _cited_line("molecular weight", c.molecular_weight)]
+    if c.logP is not None:
+        lines.append(_cited_line("logP", c.logP))
+    if c.logD74 is not None:
+        lines.append(_cited_line("logD7.4", c.logD74) + f"\n      (logP of the neutral species derived: {c.log_p:.2f})")
+    for pka in c.pka:
+        lines.append(f"  pKa: {pka.value:g} ({pka.kind})\n      source: {pka.source}")
+    lines.append(_cited_line("fu in plasma", c.fu_plasma) + f"\n      binding protein: {c.binding_protein}")
+    if c.blood_plasma_ratio is not None:
+        lines.append(_cited_line("blood:plasma ratio", c.blood_plasma_ratio))
+    else:
+        lines.append(f"  blood:plasma ratio: predicted ({c.blood_plasma_method})")
+    lines.append(f"  partition method: {c.partition_method}")
+    for pathway in c.clearance.hepatic:
+        if pathway.clint is not None:
+            kinetics = f"CLint {_value_text(pathway.clint)}"
+        else:
+            kinetics = f"Vmax {_value_text(pathway.vmax)}, Km {_value_text(pathway.km)}"
+        extra = f", fu_inc {pathway.fu_inc:g}" if pathway.system != "in_vivo" else ""
+        extra += f", ISEF {pathway.isef:g}" if pathway.isef is not None else ""
+        fitted = f"  [fitted to {pathway.fitted_to}]" if pathway.fitted_to else ""
+        lines.append(f"  hepatic {pathway.enzyme} ({pathway.system}): {kinetics}{extra}{fitted}\n"
+                     f"      source: {pathway.source}")
+    renal = c.clearance.renal
+    if renal is not None:
+        secretion = f", secretion CL,u {_value_text(renal.secretion)}" if renal.secretion is not None else ""
+        fitted = f"  [fitted to {renal.fitted_to}]" if renal.fitted_to else ""
+        lines.append(f"  renal: filtration {'yes' if renal.filtration else 'no'} (fraction {renal.gfr_fraction:g})"
+                     f"{secretion}{fitted}\n      source: {renal.source}")
+    biliary = c.clearance.biliary
+    if biliary is not None:
+        fitted = f"  [fitted to {biliary.fitted_to}]" if biliary.fitted_to else ""
+        lines.append(f"  biliary: CLint,u {_value_text(biliary.clint_unbound)}{fitted}\n      source: {biliary.source}")
+    absorption = c.absorption
+    if absorption is not None:
+        parts = [f"model {absorption.model}"]
+        for name in ("ka", "fa", "fg", "permeability", "solubility"):
+            value = getattr(absorption, name)
+            if value is not None:
+                parts.append(f"{name} {_value_text(value)}")
+        if absorption.solubility_ph is not None:
+            parts[-1] += f" @ pH {absorption.solubility_ph:g}"
+        lines.append(f"  absorption: {', '.join(parts)}\n      source: {absorption.source}")
+    for interaction in c.interactions:
+        constants = ", ".join(
+            f"{label} {_value_text(getattr(interaction, name))}"
+            for name, label in (("ki_u", "Ki,u"), ("alpha", "alpha"), ("kinact", "kinact"), ("KI_u", "KI,u"),
+                                ("emax", "Emax"), ("ec50_u", "EC50,u"))
+            if getattr(interaction, name) is not None
+        )
+        lines.append(f"  interaction with {interaction.target}: {interaction.type}, {constants}\n"
+                     f"      source: {interaction.source}")
+    for tissue, kp in c.measured_kp.items():
+        lines.append(_cited_line(f"measured Kp {tissue}", kp))
+    for binding in c.specific_binding:
+        lines.append(f"  specific binding in {binding.tissue} to {binding.target}: Bmax {_value_text(binding.bmax)}, "
+                     f"Kd {_value_text(binding.kd)}\n      source: {binding.source}")
+    return "\n".join(lines)
+
+
+def _json_value(value: object) -> object:
+    if hasattr(value, "units"):
+        return {"value": float(value.magnitude), "unit": f"{value.units:~}"}
+    return value
+
+
+def _cited_json(cited: Cited | None) -> object:
+    if cited is None:
+        return None
+    out = {"value": _json_value(cited.value), "source": cited.source}
+    if cited.fitted_to:
+        out["fitted_to"] = cited.fitted_to
+    return out
+
+
+def _compound_json(c: Compound) -> dict:
+    def record(obj) -> dict:
+        return {key: _json_value(value) for key, value in vars(obj).items() if value is not None}
+
+    return {
+        "name": c.name,
+        "file": c.file,
+        "molecular_weight": _cited_json(c.molecular_weight),
+        "logP": _cited_json(c.logP),
+        "logD7.4": _cited_json(c.logD74),
+        "log_p_neutral": c.log_p,
+        "pKa": [record(p) for p in c.pka],
+        "fu_plasma": _cited_json(c.fu_plasma),
+        "binding_protein": c.binding_protein,
+        "blood_plasma_ratio": _cited_json(c.blood_plasma_ratio) or {"method": c.blood_plasma_method},
+        "partition_method": c.partition_method,
+        "clearance": {
+            "hepatic": [record(p) for p in c.clearance.hepatic],
+            "renal": record(c.clearance.renal) if c.clearance.renal else None,
+            "biliary": record(c.clearance.biliary) if c.clearance.biliary else None,
+        },
+        "absorption": record(c.absorption) if c.absorption else None,
+        "interactions": [record(i) for i in c.interactions],
+        "measured_kp": {tissue: _cited_json(kp) for tissue, kp in c.measured_kp.items()},
+        "specific_binding": [record(b) for b in c.specific_binding],
+        "fitted_values": c.fitted_values,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Where the bundled data folders are, installed or in a source checkout.
+
+The folders ``physiology_db/``, ``compounds/`` (and later ``ddi/`` and
+``validation_cases/``) sit at the top of the repository and ship inside the
+wheel as ``pbpk/_data/<folder>``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pbpk.errors import PbpkInputError, did_you_mean
+
+_PACKAGE = Path(__file__).resolve().parent
+DATA_FOLDERS = ("physiology_db", "compounds", "ddi", "validation_cases")
+
+
+def data_dir(folder: str) -> Path:
+    """Path of a bundled data folder (installed copy first, then the checkout).
+
+    >>> data_dir("compounds").name
+    'compounds'
+    """
+    if folder not in DATA_FOLDERS:
+        raise ValueError(f"unknown data folder {folder!r}; expected one of {DATA_FOLDERS}")
+    for candidate in (_PACKAGE / "_data" / folder, _PACKAGE.parent / folder):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"pbpk's data folder {folder!r} is missing from {_PACKAGE}; reinstall pbpk")
+
+
+def bundled_names(folder: str) -> list[str]:
+    """Names (file stems) of the YAML files in a bundled data folder."""
+    return sorted(path.stem for path in data_dir(folder).glob("*.yaml"))
+
+
+def resolve(folder: str, name_or_path: str | Path) -> Path:
+    """A path as given, or the bundled file ``<folder>/<name>.yaml`` for a bare name.
+
+    ``resolve("compounds", "midazolam")`` finds the bundled midazolam file even
+    when pbpk was installed from a wheel and no checkout is around.
+    """
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    if path.suffix == "" and path.parent == Path("."):
+        bundled = data_dir(folder) / f"{path.name}.yaml"
+        if bundled.exists():
+            return bundled
+    names = bundled_names(folder)
+    hint = did_you_mean(path.stem, names)
+    raise PbpkInputError(
+        str(name_or_path), "", str(name_or_path),
+        f"an existing file, or the name of a bundled file in {folder}/ ({', '.join(names)})",
+        hint,
+    )

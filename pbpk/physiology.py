@@ -1,0 +1,451 @@
+"""Physiology: one person's organs, flows, blood, proteins, kidney and enzymes.
+
+``reference_individual("male")`` builds the ICRP 89 reference adult from
+``physiology_db/``. An :class:`Individual` is frozen; special populations
+(pediatric, pregnancy, virtual populations) derive new ones from the same
+structure, so the model generated from it keeps its shape.
+
+Examples
+--------
+>>> from pbpk.physiology import reference_individual
+>>> man = reference_individual("male")
+>>> man.body_weight.to("kg")
+<Quantity(73, 'kilogram')>
+>>> round(man.portal_blood_flow.to("L/min").magnitude, 3)   # gut + stomach + spleen + pancreas
+1.235
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import pint
+
+from pbpk.datafiles import data_dir
+from pbpk.errors import PbpkInputError, did_you_mean
+from pbpk.records import Record, load_yaml
+from pbpk.units import Quantity
+
+Sex = Literal["male", "female"]
+SEXES: tuple[Sex, ...] = ("male", "female")
+ROLES = ("lung", "portal", "eliminating", "absorbing")
+
+
+@dataclass(frozen=True)
+class TissueComposition:
+    """Composition of a tissue for partition-coefficient methods (fractions of volume).
+
+    Attribute names follow the columns of Utsey et al. 2020 (DMD 48:903):
+    water, lipids, proteins, phospholipids (all, neutral ``n_pl``, acidic
+    ``a_pl``), neutral lipids ``n_l``, extra-/intracellular water ``ew``/``iw``,
+    intracellular ``pH``, and the albumin (``AR``) and lipoprotein (``LR``)
+    tissue:plasma ratios. ``None`` where the source gives no value.
+    """
+
+    name: str
+    f_water: float
+    f_lipids: float
+    f_proteins: float
+    f_pl: float | None
+    f_n_l: float
+    f_n_pl: float
+    f_a_pl: float
+    pH: float
+    f_ew: float | None
+    f_iw: float | None
+    AR: float | None
+    LR: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Tissue:
+    """One organ of the model.
+
+    ``blood_flow`` is the arterial inflow; the liver's total inflow adds the
+    portal flow (see :attr:`Individual.liver_blood_flow`).
+    """
+
+    name: str
+    mass: pint.Quantity
+    density: pint.Quantity
+    blood_flow: pint.Quantity
+    composition: TissueComposition
+    roles: frozenset[str] = frozenset()
+    surrogate_composition: str | None = None
+
+    @property
+    def volume(self) -> pint.Quantity:
+        return (self.mass / self.density).to("L")
+
+
+@dataclass(frozen=True)
+class Individual:
+    """One person: anthropometry, organs, blood, plasma proteins, kidney and enzymes.
+
+    All dimensioned fields are pint quantities. ``sources`` maps each field
+    (or ``tissue.<name>.mass`` etc.) to where its value came from.
+    """
+
+    sex: Sex
+    age: pint.Quantity
+    body_weight: pint.Quantity
+    height: pint.Quantity
+    cardiac_output: pint.Quantity
+    tissues: Mapping[str, Tissue]
+    red_cell_volume: pint.Quantity
+    plasma_volume: pint.Quantity
+    arterial_blood_fraction: float
+    plasma: TissueComposition
+    red_blood_cells: TissueComposition
+    albumin: pint.Quantity
+    alpha1_acid_glycoprotein: pint.Quantity
+    gfr: pint.Quantity
+    microsomal_protein_per_gram: pint.Quantity
+    hepatocytes_per_gram: pint.Quantity
+    hepatic_abundance: Mapping[str, pint.Quantity]
+    intestinal_abundance: Mapping[str, pint.Quantity]
+    enzyme_turnover: Mapping[str, Mapping[str, pint.Quantity]]
+    villous_blood_flow: pint.Quantity
+    intestinal_absorptive_area: pint.Quantity
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def blood_volume(self) -> pint.Quantity:
+        return (self.red_cell_volume + self.plasma_volume).to("L")
+
+    @property
+    def haematocrit(self) -> float:
+        """Red-cell volume / blood volume (dimensionless)."""
+        return float((self.red_cell_volume / self.blood_volume).to("").magnitude)
+
+    @property
+    def arterial_blood_volume(self) -> pint.Quantity:
+        return self.blood_volume * self.arterial_blood_fraction
+
+    @property
+    def venous_blood_volume(self) -> pint.Quantity:
+        return self.blood_volume * (1.0 - self.arterial_blood_fraction)
+
+    @property
+    def liver_weight(self) -> pint.Quantity:
+        return self.tissues["liver"].mass.to("g")
+
+    def tissues_with_role(self, role: str) -> list[Tissue]:
+        return [tissue for tissue in self.tissues.values() if role in tissue.roles]
+
+    @property
+    def portal_blood_flow(self) -> pint.Quantity:
+        """Blood flow in the portal vein: the outflow of all portal organs."""
+        return sum((t.blood_flow for t in self.tissues_with_role("portal")), Quantity(0.0, "L/h")).to("L/h")
+
+    @property
+    def liver_blood_flow(self) -> pint.Quantity:
+        """Total hepatic blood flow: hepatic artery + portal vein."""
+        return (self.tissues["liver"].blood_flow + self.portal_blood_flow).to("L/h")
+
+    @property
+    def venous_return(self) -> pint.Quantity:
+        """Flow into the venous pool: every systemic organ not draining into the liver."""
+        flows = [t.blood_flow for t in self.tissues.values()
+                 if "portal" not in t.roles and "lung" not in t.roles and t.name != "liver"]
+        return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow).to("L/h")
+
+
+# -- vocabulary ------------------------------------------------------------------------------
+@cache
+def _database_file(name: str, folder: Path | None = None) -> dict:
+    """A parsed physiology database file (read once per process; never mutated)."""
+    return load_yaml((folder or data_dir("physiology_db")) / name)
+
+
+def _tissue_table() -> dict:
+    return _database_file("tissues.yaml")
+
+
+@cache
+def tissue_names() -> tuple[str, ...]:
+    """Names of all model tissues, in model order."""
+    return tuple(_tissue_table()["tissues"])
+
+
+@cache
+def transporter_names() -> tuple[str, ...]:
+    return tuple(_tissue_table()["transporters"])
+
+
+@cache
+def enzyme_names() -> tuple[str, ...]:
+    return tuple(_database_file("enzymes.yaml")["names"])
+
+
+# -- reference adults ---------------------------------------------------------------------------
+def reference_individual(sex: Sex = "male", *, database: str | Path | None = None) -> Individual:
+    """The ICRP 89 reference adult man or woman, from ``physiology_db/``.
+
+    ``database`` is another folder with the same files (for a customised
+    physiology); by default the bundled ``physiology_db``.
+
+    Raises
+    ------
+    PbpkInputError
+        For an unknown sex, or a database file that fails validation.
+    """
+    if sex not in SEXES:
+        raise PbpkInputError("reference_individual", "sex", sex, "male or female")
+    folder = Path(database) if database is not None else None
+    compositions = _compositions("tissue_composition.yaml", folder)
+    reference = _database_record("adult_reference.yaml", folder)
+    enzymes = _database_record("enzymes.yaml", folder)
+    tissue_record = _database_record("tissues.yaml", folder)
+    sources: dict[str, str] = {}
+
+    age = reference.record("reference_age")
+    sources["age"] = age.source()
+    age_value = age.quantity("value", "year")
+    age.finish()
+
+    anthropometry = reference.record("anthropometry")
+    sources["body_weight"] = sources["height"] = anthropometry.source()
+    body = anthropometry.record(sex)
+    body_weight, height = body.quantity("body_weight", "kg"), body.quantity("height", "cm")
+    body.finish()
+    anthropometry.finish(extra_known=[s for s in SEXES if s != sex])
+
+    cardiac_output = _per_sex(reference, "cardiac_output", sex, "L/min", sources)
+    blood = reference.record("blood")
+    sources["red_cell_volume"] = sources["plasma_volume"] = blood.source()
+    blood_sex = blood.record(sex)
+    red_cells, plasma_volume = blood_sex.quantity("red_cell_volume", "L"), blood_sex.quantity("plasma_volume", "L")
+    blood_sex.finish()
+    blood.finish(extra_known=[s for s in SEXES if s != sex])
+
+    arterial_fraction = _arterial_fraction(reference.record("blood_distribution"), sources)
+    tissues = _tissues(reference, tissue_record, compositions, sex, cardiac_output, sources)
+
+    proteins = reference.record("plasma_proteins")
+    sources["albumin"] = sources["alpha1_acid_glycoprotein"] = proteins.source()
+    protein_sex = proteins.record(sex)
+    albumin = protein_sex.quantity("albumin", "g/L")
+    agp = protein_sex.quantity("alpha1_acid_glycoprotein", "g/L")
+    protein_sex.finish()
+    proteins.finish(extra_known=[s for s in SEXES if s != sex])
+
+    gfr = _gfr(reference.record("glomerular_filtration"), body_weight, sources)
+    reference.finish()
+
+    liver, intestine, turnover = _enzymes(enzymes, sources)
+    return Individual(
+        sex=sex,
+        age=age_value,
+        body_weight=body_weight.to("kg"),
+        height=height.to("cm"),
+        cardiac_output=cardiac_output.to("L/h"),
+        tissues=tissues,
+        red_cell_volume=red_cells.to("L"),
+        plasma_volume=plasma_volume.to("L"),
+        arterial_blood_fraction=arterial_fraction,
+        plasma=compositions["plasma"],
+        red_blood_cells=compositions["red_blood_cells"],
+        albumin=albumin,
+        alpha1_acid_glycoprotein=agp,
+        gfr=gfr,
+        sources=sources,
+        **liver,
+        **intestine,
+        enzyme_turnover=turnover,
+    )
+
+
+def _database_record(name: str, folder: Path | None = None) -> Record:
+    where = str(folder / name) if folder is not None else f"physiology_db/{name}"
+    return Record(_database_file(name, folder), where)
+
+
+def _per_sex(record: Record, key: str, sex: Sex, unit: str, sources: dict[str, str]) -> pint.Quantity:
+    sub = record.record(key)
+    sources[key] = sub.source()
+    value = sub.quantity(sex, unit)
+    sub.finish(extra_known=list(SEXES))
+    return value
+
+
+def _compositions(name: str, folder: Path | None = None) -> dict[str, TissueComposition]:
+    record = _database_record(name, folder)
+    source = record.source()
+    record.record("columns")
+    table = record.record("tissues")
+    compositions = {}
+    for name in table.keys():
+        row = table.record(name)
+        fraction = {"low": 0, "high": 1}
+        optional = {key: row.number(key, required=False, **fraction) for key in ("f_pl", "f_ew", "f_iw")}
+        optional.update({key: row.number(key, required=False, low=0) for key in ("AR", "LR")})
+        compositions[name] = TissueComposition(
+            name=name,
+            f_water=row.number("f_water", **fraction),
+            f_lipids=row.number("f_lipids", **fraction),
+            f_proteins=row.number("f_proteins", **fraction),
+            f_n_l=row.number("f_n_l", **fraction),
+            f_n_pl=row.number("f_n_pl", **fraction),
+            f_a_pl=row.number("f_a_pl", **fraction),
+            pH=row.number("pH", low=4, high=9),
+            source=source,
+            **optional,
+        )
+        row.finish()
+    record.finish()
+    return compositions
+
+
+def _arterial_fraction(record: Record, sources: dict[str, str]) -> float:
+    sources["arterial_blood_fraction"] = record.source()
+    rows = record.record("rows")
+    total = arterial = 0.0
+    for name in rows.keys():
+        row = rows.record(name)
+        percent = row.number("percent", low=0, high=100)
+        pool = row.text("pool", choices=("arterial", "venous"))
+        row.text("note", required=False)
+        row.finish()
+        total += percent
+        arterial += percent if pool == "arterial" else 0.0
+    rows.finish()
+    record.finish()
+    if abs(total - 100.0) > 0.5:
+        raise PbpkInputError(record.where("rows"), record.field("rows"), f"{total:g} %", "percentages summing to 100 %")
+    return arterial / total
+
+
+def _tissues(
+    reference: Record,
+    tissue_record: Record,
+    compositions: Mapping[str, TissueComposition],
+    sex: Sex,
+    cardiac_output: pint.Quantity,
+    sources: dict[str, str],
+) -> dict[str, Tissue]:
+    tissue_record.source()
+    tissue_record.raw("transporters")
+    definitions = tissue_record.record("tissues")
+    masses = _rows_by_tissue(reference.record("organ_mass"), sex, "g", definitions.keys(), sources, "mass")
+    percents = _rows_by_tissue(reference.record("blood_flow_percent"), sex, None, definitions.keys(), sources, "blood_flow")
+    densities = reference.record("density")
+    default_density = densities.cited("default", "g/mL")
+    density_table = densities.record("tissues")
+    tissues = {}
+    for name in definitions.keys():
+        definition = definitions.record(name)
+        roles = tuple(definition.raw("roles"))
+        for role in roles:
+            if role not in ROLES:
+                raise definition.error("roles", role, f"roles among {', '.join(ROLES)}")
+        composition_name = definition.text("composition", choices=tuple(compositions))
+        surrogate = definition.text("surrogate", required=False)
+        optional = definition.boolean("optional", default=False)
+        definition.finish()
+        if name not in masses:
+            if optional:
+                continue
+            raise PbpkInputError(reference.where("organ_mass"), "organ_mass.rows", name, f"a row assigned to tissue {name}")
+        density = density_table.cited(name, "g/mL", required=False) or default_density
+        sources[f"tissue.{name}.density"] = density.source
+        mass = masses[name]
+        percent = percents.get(name, 0.0)
+        flow = cardiac_output * percent / 100.0 if "lung" not in roles else cardiac_output
+        tissues[name] = Tissue(
+            name=name,
+            mass=mass.to("kg"),
+            density=density.value,
+            blood_flow=flow.to("L/h"),
+            composition=compositions[composition_name],
+            roles=frozenset(roles),
+            surrogate_composition=surrogate,
+        )
+    definitions.finish()
+    density_table.finish()
+    densities.finish()
+    tissue_record.finish()
+    return tissues
+
+
+def _rows_by_tissue(record: Record, sex: Sex, unit: str | None, tissues, sources: dict[str, str], what: str) -> dict:
+    """Sum the rows of an ICRP table per model tissue."""
+    source = record.source()
+    rows = record.record("rows")
+    totals: dict = {}
+    for name in rows.keys():
+        row = rows.record(name)
+        value = row.quantity(sex, unit, positive=False) if unit else row.number(sex, low=0, high=100)
+        for other in SEXES:
+            if other != sex:
+                row.raw(other)
+        tissue = row.text("tissue", choices=tuple(tissues))
+        row.text("note", required=False)
+        row.finish()
+        totals[tissue] = totals[tissue] + value if tissue in totals else value
+        sources[f"tissue.{tissue}.{what}"] = source
+    rows.finish()
+    record.finish()
+    return totals
+
+
+def _gfr(record: Record, body_weight: pint.Quantity, sources: dict[str, str]) -> pint.Quantity:
+    sources["gfr"] = record.source()
+    mature = record.quantity("mature_gfr", "mL/min")
+    reference_weight = record.quantity("reference_weight", "kg")
+    exponent = record.number("allometric_exponent", low=0, high=1)
+    record.finish()
+    return (mature * (body_weight / reference_weight).to("").magnitude ** exponent).to("L/h")
+
+
+def _enzymes(record: Record, sources: dict[str, str]):
+    names = record.raw("names")
+    liver = record.record("liver")
+    mppgl = liver.cited("microsomal_protein_per_gram", "mg/g")
+    hpgl = liver.cited("hepatocytes_per_gram", "cell/g")
+    sources["microsomal_protein_per_gram"], sources["hepatocytes_per_gram"] = mppgl.source, hpgl.source
+    hepatic = _abundances(liver.record("abundance"), "pmol/mg", names, sources, "hepatic")
+    liver.finish()
+    intestine = record.record("intestine")
+    intestinal = _abundances(intestine.record("abundance"), "nmol", names, sources, "intestinal")
+    qvilli = intestine.cited("villous_blood_flow", "L/h")
+    area = intestine.cited("absorptive_area", "m^2")
+    sources["villous_blood_flow"], sources["intestinal_absorptive_area"] = qvilli.source, area.source
+    intestine.finish()
+    turnover_record = record.record("turnover")
+    sources["enzyme_turnover"] = turnover_record.source()
+    turnover = {}
+    for organ in ("liver", "intestine"):
+        table = turnover_record.record(organ)
+        turnover[organ] = {enzyme: table.quantity(enzyme, "1/h") for enzyme in _known_enzymes(table, names)}
+        table.finish()
+    turnover_record.finish()
+    record.finish()
+    return (
+        {"microsomal_protein_per_gram": mppgl.value, "hepatocytes_per_gram": hpgl.value, "hepatic_abundance": hepatic},
+        {"intestinal_abundance": intestinal, "villous_blood_flow": qvilli.value.to("L/h"),
+         "intestinal_absorptive_area": area.value},
+        turnover,
+    )
+
+
+def _abundances(table: Record, unit: str, names, sources: dict[str, str], where: str) -> dict[str, pint.Quantity]:
+    values = {}
+    for enzyme in _known_enzymes(table, names):
+        cited = table.cited(enzyme, unit)
+        values[enzyme] = cited.value
+        sources[f"{where}_abundance.{enzyme}"] = cited.source
+    table.finish()
+    return values
+
+
+def _known_enzymes(table: Record, names) -> list[str]:
+    for enzyme in table.keys():
+        if enzyme not in names:
+            raise table.error(enzyme, enzyme, "an enzyme listed under names", did_you_mean(enzyme, names))
+    return table.keys()
