@@ -209,32 +209,14 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
     age_value = age.quantity("value", "year")
     age.finish()
 
-    anthropometry = reference.record("anthropometry")
-    sources["body_weight"] = sources["height"] = anthropometry.source()
-    body = anthropometry.record(sex)
-    body_weight, height = body.quantity("body_weight", "kg"), body.quantity("height", "cm")
-    body.finish()
-    anthropometry.finish(extra_known=[s for s in SEXES if s != sex])
-
+    body = _sex_block(reference, "anthropometry", sex, {"body_weight": "kg", "height": "cm"}, sources)
     cardiac_output = _per_sex(reference, "cardiac_output", sex, "L/min", sources)
-    blood = reference.record("blood")
-    sources["red_cell_volume"] = sources["plasma_volume"] = blood.source()
-    blood_sex = blood.record(sex)
-    red_cells, plasma_volume = blood_sex.quantity("red_cell_volume", "L"), blood_sex.quantity("plasma_volume", "L")
-    blood_sex.finish()
-    blood.finish(extra_known=[s for s in SEXES if s != sex])
-
+    blood = _sex_block(reference, "blood", sex, {"red_cell_volume": "L", "plasma_volume": "L"}, sources)
     arterial_fraction = _arterial_fraction(reference.record("blood_distribution"), sources)
     tissues = _tissues(reference, tissue_record, compositions, sex, cardiac_output, sources)
-
-    proteins = reference.record("plasma_proteins")
-    sources["albumin"] = sources["alpha1_acid_glycoprotein"] = proteins.source()
-    protein_sex = proteins.record(sex)
-    albumin = protein_sex.quantity("albumin", "g/L")
-    agp = protein_sex.quantity("alpha1_acid_glycoprotein", "g/L")
-    protein_sex.finish()
-    proteins.finish(extra_known=[s for s in SEXES if s != sex])
-
+    proteins = _sex_block(reference, "plasma_proteins", sex,
+                          {"albumin": "g/L", "alpha1_acid_glycoprotein": "g/L"}, sources)
+    body_weight = body["body_weight"]
     gfr = _gfr(reference.record("glomerular_filtration"), body_weight, sources)
     reference.finish()
 
@@ -243,16 +225,16 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
         sex=sex,
         age=age_value,
         body_weight=body_weight.to("kg"),
-        height=height.to("cm"),
+        height=body["height"].to("cm"),
         cardiac_output=cardiac_output.to("L/h"),
         tissues=tissues,
-        red_cell_volume=red_cells.to("L"),
-        plasma_volume=plasma_volume.to("L"),
+        red_cell_volume=blood["red_cell_volume"].to("L"),
+        plasma_volume=blood["plasma_volume"].to("L"),
         arterial_blood_fraction=arterial_fraction,
         plasma=compositions["plasma"],
         red_blood_cells=compositions["red_blood_cells"],
-        albumin=albumin,
-        alpha1_acid_glycoprotein=agp,
+        albumin=proteins["albumin"],
+        alpha1_acid_glycoprotein=proteins["alpha1_acid_glycoprotein"],
         gfr=gfr,
         sources=sources,
         **liver,
@@ -264,6 +246,19 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
 def _database_record(name: str, folder: Path | None = None) -> Record:
     where = str(folder / name) if folder is not None else f"physiology_db/{name}"
     return Record(_database_file(name, folder), where)
+
+
+def _sex_block(record: Record, key: str, sex: Sex, units: dict[str, str],
+               sources: dict[str, str]) -> dict[str, pint.Quantity]:
+    """Read ``key: {source, male: {...}, female: {...}}``: the fields of one sex, each cited."""
+    block = record.record(key)
+    source = block.source()
+    values = block.record(sex)
+    quantities = {name: values.quantity(name, unit) for name, unit in units.items()}
+    values.finish()
+    block.finish(extra_known=[s for s in SEXES if s != sex])
+    sources.update({name: source for name in units})
+    return quantities
 
 
 def _per_sex(record: Record, key: str, sex: Sex, unit: str, sources: dict[str, str]) -> pint.Quantity:
