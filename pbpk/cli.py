@@ -6,6 +6,10 @@ Commands
     Validate a compound file and print it with units and sources.
 ``pbpk kp FILE [--method M] [--sex male|female] [--json]``
     Tissue:plasma partition coefficients and the predicted Vss.
+``pbpk simulate FILE --dose "5 mg" --route iv|infusion|oral [options]``
+    Concentration–time profile, NCA, CSV and figure.
+``pbpk model FILE [--equations] [--latex] [--sbml OUT.xml]``
+    The generated equations, or the model as SBML with its parameter values.
 
 FILE is a path, or the name of a bundled compound (``pbpk kp midazolam``).
 Bad input exits with status 2 and a one-line message naming file, field, value
@@ -22,7 +26,7 @@ from collections.abc import Sequence
 from pbpk.compound import PARTITION_METHODS, Compound, load_compound
 from pbpk.distribution import partition_coefficients
 from pbpk.errors import PbpkInputError
-from pbpk.physiology import reference_individual
+from pbpk.physiology import reference_individual, scale_to_weight
 from pbpk.records import Cited
 
 EXIT_INPUT_ERROR = 2
@@ -55,6 +59,32 @@ def _parser() -> argparse.ArgumentParser:
     kp.add_argument("--sex", choices=["male", "female"], default="male", help="reference adult (default male)")
     kp.add_argument("--json", action="store_true", help="print JSON")
     kp.set_defaults(run=_run_kp)
+
+    simulate = commands.add_parser("simulate", help="simulate a dosing regimen; NCA, CSV and figure")
+    simulate.add_argument("file", help="compound YAML file, or the name of a bundled compound")
+    simulate.add_argument("--dose", required=True, help='dose per administration, e.g. "5 mg" or "0.1 mg/kg"')
+    simulate.add_argument("--route", choices=["iv", "infusion", "oral"], default="iv")
+    simulate.add_argument("--infusion-time", help='infusion duration, e.g. "1h" (route infusion)')
+    simulate.add_argument("--every", help='dosing interval, e.g. "12h"')
+    simulate.add_argument("--doses", type=int, default=1, help="number of doses (default 1)")
+    simulate.add_argument("--until", help='end of the simulation, e.g. "48h" (default: 5 predicted half-lives)')
+    simulate.add_argument("--sex", choices=["male", "female"], default="male")
+    simulate.add_argument("--weight", help='body weight, e.g. "60 kg" (default: ICRP 89 reference)')
+    simulate.add_argument("--method", choices=["auto", "exact", "general"], default="auto")
+    simulate.add_argument("--kinetics", choices=["michaelis_menten", "linear"], default="michaelis_menten")
+    simulate.add_argument("--csv", help="write the time course to this CSV file")
+    simulate.add_argument("--plot", help="write a profile figure (linear and log scale) to this file")
+    simulate.add_argument("--json", action="store_true", help="print JSON")
+    simulate.set_defaults(run=_run_simulate)
+
+    model = commands.add_parser("model", help="print the generated equations or export SBML")
+    model.add_argument("file", help="compound YAML file, or the name of a bundled compound")
+    model.add_argument("--equations", action="store_true", help="print the equations")
+    model.add_argument("--latex", action="store_true", help="print the equations as LaTeX")
+    model.add_argument("--sbml", help="write the model with its parameter values as SBML to this file")
+    model.add_argument("--sex", choices=["male", "female"], default="male")
+    model.add_argument("--kinetics", choices=["michaelis_menten", "linear"], default="michaelis_menten")
+    model.set_defaults(run=_run_model)
     return parser
 
 
@@ -95,6 +125,75 @@ def _run_kp(args: argparse.Namespace) -> int:
     print(f"B:P = {result.blood_plasma_ratio:.3f}; Vss = {vss:.1f} L ({per_kg:.2f} L/kg)")
     for warning in result.warnings:
         print(f"note: {warning}")
+    return 0
+
+
+def _individual(args: argparse.Namespace):
+    individual = reference_individual(args.sex)
+    if getattr(args, "weight", None):
+        individual = scale_to_weight(individual, args.weight)
+    return individual
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    from pbpk.solve import simulate
+
+    compound = load_compound(args.file)
+    individual = _individual(args)
+    if args.route == "infusion" and not args.infusion_time:
+        raise PbpkInputError("--infusion-time", "infusion-time", None, 'a duration for --route infusion, e.g. "1h"')
+    simulation = simulate(compound, individual, dose=args.dose, route=args.route, infusion_time=args.infusion_time,
+                          every=args.every, doses=args.doses, until=args.until, method=args.method,
+                          kinetics=args.kinetics)
+    if not simulation.status.ok:
+        raise PbpkInputError(compound.file, "simulation", simulation.status.code, "a solved simulation",
+                             simulation.status.message)
+    nca = simulation.nca()
+    if args.csv:
+        simulation.data.to_csv(args.csv, index=False)
+    if args.plot:
+        import matplotlib.pyplot as plt
+
+        plt.close(simulation.plot(args.plot))
+    if args.json:
+        print(json.dumps({
+            "compound": compound.name,
+            "individual": {"sex": individual.sex, "body_weight": {"value": individual.body_weight.to("kg").magnitude,
+                                                                  "unit": "kg"}},
+            "regimen": {"dose": args.dose, "route": args.route, "doses": args.doses, "every": args.every,
+                        "infusion_time": args.infusion_time},
+            "method": simulation.method,
+            "solver": {"status": simulation.status.message, "steps": simulation.status.steps},
+            "nca": nca.as_dict(),
+            "warnings": list(simulation.warnings),
+            "files": {"csv": args.csv, "plot": args.plot},
+        }, indent=2))
+        return 0
+    print(f"{compound.name}: {args.dose} {args.route}"
+          + (f" every {args.every} x {args.doses}" if args.doses > 1 else "")
+          + f" in a {individual.sex} of {individual.body_weight.to('kg').magnitude:g} kg ({simulation.method} solver)")
+    for name, entry in nca.as_dict().items():
+        if isinstance(entry, dict):
+            print(f"  {name:<22}{entry['value']:>14.5g} {entry['unit']}")
+    for warning in simulation.warnings:
+        print(f"note: {warning}")
+    return 0
+
+
+def _run_model(args: argparse.Namespace) -> int:
+    from pbpk.parameters import parameter_vector
+    from pbpk.solve import model_for
+
+    compound = load_compound(args.file)
+    individual = _individual(args)
+    model = model_for(compound, individual, kinetics=args.kinetics)
+    if args.sbml:
+        from pbpk.sbml import write_sbml
+
+        write_sbml(model, parameter_vector(model, compound, individual), args.sbml)
+        print(f"wrote {args.sbml}: {len(model.states)} species, {len(model.parameters)} parameters")
+    if args.equations or args.latex or not args.sbml:
+        print(model.equations(latex=args.latex))
     return 0
 
 

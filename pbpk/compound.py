@@ -191,6 +191,7 @@ class Compound:
     interactions: tuple[Interaction, ...] = ()
     measured_kp: Mapping[str, Cited] = field(default_factory=dict)
     specific_binding: tuple[SpecificBinding, ...] = ()
+    permeability_limited: Mapping[str, Cited] = field(default_factory=dict)  # tissue -> PS product (L/h)
 
     @property
     def log_p(self) -> float:
@@ -280,6 +281,7 @@ def _compound(r: Record) -> Compound:
         interactions=tuple(_interaction(item) for item in r.records("interactions", required=False)),
         measured_kp=_measured_kp(r),
         specific_binding=tuple(_specific_binding(item) for item in r.records("specific_binding", required=False)),
+        permeability_limited=_permeability_limited(r),
     )
     r.text("description", required=False)
     r.finish()
@@ -450,18 +452,31 @@ def _unbound_constant(r: Record, name: str) -> pint.Quantity:
     return total * fu_inc
 
 
-def _measured_kp(r: Record) -> dict[str, Cited]:
-    sub = r.record("measured_kp", required=False)
+def _per_tissue(r: Record, key: str, unit: str | None) -> dict[str, Cited]:
+    """A mapping ``{<tissue>: {value, source}}`` with known tissue names."""
+    sub = r.record(key, required=False)
     if sub is None:
         return {}
-    measured = {}
+    values = {}
     for tissue in sub.keys():
         if tissue not in tissue_names():
             raise sub.error(tissue, tissue, f"a tissue name ({', '.join(tissue_names())})",
                             did_you_mean(tissue, tissue_names()))
-        measured[tissue] = sub.cited(tissue, low=0, low_open=True)
+        values[tissue] = sub.cited(tissue, unit) if unit else sub.cited(tissue, low=0, low_open=True)
     sub.finish()
-    return measured
+    return values
+
+
+def _measured_kp(r: Record) -> dict[str, Cited]:
+    return _per_tissue(r, "measured_kp", None)
+
+
+def _permeability_limited(r: Record) -> dict[str, Cited]:
+    """Tissues with permeability-limited distribution and their permeability-surface products."""
+    limited = _per_tissue(r, "permeability_limited", "L/h")
+    if "lung" in limited:
+        raise r.error("permeability_limited", "lung", "tissues other than the lung (it is perfusion-limited here)")
+    return limited
 
 
 def _specific_binding(r: Record) -> SpecificBinding:

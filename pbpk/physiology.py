@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -28,7 +28,7 @@ import pint
 from pbpk.datafiles import data_dir
 from pbpk.errors import PbpkInputError, did_you_mean
 from pbpk.records import Record, load_yaml
-from pbpk.units import Quantity
+from pbpk.units import Quantity, parse_quantity
 
 Sex = Literal["male", "female"]
 SEXES: tuple[Sex, ...] = ("male", "female")
@@ -112,6 +112,9 @@ class Individual:
     enzyme_turnover: Mapping[str, Mapping[str, pint.Quantity]]
     villous_blood_flow: pint.Quantity
     intestinal_absorptive_area: pint.Quantity
+    small_intestine_radius: pint.Quantity
+    small_intestine_transit_time: pint.Quantity
+    transit_compartments: int
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -154,6 +157,36 @@ class Individual:
         flows = [t.blood_flow for t in self.tissues.values()
                  if "portal" not in t.roles and "lung" not in t.roles and t.name != "liver"]
         return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow).to("L/h")
+
+
+def scale_to_weight(individual: Individual, body_weight: pint.Quantity | str) -> Individual:
+    """The same person at another body weight (a first-order size adjustment).
+
+    Organ and blood volumes scale in proportion to weight, blood flows and GFR
+    with weight^0.75 (allometric scaling of cardiac output and GFR; Rhodin et
+    al. 2009 use the same exponent for GFR). Composition, enzyme abundances and
+    protein levels are unchanged. Special populations use their own covariate
+    models; this is for adults of non-reference weight.
+    """
+    weight = body_weight if isinstance(body_weight, pint.Quantity) else parse_quantity(
+        body_weight, "kg", where="individual", field="body_weight", example="60 kg")
+    if not weight.is_compatible_with("kg") or weight.to("kg").magnitude <= 0:
+        raise PbpkInputError("individual", "body_weight", str(body_weight), 'a positive mass such as "60 kg"')
+    ratio = float((weight / individual.body_weight).to("").magnitude)
+    flow_ratio = ratio ** 0.75
+    tissues = {name: replace(t, mass=t.mass * ratio, blood_flow=t.blood_flow * flow_ratio)
+               for name, t in individual.tissues.items()}
+    return replace(
+        individual,
+        body_weight=weight.to("kg"),
+        tissues=tissues,
+        cardiac_output=individual.cardiac_output * flow_ratio,
+        red_cell_volume=individual.red_cell_volume * ratio,
+        plasma_volume=individual.plasma_volume * ratio,
+        gfr=individual.gfr * flow_ratio,
+        villous_blood_flow=individual.villous_blood_flow * flow_ratio,
+        sources={**individual.sources, "scaled": f"scaled from {individual.body_weight:~P} to {weight:~P}"},
+    )
 
 
 # -- vocabulary ------------------------------------------------------------------------------
@@ -410,7 +443,12 @@ def _enzymes(record: Record, sources: dict[str, str]):
     intestinal = _abundances(intestine.record("abundance"), "nmol", names, sources, "intestinal")
     qvilli = intestine.cited("villous_blood_flow", "L/h")
     area = intestine.cited("absorptive_area", "m^2")
+    radius = intestine.cited("small_intestine_radius", "cm")
+    transit = intestine.cited("small_intestine_transit_time", "h")
+    compartments = intestine.cited("transit_compartments", low=1, high=50)
     sources["villous_blood_flow"], sources["intestinal_absorptive_area"] = qvilli.source, area.source
+    sources["small_intestine_radius"], sources["small_intestine_transit_time"] = radius.source, transit.source
+    sources["transit_compartments"] = compartments.source
     intestine.finish()
     turnover_record = record.record("turnover")
     sources["enzyme_turnover"] = turnover_record.source()
@@ -424,7 +462,8 @@ def _enzymes(record: Record, sources: dict[str, str]):
     return (
         {"microsomal_protein_per_gram": mppgl.value, "hepatocytes_per_gram": hpgl.value, "hepatic_abundance": hepatic},
         {"intestinal_abundance": intestinal, "villous_blood_flow": qvilli.value.to("L/h"),
-         "intestinal_absorptive_area": area.value},
+         "intestinal_absorptive_area": area.value, "small_intestine_radius": radius.value,
+         "small_intestine_transit_time": transit.value, "transit_compartments": int(compartments.value)},
         turnover,
     )
 

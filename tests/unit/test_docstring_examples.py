@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["pbpk.errors", "pbpk.units", "pbpk.records", "pbpk.ionization", "pbpk.datafiles", "pbpk.compound",
-           "pbpk.physiology", "pbpk.distribution", "pbpk.clearance"]
+           "pbpk.physiology", "pbpk.distribution", "pbpk.clearance", "pbpk.topology", "pbpk.parameters",
+           "pbpk.dosing", "pbpk.solve"]
 
 
 @pytest.mark.parametrize("name", MODULES)

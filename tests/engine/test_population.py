@@ -1,0 +1,39 @@
+"""One kernel for a parameter matrix: the parallel population run equals single runs."""
+
+import numpy as np
+import pytest
+
+from pbpk.dosing import Dose, Regimen, schedule
+from pbpk.solve import model_for, simulate, simulate_population
+
+
+@pytest.mark.parametrize("kinetics, method", [("michaelis_menten", "general"), ("linear", "exact")])
+def test_population_equals_single_runs(compound, male, kinetics, method):
+    mdz = compound("midazolam")
+    single = simulate(mdz, male, dose="5 mg", route="oral", until="24 h", kinetics=kinetics, rtol=1e-6)
+    model = single.model
+    rng = np.random.default_rng(7)
+    n = 6
+    parameters = np.tile(single.vector, (n, 1)) * rng.lognormal(0.0, 0.2, (n, len(single.vector)))
+    fractions = [i for i, name in enumerate(model.parameter_names) if name in ("fa", "Fg", "f_filtered", "fu_p")]
+    parameters[:, fractions] = np.minimum(parameters[:, fractions], 1.0)
+    plan = schedule(Regimen((Dose("5 mg", "oral"),)), {r: model.state_index(s) for r, s in model.dose_targets.items()},
+                    len(model.states), molecular_weight=mdz.molecular_weight.value, body_weight=male.body_weight)
+    bolus = np.repeat(plan.bolus[None], n, axis=0)
+    rate = np.repeat(plan.rate[None], n, axis=0)
+    states, status = simulate_population(model, parameters, bolus, rate, plan.times, single.times, method=method,
+                                         rtol=1e-6)
+    assert np.all(status == 0)
+    from pbpk.codegen import compile_model
+
+    kernel = compile_model(model)
+    for k in range(n):
+        out = np.empty_like(states[k])
+        if method == "exact":
+            kernel.module.propagate(np.zeros(len(model.states)), parameters[k], single.times, plan.times,
+                                    plan.bolus, plan.rate, out)
+        else:
+            atol = np.full(len(model.states), plan.total_amount * 1e-9)
+            kernel.module.integrate(np.zeros(len(model.states)), parameters[k], single.times, plan.times,
+                                    plan.bolus, plan.rate, 1e-6, atol, 200_000, out)
+        np.testing.assert_allclose(states[k], out, rtol=1e-12, atol=1e-14 * np.abs(out).max())
