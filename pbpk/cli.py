@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PbpkInputError as exc:
         print(f"pbpk: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:

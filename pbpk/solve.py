@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pint
 
-from pbpk import rosenbrock
+from pbpk import batch, rosenbrock
+from pbpk.linear import propagate
 from pbpk.codegen import Kernel, compile_model
 from pbpk.compound import Compound
 from pbpk.dosing import Dose, Regimen, Schedule, repeated, schedule
@@ -223,19 +224,20 @@ def _solve(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, pl
         from pbpk.reference_solver import solve_scipy
 
         return solve_scipy(kernel, y0, vector, grid, plan, rtol)
+    compiled = kernel.compiled
     if method == "exact":
-        kernel.module.propagate(y0, vector, grid, plan.times, plan.bolus, plan.rate, out)
+        propagate(compiled.jac, y0, vector, grid, plan.times, plan.bolus, plan.rate, out)
         return out, SolverStatus(rosenbrock.OK, "solved exactly (matrix exponential)")
     atol = absolute_tolerance(kernel.model, plan, rtol)
-    code, steps = kernel.module.integrate(y0, vector, grid, plan.times, plan.bolus, plan.rate, rtol, atol,
-                                          max_steps, out)
+    code, steps = rosenbrock.integrate(compiled.rhs, compiled.jac, y0, vector, grid, plan.times, plan.bolus,
+                                       plan.rate, rtol, atol, max_steps, out)
     return out, SolverStatus(int(code), _STATUS_MESSAGES[int(code)], int(steps))
 
 
 def _outputs(kernel: Kernel, states: np.ndarray, vector: np.ndarray) -> np.ndarray:
     out = np.empty((states.shape[0], len(kernel.model.outputs)))
     if kernel.backend == "numba":
-        kernel.module.outputs_series(states, vector, out)
+        batch.outputs_series(kernel.compiled.outputs, states, vector, out)
     else:
         for i, row in enumerate(states):
             kernel.outputs(row, vector, out[i])
@@ -279,12 +281,14 @@ def _predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
 
 def simulate_population(model: SymbolicModel, parameters: np.ndarray, plan_bolus: np.ndarray, plan_rate: np.ndarray,
                         plan_times: np.ndarray, times: np.ndarray, *, method: str = "auto", rtol: float = 1e-6,
-                        max_steps: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+                        atol: float | None = None, max_steps: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
     """Solve n subjects (rows of ``parameters``) with one compiled kernel, in parallel.
 
     ``plan_bolus`` and ``plan_rate`` are (n, schedule points, states) arrays
     (doses may differ by subject, e.g. mg/kg); ``plan_times`` is shared.
-    Returns the states (n, len(times), states) and a status code per subject.
+    ``atol`` is the absolute tolerance as a fraction of each subject's total
+    dose (default ``rtol``·1e-3). Returns the states (n, len(times), states)
+    and a status code per subject.
     """
     kernel = compile_model(model, "numba")
     n, n_states = parameters.shape[0], len(model.states)
@@ -292,14 +296,16 @@ def simulate_population(model: SymbolicModel, parameters: np.ndarray, plan_bolus
     status = np.zeros(n, dtype=np.int64)
     chosen = "exact" if method == "exact" or (method == "auto" and model.is_linear) else "general"
     y0 = np.zeros(n_states)
+    compiled = kernel.compiled
     if chosen == "exact":
-        kernel.module.exact_population(y0, parameters, times, plan_times, plan_bolus, plan_rate, out, status)
+        batch.exact_population(compiled.jac, y0, parameters, times, plan_times, plan_bolus, plan_rate, out, status)
     else:
         durations = np.diff(np.append(plan_times, plan_times[-1]))
         totals = plan_bolus.sum(axis=(1, 2)) + np.einsum("ksi,s->k", plan_rate, durations)
-        atol = np.repeat((np.maximum(totals, 1e-30) * rtol * 1e-3)[:, None], n_states, axis=1)
-        kernel.module.solve_population(y0, parameters, times, plan_times, plan_bolus, plan_rate, rtol, atol,
-                                       max_steps, out, status)
+        fraction = rtol * 1e-3 if atol is None else atol
+        atol = np.repeat((np.maximum(totals, 1e-30) * fraction)[:, None], n_states, axis=1)
+        batch.solve_population(compiled.rhs, compiled.jac, y0, parameters, times, plan_times, plan_bolus, plan_rate,
+                               rtol, atol, max_steps, out, status)
     return out, status
 
 
