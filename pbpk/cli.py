@@ -10,6 +10,10 @@ Commands
     Concentration–time profile, NCA, CSV and figure.
 ``pbpk model FILE [--equations] [--latex] [--sbml OUT.xml]``
     The generated equations, or the model as SBML with its parameter values.
+``pbpk validate [--cases GLOB] [--json] [--report DIR]``
+    Simulate the clinical studies in ``validation_cases/`` and compare with what was
+    observed (predicted/observed per metric, GMFE, fractions within 1.25/1.5/2-fold).
+    Exits with status 1 if a metric falls outside the band its case file expects.
 
 FILE is a path, or the name of a bundled compound (``pbpk kp midazolam``).
 Bad input exits with status 2 and a one-line message naming file, field, value
@@ -88,7 +92,62 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--sex", choices=["male", "female"], default="male")
     model.add_argument("--kinetics", choices=["michaelis_menten", "linear"], default="michaelis_menten")
     model.set_defaults(run=_run_model)
+
+    validate = commands.add_parser("validate", help="simulate the clinical studies in validation_cases/ and "
+                                                    "compare with the observations")
+    validate.add_argument("--cases", help="glob of case ids (e.g. 'midazolam-*'), a case file, or a folder of "
+                                          "case files; default: every bundled case")
+    validate.add_argument("--json", action="store_true", help="print JSON, ending with the summary of test cases")
+    validate.add_argument("--report", metavar="DIR", help="write report.md, report.html and figures into DIR")
+    validate.set_defaults(run=_run_validate)
     return parser
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from pbpk.validation import fold_label, load_cases, run_case, summarise
+
+    cases = load_cases(args.cases)
+    results = []
+    for case in cases:
+        results.append(run_case(case))
+        if not args.json:
+            print(_case_line(results[-1]), flush=True)
+    regressions = [f"{r.case.id}: {text}" for r in results for text in r.regressions]
+    test, training = summarise(results, "test"), summarise(results, "training")
+    if args.report:
+        from pbpk.validation_report import write_report
+
+        written = write_report(results, args.report)
+    if args.json:
+        print(json.dumps({
+            "cases": [{"id": r.case.id, "compound": r.case.compound, "role": r.role, "file": r.case.file,
+                       "reference": r.case.study.reference,
+                       "metrics": {m: {"observed": r.observed[m], "predicted": r.predicted[m], "unit": r.units[m],
+                                       "ratio": r.ratios[m], "expected_within": r.case.expected_within.get(m)}
+                                   for m in r.observed}} for r in results],
+            "regressions": regressions,
+            "report": str(written) if args.report else None,
+            "training_summary": training,
+            "summary": test,
+        }, indent=2))
+    else:
+        for title, summary in (("test cases", test), ("training cases", training)):
+            if not summary:
+                continue
+            print(f"\n{title}: metric, cases, GMFE, within 1.25 / 1.5 / 2-fold")
+            for metric, s in summary.items():
+                print(f"  {metric:<7}{s['n_cases']:>4d}{s['gmfe']:>7.2f}   " + " / ".join(
+                    f"{100 * s[fold_label(fold)]:3.0f} %" for fold in (1.25, 1.5, 2.0)))
+        if args.report:
+            print(f"\nreport: {written}")
+        for line in regressions:
+            print(f"regression: {line}", file=sys.stderr)
+    return 1 if regressions else 0
+
+
+def _case_line(result) -> str:
+    ratios = "  ".join(f"{m} {v:.2f}" + ("" if result.within(m, 2.0) else "*") for m, v in result.ratios.items())
+    return f"{result.case.id:<52}{result.role:<9}{ratios}"
 
 
 def _run_compound(args: argparse.Namespace) -> int:
@@ -272,6 +331,9 @@ def _compound_text(c: Compound) -> str:
     for binding in c.specific_binding:
         lines.append(f"  specific binding in {binding.tissue} to {binding.target}: Bmax {_value_text(binding.bmax)}, "
                      f"Kd {_value_text(binding.kd)}\n      source: {binding.source}")
+    if c.fitted_values:
+        lines.append("  fitted to clinical data (list these in a validation case of the same study):")
+        lines += [f"    {name}: {study}" for name, study in c.fitted_values.items()]
     return "\n".join(lines)
 
 

@@ -38,11 +38,11 @@ BLOOD_PLASMA_METHODS = ("rodgers_rowland", "excluded_from_red_cells")
 #: a linear-regime intrinsic clearance (Vmax/Km or CLint) has in each.
 HEPATIC_SYSTEMS = {
     "HLM": "uL/min/mg",  # per mg microsomal protein
-    "hepatocytes": "uL/min/(1e6 cell)",  # per million hepatocytes
+    "hepatocytes": "uL/min/Mcell",  # per million hepatocytes (Mcell = 10⁶ cells; "uL/min/(1e6 cell)" also reads)
     "rCYP": "uL/min/pmol",  # per pmol recombinant enzyme
     "in_vivo": "L/h",  # unbound intrinsic clearance of the whole liver
 }
-_VMAX_UNITS = {"HLM": "pmol/min/mg", "hepatocytes": "pmol/min/(1e6 cell)", "rCYP": "pmol/min/pmol"}
+_VMAX_UNITS = {"HLM": "pmol/min/mg", "hepatocytes": "pmol/min/Mcell", "rCYP": "pmol/min/pmol"}
 INTERACTION_TYPES = ("competitive", "noncompetitive", "mixed", "mechanism_based", "induction")
 
 

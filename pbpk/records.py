@@ -275,17 +275,18 @@ class Record:
             raise self.error(key, _short(value), "a list of mappings")
         return [Record(item, self.file, f"{self.field(key)}[{i}]", self._line_of(key)) for i, item in enumerate(value)]
 
-    def finish(self, *, extra_known: Sequence[str] = ()) -> None:
-        """Raise if the mapping holds keys that were never read (unknown fields)."""
+    def finish(self, *, extra_known: Sequence[str] = (), hint: str = "") -> None:
+        """Raise if the mapping holds keys that were never read (unknown fields); ``hint`` adds advice."""
         unknown = [key for key in self.data if key not in self._read and key not in extra_known]
         if unknown:
             key = unknown[0]
             known = sorted(self._read | set(extra_known))
-            hint = did_you_mean(key, known)
+            suggestion = did_you_mean(key, known)
             listing = ", ".join(known)
             raise PbpkInputError(
                 self.where(key), self.field(key), key, f"one of the known fields ({listing})",
-                (hint + " " if hint else "") + "Unknown fields are not ignored, so that nothing is silently lost",
+                (suggestion + " " if suggestion else "") + (hint + ". " if hint else "")
+                + "Unknown fields are not ignored, so that nothing is silently lost",
             )
 
     def _line_of(self, key: str) -> int | None:

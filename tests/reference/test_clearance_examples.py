@@ -114,3 +114,20 @@ def test_renal_clearance_filtration_and_reabsorption(male, compound):
     cl_r = renal_clearance(compound("fluconazole"), male).to("L/h").magnitude
     assert cl_r == pytest.approx(0.88 * 0.155 * male.gfr.to("L/h").magnitude)
     assert 0.8 < cl_r < 1.3
+
+
+def test_hepatocyte_pathway_from_a_compound_file_scales_per_million_cells():
+    """A hepatocyte CLint written per 10⁶ cells (the usual in-vitro unit) reaches the whole liver:
+    CLint,u × hepatocytes per gram × liver weight, the same as scale_hepatocyte by hand."""
+    from pbpk.clearance import pathway_intrinsic_clearance
+    from pbpk.compound import load_compound
+    from pbpk.physiology import reference_individual
+
+    compound = load_compound("theophylline")
+    pathway = compound.clearance.hepatic[0]
+    assert pathway.system == "hepatocytes"
+    person = reference_individual("male")
+    by_hand = scale_hepatocyte(pathway.clint.to("uL/min/cell") / pathway.fu_inc, person.hepatocytes_per_gram,
+                               person.liver_weight)
+    assert pathway_intrinsic_clearance(pathway, person).to("L/h").magnitude == pytest.approx(
+        by_hand.to("L/h").magnitude, rel=1e-9)

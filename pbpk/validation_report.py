@@ -1,0 +1,254 @@
+"""Qualification report: Markdown and HTML with figures, from validation results.
+
+``write_report(results, folder)`` writes ``report.md`` and ``report.html`` (the
+same content) and ``figures/``: one predicted-versus-observed panel per metric
+(log–log, unity line, 1.25- and 2-fold bands; test cases filled, training
+cases open) and one concentration–time figure per case with the observed
+values drawn on it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pbpk.units import ureg
+from pbpk.validation import FOLDS, METRICS, CaseResult, fold_label, summarise
+
+FIGURE_DPI = 110
+
+
+def write_report(results: Sequence[CaseResult], folder: str | Path) -> Path:
+    """Write the report into ``folder`` (created if needed); returns the path of ``report.html``."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    folder = Path(folder)
+    (folder / "figures" / "cases").mkdir(parents=True, exist_ok=True)
+    overview = _overview_figure(results, folder / "figures" / "predicted_vs_observed.png")
+    case_figures = {r.case.id: _case_figure(r, folder / "figures" / "cases" / f"{r.case.id}.png") for r in results}
+    sections = _sections(results, overview.relative_to(folder), {k: v.relative_to(folder) for k, v in case_figures.items()})
+    (folder / "report.md").write_text(_markdown(sections), encoding="utf-8")
+    target = folder / "report.html"
+    target.write_text(_html(sections), encoding="utf-8")
+    return target
+
+
+# -- content ------------------------------------------------------------------------------------------
+def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[str, Path]) -> list[tuple]:
+    """The report as a list of blocks: ("h", level, text), ("p", text), ("table", header, rows), ("img", path, alt)."""
+    tests = [r for r in results if r.role == "test"]
+    training = [r for r in results if r.role == "training"]
+    compounds = sorted({r.case.compound for r in results})
+    blocks: list[tuple] = [
+        ("h", 1, "pbpk clinical qualification"),
+        ("p", f"{len(results)} studies of {len(compounds)} compounds ({', '.join(compounds)}): "
+              f"{len(tests)} test cases and {len(training)} training cases (a study used to fit a compound value; "
+              "reported separately and left out of the test statistics). Ratios are predicted/observed; GMFE is the "
+              "geometric mean fold error."),
+        ("h", 2, "Summary on test cases"),
+        _summary_table(summarise(results, "test")),
+    ]
+    if training:
+        blocks += [("h", 2, "Summary on training cases"), _summary_table(summarise(results, "training"))]
+    regressions = [(r.case.id, text) for r in results for text in r.regressions]
+    blocks.append(("h", 2, "Regressions"))
+    if regressions:
+        blocks.append(("table", ("case", "outside its expected band"), regressions))
+    else:
+        blocks.append(("p", "None: every metric lies within the fold its case file expects."))
+    blocks += [("h", 2, "Predicted versus observed"), ("img", overview, "predicted versus observed, per metric"),
+               ("h", 2, "Cases"), _case_table(results)]
+    for r in results:
+        case = r.case
+        blocks += [("h", 3, f"{case.id} ({r.role})"),
+                   ("p", f"{case.title}. {case.study.reference}. Population: {case.population.description}."
+                         + (f" Note: {case.note}" if case.note else "")),
+                   ("img", case_figures[case.id], case.title)]
+    return blocks
+
+
+def _summary_table(summary: dict[str, dict[str, float]]) -> tuple:
+    header = ("metric", "cases", "GMFE", *(f"within {fold:g}-fold" for fold in FOLDS))
+    rows = [(metric, f"{s['n_cases']:d}", f"{s['gmfe']:.2f}", *(f"{100 * s[fold_label(fold)]:.0f} %" for fold in FOLDS))
+            for metric, s in summary.items()]
+    return ("table", header, rows)
+
+
+def _case_table(results: Sequence[CaseResult]) -> tuple:
+    rows = []
+    for r in results:
+        for metric in r.observed:
+            ratio = r.ratios[metric]
+            band = r.case.expected_within.get(metric)
+            flag = "within 2-fold" if r.within(metric, 2.0) else "outside 2-fold"
+            rows.append((r.case.id, r.role, metric, f"{r.observed[metric]:.4g}", f"{r.predicted[metric]:.4g}",
+                         r.units[metric] or "-", f"{ratio:.2f}", flag, f"{band:g}-fold" if band else "-"))
+    return ("table", ("case", "role", "metric", "observed", "predicted", "unit", "ratio", "2-fold", "expected"), rows)
+
+
+# -- rendering ------------------------------------------------------------------------------------------
+def _markdown(blocks: list[tuple]) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            lines += ["#" * block[1] + " " + block[2], ""]
+        elif kind == "p":
+            lines += [block[1], ""]
+        elif kind == "img":
+            lines += [f"![{block[2]}]({block[1].as_posix()})", ""]
+        else:
+            header, rows = block[1], block[2]
+            lines.append("| " + " | ".join(header) + " |")
+            lines.append("|" + "|".join("---" for _ in header) + "|")
+            lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+            lines.append("")
+    return "\n".join(lines)
+
+
+_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+          "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
+          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f2f2f2}"
+          "td.outside{background:#fde2e1}img{max-width:100%}")
+
+
+def _html(blocks: list[tuple]) -> str:
+    parts = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'><title>pbpk clinical qualification</title>",
+             f"<style>{_STYLE}</style></head><body>"]
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            parts.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
+        elif kind == "p":
+            parts.append(f"<p>{html.escape(block[1])}</p>")
+        elif kind == "img":
+            parts.append(f"<img src='{html.escape(block[1].as_posix())}' alt='{html.escape(block[2])}'>")
+        else:
+            header, rows = block[1], block[2]
+            parts.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>")
+            for row in rows:
+                cells = "".join(f"<td class='outside'>{html.escape(str(c))}</td>" if c == "outside 2-fold"
+                                else f"<td>{html.escape(str(c))}</td>" for c in row)
+                parts.append(f"<tr>{cells}</tr>")
+            parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+# -- figures ----------------------------------------------------------------------------------------------
+def _overview_figure(results: Sequence[CaseResult], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    metrics = [m for m in METRICS if any(m in r.observed for r in results)]
+    columns = min(3, len(metrics))
+    rows = math.ceil(len(metrics) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 4.1 * rows), squeeze=False)
+    compounds = sorted({r.case.compound for r in results})
+    colours = {name: plt.get_cmap("tab20")(i % 20) for i, name in enumerate(compounds)}
+    for axis in axes.flat[len(metrics):]:
+        axis.set_visible(False)
+    for axis, metric in zip(axes.flat, metrics):
+        chosen = [r for r in results if metric in r.observed]
+        observed = np.array([r.observed[metric] for r in chosen])
+        predicted = np.array([r.predicted[metric] for r in chosen])
+        low, high = min(observed.min(), predicted.min()) / 2.5, max(observed.max(), predicted.max()) * 2.5
+        line = np.array([low, high])
+        axis.plot(line, line, color="k", linewidth=1)
+        for fold, style in ((2.0, "--"), (1.25, ":")):
+            axis.plot(line, line * fold, color="0.45", linestyle=style, linewidth=0.9)
+            axis.plot(line, line / fold, color="0.45", linestyle=style, linewidth=0.9)
+        for r, x, y in zip(chosen, observed, predicted):
+            colour = colours[r.case.compound]
+            axis.scatter(x, y, s=28, edgecolors=colour, facecolors=colour if r.role == "test" else "none", zorder=3)
+        unit = chosen[0].units[metric] or "ratio"
+        tests = [r for r in chosen if r.role == "test"]
+        inside = sum(r.within(metric, 2.0) for r in tests)
+        axis.set(xscale="log", yscale="log", xlim=(low, high), ylim=(low, high),
+                 xlabel=f"observed {metric} [{unit}]", ylabel=f"predicted {metric} [{unit}]")
+        axis.set_title(f"{metric}: {inside}/{len(tests)} test cases within 2-fold", fontsize=10)
+        axis.grid(True, which="both", alpha=0.25)
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=colours[c], label=c) for c in compounds]
+    handles += [plt.Line2D([], [], color="k", label="unity"),
+                plt.Line2D([], [], color="0.45", linestyle="--", label="2-fold"),
+                plt.Line2D([], [], color="0.45", linestyle=":", label="1.25-fold"),
+                plt.Line2D([], [], marker="o", linestyle="", markerfacecolor="none", color="0.3", label="training case")]
+    figure.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.06 + 0.02 * (len(handles) // 6), 1, 1))
+    figure.savefig(path, dpi=FIGURE_DPI)
+    plt.close(figure)
+    return path
+
+
+def _display_unit(result: CaseResult) -> str:
+    """Concentration unit of the case's own data (Cmax or profile), else ng/mL."""
+    if result.case.profile is not None:
+        return result.case.profile.unit
+    if "Cmax" in result.case.observed:
+        return f"{result.case.observed['Cmax'].value.units:~}"
+    return "ng/mL"
+
+
+def _to_unit(values_mg_per_l: np.ndarray, unit: str, molecular_weight: float) -> np.ndarray:
+    quantity = ureg.Quantity(values_mg_per_l, "mg/L")
+    if not quantity.is_compatible_with(unit):
+        quantity = quantity / ureg.Quantity(molecular_weight, "g/mol")
+    return quantity.to(unit).magnitude
+
+
+def _frame(axis, result: CaseResult, unit: str) -> None:
+    """Show three decades below the peak, and time up to where the prediction leaves them (or the data end)."""
+    simulation = result.simulations[0]
+    concentration = simulation.output("C_plasma")
+    floor = concentration.max() * 1e-3
+    above = np.nonzero(concentration > floor)[0]
+    end = simulation.times[above[-1]] if len(above) else simulation.times[-1]
+    if result.case.profile is not None:
+        end = max(end, float(result.case.profile.times.max()))
+    axis.set_xlim(0.0, min(simulation.times[-1], end * 1.05))
+    peak = _to_unit(np.array([concentration.max() * simulation.molecular_weight / 1000.0]), unit,
+                    simulation.molecular_weight)[0]
+    axis.set_ylim(bottom=peak * 1e-3)
+
+
+def _case_figure(result: CaseResult, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    case = result.case
+    unit = _display_unit(result)
+    figure, axis = plt.subplots(figsize=(6.2, 4.0))
+    for simulation, weight in zip(result.simulations, result.weights):
+        person = simulation.individual
+        concentration = _to_unit(simulation.output("C_plasma") * simulation.molecular_weight / 1000.0, unit,
+                                 simulation.molecular_weight)
+        keep = concentration > 0
+        axis.plot(simulation.times[keep], concentration[keep],
+                  label=f"predicted, {person.sex} {person.body_weight.to('kg').magnitude:.0f} kg ({weight:.0%})")
+    mw = result.simulations[0].molecular_weight
+    if "Cmax" in case.observed:
+        cmax = _to_unit(np.array([result.observed["Cmax"]]), unit, mw)[0]
+        tmax = result.observed.get("tmax")
+        if tmax is not None:
+            axis.scatter([tmax], [cmax], marker="s", color="k", zorder=4, label="observed Cmax at tmax")
+        else:
+            axis.axhline(cmax, color="k", linestyle="--", linewidth=1, label="observed Cmax")
+    if case.profile is not None:
+        profile = case.profile
+        axis.errorbar(profile.times, profile.values, yerr=profile.spread, fmt="o", color="k", markersize=4,
+                      capsize=2, label=f"observed ({profile.statistic})")
+    for dose in case.regimen.doses:
+        axis.axvline(dose.time.to("h").magnitude, color="0.85", linewidth=0.8, zorder=0)
+    _frame(axis, result, unit)
+    ratios = ", ".join(f"{m} {v:.2f}" for m, v in result.ratios.items())
+    axis.set(yscale="log", xlabel="time [h]", ylabel=f"plasma concentration [{unit}]")
+    axis.set_title(f"{case.id} ({result.role})\npredicted/observed: {ratios}", fontsize=9)
+    axis.grid(True, which="both", alpha=0.25)
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=FIGURE_DPI)
+    plt.close(figure)
+    return path

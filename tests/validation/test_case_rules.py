@@ -1,0 +1,160 @@
+"""Case-file rules: the honesty rules, the schema, observed profiles and the fold statistics."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import yaml
+
+from pbpk.cli import main
+from pbpk.errors import PbpkInputError
+from pbpk.validation import CaseResult, load_case, run_case, summarise
+
+
+def case_dict(**changes) -> dict:
+    """A fluconazole IV test case (Ripa 1993) to modify."""
+    case = {
+        "id": "example",
+        "title": "Fluconazole 400 mg infusion over 30 min",
+        "compound": "fluconazole",
+        "study": {"reference": "Ripa S et al. Int J Clin Pharmacol Res 1993", "key": "Ripa 1993",
+                  "source": "OSP observed-data database, ID 1373"},
+        "population": {"description": "healthy volunteers", "N": 12, "female_fraction": 0.5, "weight": "70 kg"},
+        "regimen": [{"dose": "400 mg", "route": "infusion", "duration": "30 min"}],
+        "observed": {"AUC": {"value": 300, "unit": "ug*h/mL", "statistic": "arithmetic mean", "interval": "inf"}},
+        "fitted_parameters": [],
+    }
+    case.update(changes)
+    return case
+
+
+def write(tmp_path, case: dict, name: str = "example"):
+    case = {**case, "id": name}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(case, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_training_study_must_declare_its_fitted_values(tmp_path):
+    """Shiba 1990 was used to fit fluconazole's clearances: a case from it that lists nothing is refused."""
+    shiba = case_dict(study={"reference": "Shiba K et al. Clin Ther 1990;12:206", "key": "Shiba 1990",
+                             "source": "OSP observed-data database, ID 1374"})
+    with pytest.raises(PbpkInputError) as error:
+        run_case(load_case(write(tmp_path, shiba)))
+    message = str(error.value)
+    assert "fitted_parameters" in message and "clearance.renal" in message and "honesty" in message
+
+
+def test_test_study_cannot_claim_fitted_values(tmp_path):
+    claimed = case_dict(fitted_parameters=["clearance.renal"])
+    with pytest.raises(PbpkInputError, match="fitted_parameters"):
+        run_case(load_case(write(tmp_path, claimed)))
+
+
+def test_declared_training_case_is_reported_as_training(tmp_path):
+    shiba = case_dict(study={"reference": "Shiba K et al. Clin Ther 1990;12:206", "key": "Shiba 1990",
+                             "source": "OSP observed-data database, ID 1374"},
+                      fitted_parameters=["clearance.hepatic[0] (UGT2B7)", "clearance.renal"])
+    result = run_case(load_case(write(tmp_path, shiba)))
+    assert result.role == "training"
+    assert summarise([result], "test") == {}
+    assert summarise([result], "training")["AUC"]["n_cases"] == 1
+
+
+@pytest.mark.parametrize("override", [{"fu_plasma": 0.5}, {"compound_overrides": {"logP": 1}},
+                                      {"clearance": {"renal": {"gfr_fraction": 1}}}])
+def test_a_case_cannot_override_compound_values(tmp_path, override):
+    with pytest.raises(PbpkInputError, match="cannot change compound"):
+        load_case(write(tmp_path, case_dict(**override)))
+
+
+def test_overrides_inside_blocks_are_refused_too(tmp_path):
+    population = {"description": "adults", "female_fraction": 0, "fu_plasma": 0.2}
+    with pytest.raises(PbpkInputError, match="fu_plasma"):
+        load_case(write(tmp_path, case_dict(population=population)))
+
+
+def test_bolus_cmax_is_refused_with_the_reason(tmp_path):
+    bolus = case_dict(regimen=[{"dose": "400 mg", "route": "iv"}],
+                      observed={"Cmax": {"value": 20, "unit": "ug/mL", "statistic": "arithmetic mean"}})
+    with pytest.raises(PbpkInputError, match="first sampling time"):
+        load_case(write(tmp_path, bolus))
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("observed", {"AUC": {"value": 300, "unit": "ug/mL", "statistic": "arithmetic mean", "interval": "inf"}},
+     "mg\\*h/L"),
+    ("observed", {"AUC": {"value": 300, "unit": "ug*h/mL", "statistic": "mean", "interval": "inf"}},
+     "geometric mean"),
+    ("observed", {"AUC": {"value": 300, "unit": "ug*h/mL", "statistic": "arithmetic mean",
+                          "interval": [0, float("inf")]}}, "finite hours"),
+    ("observed", {"AUCR": {"value": 2, "statistic": "geometric mean"}}, "metric name"),
+    ("expected_within", {"AUC": 0.5}, "fold ≥ 1"),
+    ("expected_within", {"Cmax": 2}, "observed in this case"),
+    ("population", {"description": "adults", "female_fraction": 1.5}, "female_fraction"),
+    ("profile", {"file": "x.csv", "unit": "h", "statistic": "median"}, "concentration unit"),
+    ("profile", {"file": "missing.csv", "unit": "ng/mL", "statistic": "median"}, "does not exist"),
+])
+def test_bad_fields_name_file_field_value_and_expectation(tmp_path, field, value, expected):
+    with pytest.raises(PbpkInputError) as error:
+        load_case(write(tmp_path, case_dict(**{field: value})))
+    message = str(error.value)
+    assert "example.yaml" in message and re.search(expected, message)
+
+
+def test_id_must_match_the_file_name(tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text(yaml.safe_dump(case_dict()), encoding="utf-8")
+    with pytest.raises(PbpkInputError, match="file name"):
+        load_case(path)
+
+
+def test_observed_profile_csv_is_read_and_drawn(tmp_path):
+    (tmp_path / "ripa.csv").write_text("# hypothetical points for the reader test\ntime,concentration,spread\n"
+                                       "0.5,8.1,1.0\n2,7.0,0.8\n24,4.1,0.6\n72,1.2,0.3\n", encoding="utf-8")
+    path = write(tmp_path, case_dict(profile={"file": "ripa.csv", "unit": "ug/mL", "statistic": "arithmetic mean"}))
+    case = load_case(path)
+    assert case.profile.times.tolist() == [0.5, 2, 24, 72]
+    assert case.profile.spread.tolist() == [1.0, 0.8, 0.6, 0.3]
+    status = main(["validate", "--cases", str(path), "--report", str(tmp_path / "report")])
+    assert status == 0
+    assert (tmp_path / "report" / "figures" / "cases" / "example.png").stat().st_size > 5_000
+
+
+def test_profile_with_bad_rows_names_the_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("time,concentration\n0.5,8.1\n2,-7\n", encoding="utf-8")
+    path = write(tmp_path, case_dict(profile={"file": "bad.csv", "unit": "ug/mL", "statistic": "median"}))
+    with pytest.raises(PbpkInputError, match="bad.csv:3"):
+        load_case(path)
+
+
+def test_regression_outside_the_expected_band_fails_the_command(tmp_path, capsys):
+    """An observation 3× away from the prediction, expected within 2-fold: exit status 1 and a message."""
+    result = run_case(load_case(write(tmp_path, case_dict(), "probe")))
+    far = result.predicted["AUC"] * 3  # mg·h/L
+    case = case_dict(observed={"AUC": {"value": far, "unit": "mg*h/L", "statistic": "arithmetic mean",
+                                       "interval": "inf"}}, expected_within={"AUC": 2})
+    status = main(["validate", "--cases", str(write(tmp_path, case, "drifted"))])
+    assert status == 1
+    assert "drifted: AUC: predicted/observed 0.33, expected within 2-fold" in capsys.readouterr().err
+
+
+def _result(ratios: dict[str, float], role: str = "test") -> CaseResult:
+    from types import SimpleNamespace
+
+    case = SimpleNamespace(expected_within={}, id="x")
+    return CaseResult(case, role, predicted=dict(ratios), observed={m: 1.0 for m in ratios},
+                      units={m: "" for m in ratios}, simulations=(), weights=())
+
+
+def test_gmfe_and_fold_fractions_by_hand():
+    """Ratios 2, 0.5, 1, 1.2: GMFE = 10^mean|log10 r| = (2·2·1·1.2)^(1/4); within 2-fold 4/4, 1.25-fold 2/4."""
+    results = [_result({"AUC": r}) for r in (2.0, 0.5, 1.0, 1.2)] + [_result({"AUC": 10.0}, "training")]
+    summary = summarise(results)["AUC"]
+    assert summary["n_cases"] == 4
+    assert summary["gmfe"] == pytest.approx((2 * 2 * 1 * 1.2) ** 0.25)
+    assert summary["within_2fold"] == 1.0 and summary["within_1_5fold"] == 0.5
+    assert summary["within_1_25fold"] == 0.5
+    assert math.isclose(summarise(results, "training")["AUC"]["gmfe"], 10.0)

@@ -1,0 +1,90 @@
+"""Clinical qualification on every commit: all bundled cases through ``pbpk validate --report``.
+
+The expected band of each metric lives in its case file (``expected_within``); this
+layer fails when a metric leaves it. The report is written as CI would write it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pbpk.cli import main
+from pbpk.datafiles import data_dir
+from pbpk.validation import load_case, load_cases
+
+CASE_FILES = sorted(data_dir("validation_cases").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def validation(tmp_path_factory):
+    """One full run: JSON results and the report folder."""
+    import io
+    import contextlib
+
+    report = tmp_path_factory.mktemp("report")
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = main(["validate", "--json", "--report", str(report)])
+    return status, json.loads(buffer.getvalue()), report
+
+
+def test_every_case_runs_and_none_regresses(validation):
+    status, result, _ = validation
+    assert len(result["cases"]) == len(CASE_FILES)
+    assert result["regressions"] == []
+    assert status == 0
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_case_stays_in_its_expected_band(validation, path):
+    _, result, _ = validation
+    case = next(c for c in result["cases"] if c["id"] == path.stem)
+    for metric, entry in case["metrics"].items():
+        band = entry["expected_within"]
+        if band is not None:
+            assert 1 / band <= entry["ratio"] <= band, f"{path.name} {metric}: ratio {entry['ratio']:.2f}"
+
+
+def test_json_ends_with_the_test_summary_per_metric(validation):
+    _, result, _ = validation
+    assert list(result)[-1] == "summary"
+    for metric in ("AUC", "CL", "Cmax"):
+        entry = result["summary"][metric]
+        assert {"n_cases", "gmfe", "within_2fold", "within_1_5fold", "within_1_25fold"} <= set(entry)
+        assert entry["gmfe"] >= 1 and 0 <= entry["within_2fold"] <= 1
+        assert entry["within_1_25fold"] <= entry["within_1_5fold"] <= entry["within_2fold"]
+    training_ids = {c["id"] for c in result["cases"] if c["role"] == "training"}
+    assert training_ids, "the bundled cases include studies used for fitting"
+    tested = sum(len([m for m in c["metrics"] if m == "AUC"]) for c in result["cases"] if c["role"] == "test")
+    assert result["summary"]["AUC"]["n_cases"] == tested
+
+
+def test_report_has_the_tables_and_figures(validation):
+    _, result, report = validation
+    html = (report / "report.html").read_text(encoding="utf-8")
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    assert "Summary on test cases" in html and "Summary on training cases" in markdown
+    assert (report / "figures" / "predicted_vs_observed.png").stat().st_size > 10_000
+    for case in result["cases"]:
+        figure = report / "figures" / "cases" / f"{case['id']}.png"
+        assert figure.stat().st_size > 5_000
+        assert f"figures/cases/{case['id']}.png" in html
+
+
+def test_adult_coverage_spans_drugs_and_routes():
+    """≥ 30 studies across ≥ 8 drugs, IV and oral, each citing its primary paper."""
+    cases = load_cases()
+    assert len({c.study.reference for c in cases}) >= 30
+    assert len({c.compound for c in cases}) >= 8
+    routes = {c.regimen.doses[0].route for c in cases}
+    assert "oral" in routes and routes & {"iv", "infusion"}
+    for case in cases:
+        assert case.study.reference and case.study.key
+        assert case.study.key.split()[0].lower().strip(",&") in case.study.reference.lower()
+
+
+def test_case_ids_match_file_names():
+    for path in CASE_FILES:
+        assert load_case(path).id == path.stem
