@@ -142,6 +142,14 @@ class CaseResult:
     def ratios(self) -> dict[str, float]:
         return {m: self.predicted[m] / self.observed[m] for m in self.observed}
 
+    def absolute(self, metric: str) -> tuple[float, float]:
+        """(observed, predicted) in the metric's absolute unit (``METRICS``); per-kg values times body weight."""
+        if self.units[metric] not in PER_WEIGHT.values():
+            return self.observed[metric], self.predicted[metric]
+        weight = math.exp(sum(w * math.log(s.individual.body_weight.to("kg").magnitude)
+                              for w, s in zip(self.weights, self.simulations)))
+        return self.observed[metric] * weight, self.predicted[metric] * weight
+
     def within(self, metric: str, fold: float) -> bool:
         ratio = self.ratios[metric]
         return 1.0 / fold <= ratio <= fold

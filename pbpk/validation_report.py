@@ -154,8 +154,7 @@ def _overview_figure(results: Sequence[CaseResult], path: Path) -> Path:
         axis.set_visible(False)
     for axis, metric in zip(axes.flat, metrics):
         chosen = [r for r in results if metric in r.observed]
-        observed = np.array([r.observed[metric] for r in chosen])
-        predicted = np.array([r.predicted[metric] for r in chosen])
+        observed, predicted = np.array([r.absolute(metric) for r in chosen]).T
         low, high = min(observed.min(), predicted.min()) / 2.5, max(observed.max(), predicted.max()) * 2.5
         line = np.array([low, high])
         axis.plot(line, line, color="k", linewidth=1)
@@ -165,7 +164,7 @@ def _overview_figure(results: Sequence[CaseResult], path: Path) -> Path:
         for r, x, y in zip(chosen, observed, predicted):
             colour = colours[r.case.compound]
             axis.scatter(x, y, s=28, edgecolors=colour, facecolors=colour if r.role == "test" else "none", zorder=3)
-        unit = chosen[0].units[metric] or "ratio"
+        unit = METRICS[metric] or "fraction"
         tests = [r for r in chosen if r.role == "test"]
         inside = sum(r.within(metric, 2.0) for r in tests)
         axis.set(xscale="log", yscale="log", xlim=(low, high), ylim=(low, high),
@@ -212,7 +211,12 @@ def _frame(axis, result: CaseResult, unit: str) -> None:
     axis.set_xlim(0.0, min(simulation.times[-1], end * 1.05))
     peak = _to_unit(np.array([concentration.max() * simulation.molecular_weight / 1000.0]), unit,
                     simulation.molecular_weight)[0]
-    axis.set_ylim(bottom=peak * 1e-3)
+    top = peak
+    if "Cmax" in result.observed:
+        top = max(top, _to_unit(np.array([result.observed["Cmax"]]), unit, simulation.molecular_weight)[0])
+    if result.case.profile is not None:
+        top = max(top, float(result.case.profile.values.max()))
+    axis.set_ylim(peak * 1e-3, top * 2.0)
 
 
 def _case_figure(result: CaseResult, path: Path) -> Path:

@@ -158,3 +158,13 @@ def test_gmfe_and_fold_fractions_by_hand():
     assert summary["within_2fold"] == 1.0 and summary["within_1_5fold"] == 0.5
     assert summary["within_1_25fold"] == 0.5
     assert math.isclose(summarise(results, "training")["AUC"]["gmfe"], 10.0)
+
+
+def test_per_kg_metrics_compare_per_kg_and_plot_absolute():
+    """Chen 2006: midazolam CL 7.6 mL/min/kg in men of 76.3 kg → 34.8 L/h on the overview axes."""
+    result = run_case(load_case("midazolam-iv-chen-2006-2013"))
+    assert result.units["CL"] == "L/h/kg"
+    assert result.observed["CL"] == pytest.approx(7.6 * 0.06)
+    observed, predicted = result.absolute("CL")
+    assert observed == pytest.approx(7.6 * 0.06 * 76.3, rel=1e-6)
+    assert predicted / observed == pytest.approx(result.ratios["CL"])
