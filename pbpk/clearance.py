@@ -35,6 +35,7 @@ from pbpk.compound import Compound, HepaticPathway
 from pbpk.distribution import blood_plasma_ratio
 from pbpk.errors import PbpkInputError
 from pbpk.physiology import Individual
+from pbpk.protein_binding import plasma_unbound_fraction
 from pbpk.units import Quantity
 
 LiverModel = Literal["well_stirred", "parallel_tube"]
@@ -67,10 +68,19 @@ def scale_recombinant(clint_unbound: pint.Quantity, isef: float, abundance: pint
 
 
 def pathway_intrinsic_clearance(pathway: HepaticPathway, individual: Individual) -> pint.Quantity:
-    """Unbound intrinsic clearance of the whole liver for one pathway (linear range), L/h."""
+    """Unbound intrinsic clearance of the whole liver for one pathway (linear range), L/h.
+
+    Scaled from the in-vitro system with the individual's MPPGL, HPGL and liver
+    weight (an ``in_vivo`` adult value by liver weight), times the enzyme's
+    activity relative to the adult reference (ontogeny, pregnancy, genotype).
+    """
+    return _scaled_intrinsic_clearance(pathway, individual) * individual.enzyme_activity(pathway.enzyme)
+
+
+def _scaled_intrinsic_clearance(pathway: HepaticPathway, individual: Individual) -> pint.Quantity:
     clint = pathway.clint_in_vitro_unbound
     if pathway.system == "in_vivo":
-        return clint.to("L/h")
+        return (clint * _liver_weight_ratio(individual)).to("L/h")
     if pathway.system == "HLM":
         return scale_microsomal(clint, individual.microsomal_protein_per_gram, individual.liver_weight)
     if pathway.system == "hepatocytes":
@@ -82,6 +92,26 @@ def pathway_intrinsic_clearance(pathway: HepaticPathway, individual: Individual)
                              f"a hepatic abundance for {pathway.enzyme} to scale its rCYP data (known: {known})")
     return scale_recombinant(clint, pathway.isef, abundance, individual.microsomal_protein_per_gram,
                              individual.liver_weight)
+
+
+def _liver_weight_ratio(individual: Individual) -> float:
+    return float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
+
+
+def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
+    """Unbound biliary intrinsic clearance (L/h): the compound's adult value scaled by liver weight."""
+    biliary = compound.clearance.biliary
+    if biliary is None:
+        return Quantity(0.0, "L/h")
+    return (biliary.clint_unbound * _liver_weight_ratio(individual)).to("L/h")
+
+
+def secretion_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
+    """Unbound renal secretion clearance (L/h): the adult value times the individual's renal function."""
+    renal = compound.clearance.renal
+    if renal is None or renal.secretion is None:
+        return Quantity(0.0, "L/h")
+    return (renal.secretion * individual.renal_function).to("L/h")
 
 
 def hepatic_intrinsic_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
@@ -139,23 +169,26 @@ def hepatic_clearance(compound: Compound, individual: Individual, *, model: Live
     if model not in LIVER_MODELS:
         raise PbpkInputError("hepatic_clearance", "model", model, f"one of {', '.join(LIVER_MODELS)}")
     bp = blood_plasma_ratio(compound, individual)
-    fu_blood = compound.fu_plasma.value / bp
+    fu_blood = plasma_unbound_fraction(compound, individual) / bp
     clint = sum(hepatic_intrinsic_clearances(compound, individual).values(), Quantity(0.0, "L/h"))
-    if compound.clearance.biliary is not None:
-        clint = clint + compound.clearance.biliary.clint_unbound
+    clint = clint + biliary_intrinsic_clearance(compound, individual)
     flow = individual.liver_blood_flow
     blood = LIVER_MODELS[model](flow, fu_blood, clint)
     return OrganClearance(blood, (blood * bp).to("L/h"), float((blood / flow).to("").magnitude))
 
 
 def renal_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
-    """Renal plasma clearance: fu·(gfr_fraction·GFR + CL_sec,u), L/h (0 without renal elimination)."""
+    """Renal plasma clearance: fu·(gfr_fraction·GFR + CL_sec,u), L/h (0 without renal elimination).
+
+    The adult secretion clearance is scaled by the individual's renal function
+    (GFR relative to the adult reference), i.e. secretion matures with filtration.
+    """
     renal = compound.clearance.renal
     if renal is None:
         return Quantity(0.0, "L/h")
-    fu = compound.fu_plasma.value
+    fu = plasma_unbound_fraction(compound, individual)
     filtered = fu * renal.gfr_fraction * individual.gfr if renal.filtration else Quantity(0.0, "L/h")
-    secreted = fu * renal.secretion if renal.secretion is not None else Quantity(0.0, "L/h")
+    secreted = fu * secretion_clearance(compound, individual)
     return (filtered + secreted).to("L/h")
 
 
@@ -190,7 +223,7 @@ def gut_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.
             if abundance is None:
                 continue
             per_enzyme = pathway.clint_in_vitro_unbound / abundance
-        total = total + (per_enzyme * amount).to("L/h")
+        total = total + (per_enzyme * amount * individual.enzyme_activity(pathway.enzyme, "intestine")).to("L/h")
     return total
 
 

@@ -43,6 +43,7 @@ from pbpk.compound import Compound
 from pbpk.errors import PbpkInputError, did_you_mean
 from pbpk.ionization import PKa, charge_class, ionization_ratio, is_strong_base
 from pbpk.physiology import Individual, TissueComposition
+from pbpk.protein_binding import plasma_unbound_fraction
 from pbpk.units import Quantity
 
 #: pH of plasma, intracellular water and red-cell water (Rodgers et al. 2005).
@@ -257,7 +258,7 @@ def blood_plasma_ratio(compound: Compound, individual: Individual) -> float:
     polar molecules that do not enter red cells.
     """
     if compound.blood_plasma_ratio is not None:
-        return compound.blood_plasma_ratio.value
+        return _measured_blood_plasma_ratio(compound, individual)
     if compound.blood_plasma_method == "excluded_from_red_cells":
         return 1.0 - individual.haematocrit
     if is_strong_base(compound.pka):
@@ -274,11 +275,28 @@ def blood_plasma_ratio(compound: Compound, individual: Individual) -> float:
     return 1.0 - hct + hct * drug.fu_plasma * kpu_rbc
 
 
+def _measured_blood_plasma_ratio(compound: Compound, individual: Individual) -> float:
+    """The measured (adult) B:P carried over to this individual's haematocrit and fu.
+
+    The red-cell:unbound-plasma ratio is fixed by the adult measurement,
+    Kpu,RBC = (Hct_a − 1 + B:P_a)/(Hct_a·fu_a); then B:P = 1 − Hct + Hct·fu·Kpu,RBC.
+    For the adult reference this returns the measured value.
+    """
+    measured = compound.blood_plasma_ratio.value
+    adult = individual.adult_reference
+    hct, fu = individual.haematocrit, plasma_unbound_fraction(compound, individual)
+    fu_adult = compound.fu_plasma.value
+    if hct == adult.haematocrit and fu == fu_adult:
+        return measured
+    kpu_rbc = (adult.haematocrit - 1.0 + measured) / (adult.haematocrit * fu_adult)
+    return 1.0 - hct + hct * fu * kpu_rbc
+
+
 def partition_inputs(compound: Compound, individual: Individual, *, blood_plasma_ratio: float | None) -> DrugPartitionInputs:
     return DrugPartitionInputs(
         log_p=compound.log_p,
         pka=compound.pka,
-        fu_plasma=compound.fu_plasma.value,
+        fu_plasma=plasma_unbound_fraction(compound, individual),
         blood_plasma_ratio=blood_plasma_ratio,
         haematocrit=individual.haematocrit,
     )

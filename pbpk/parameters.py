@@ -27,12 +27,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pint
 
-from pbpk.clearance import fg_qgut, gut_intrinsic_clearance, pathway_intrinsic_clearance
+from pbpk.clearance import (
+    biliary_intrinsic_clearance,
+    fg_qgut,
+    gut_intrinsic_clearance,
+    pathway_intrinsic_clearance,
+    secretion_clearance,
+)
 from pbpk.compound import Compound, HepaticPathway
 from pbpk.distribution import partition_coefficients
 from pbpk.errors import PbpkInputError
 from pbpk.model import SymbolicModel
 from pbpk.physiology import Individual
+from pbpk.protein_binding import plasma_unbound_fraction
 from pbpk.units import Quantity
 
 #: Internal unit of each parameter family (by name prefix).
@@ -56,7 +63,7 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
     """Every parameter of ``model`` for ``compound`` in ``individual`` (with units)."""
     partition = partition_coefficients(compound, individual, partition_method)
     values: dict[str, pint.Quantity | float] = {
-        "fu_p": compound.fu_plasma.value,
+        "fu_p": plasma_unbound_fraction(compound, individual),
         "BP": partition.blood_plasma_ratio,
         "V_venous": individual.venous_blood_volume,
         "V_arterial": individual.arterial_blood_volume,
@@ -76,12 +83,12 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
         else:
             values[f"Vmax_{route.name}"], values[f"Km_{route.name}"] = _michaelis_menten(pathway, individual)
     if compound.clearance.biliary is not None:
-        values["CLint_bile"] = compound.clearance.biliary.clint_unbound
+        values["CLint_bile"] = biliary_intrinsic_clearance(compound, individual)
     renal = compound.clearance.renal
     if renal is not None:
         values["GFR"] = individual.gfr if renal.filtration else Quantity(0.0, "L/h")
         values["f_filtered"] = renal.gfr_fraction
-        values["CLsec_u"] = renal.secretion if renal.secretion is not None else Quantity(0.0, "L/h")
+        values["CLsec_u"] = secretion_clearance(compound, individual)
     if compound.absorption is not None:
         fg, note = _intestinal_availability(compound, individual)
         values["Fg"] = fg

@@ -84,6 +84,23 @@ class Tissue:
 
 
 @dataclass(frozen=True)
+class AdultReference:
+    """The adult values that a compound's data refer to.
+
+    Plasma fu and B:P are measured in adult blood, renal secretion is derived from
+    adult clearances: for another person they are rescaled from these values
+    (see :mod:`pbpk.protein_binding`, :func:`pbpk.distribution.blood_plasma_ratio`,
+    :func:`pbpk.clearance.renal_clearance`).
+    """
+
+    haematocrit: float
+    albumin: pint.Quantity
+    alpha1_acid_glycoprotein: pint.Quantity
+    gfr: pint.Quantity
+    liver_weight: pint.Quantity
+
+
+@dataclass(frozen=True)
 class Individual:
     """One person: anthropometry, organs, blood, plasma proteins, kidney and enzymes.
 
@@ -115,7 +132,20 @@ class Individual:
     small_intestine_radius: pint.Quantity
     small_intestine_transit_time: pint.Quantity
     transit_compartments: int
+    adult_reference: AdultReference
     sources: Mapping[str, str] = field(default_factory=dict)
+    hepatic_activity: Mapping[str, float] = field(default_factory=dict)
+    intestinal_activity: Mapping[str, float] = field(default_factory=dict)
+
+    def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
+        """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set."""
+        table = self.hepatic_activity if organ == "liver" else self.intestinal_activity
+        return float(table.get(enzyme, 1.0))
+
+    @property
+    def renal_function(self) -> float:
+        """GFR relative to the adult reference (scales renal secretion with kidney maturation and size)."""
+        return float((self.gfr / self.adult_reference.gfr).to("").magnitude)
 
     @property
     def blood_volume(self) -> pint.Quantity:
@@ -254,6 +284,14 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
     reference.finish()
 
     liver, intestine, turnover = _enzymes(enzymes, sources)
+    red_cells, plasma_volume = blood["red_cell_volume"].to("L"), blood["plasma_volume"].to("L")
+    adult = AdultReference(
+        haematocrit=float((red_cells / (red_cells + plasma_volume)).to("").magnitude),
+        albumin=proteins["albumin"],
+        alpha1_acid_glycoprotein=proteins["alpha1_acid_glycoprotein"],
+        gfr=gfr,
+        liver_weight=tissues["liver"].mass.to("g"),
+    )
     return Individual(
         sex=sex,
         age=age_value,
@@ -261,8 +299,8 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
         height=body["height"].to("cm"),
         cardiac_output=cardiac_output.to("L/h"),
         tissues=tissues,
-        red_cell_volume=blood["red_cell_volume"].to("L"),
-        plasma_volume=blood["plasma_volume"].to("L"),
+        red_cell_volume=red_cells,
+        plasma_volume=plasma_volume,
         arterial_blood_fraction=arterial_fraction,
         plasma=compositions["plasma"],
         red_blood_cells=compositions["red_blood_cells"],
@@ -273,6 +311,7 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
         **liver,
         **intestine,
         enzyme_turnover=turnover,
+        adult_reference=adult,
     )
 
 

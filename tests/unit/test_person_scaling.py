@@ -1,0 +1,73 @@
+"""Compound data measured in adults, carried to another person: fu, B:P, enzyme activity, liver and kidney size."""
+
+from dataclasses import replace
+
+import pytest
+
+from pbpk.clearance import (
+    biliary_intrinsic_clearance,
+    hepatic_intrinsic_clearances,
+    pathway_intrinsic_clearance,
+    secretion_clearance,
+)
+from pbpk.compound import load_compound
+from pbpk.distribution import blood_plasma_ratio
+from pbpk.physiology import reference_individual, scale_to_weight
+from pbpk.protein_binding import plasma_unbound_fraction, scaled_unbound_fraction
+
+
+@pytest.fixture(scope="module")
+def man():
+    return reference_individual("male")
+
+
+@pytest.mark.parametrize("fu", [0.01, 0.031, 0.3, 0.88])
+@pytest.mark.parametrize("ratio", [0.25, 0.6, 1.7])
+def test_bound_to_unbound_ratio_is_proportional_to_protein(fu, ratio):
+    """McNamara & Alcorn 2002: (1 − fu)/fu ∝ P, so halving the protein halves the bound:unbound ratio."""
+    scaled = scaled_unbound_fraction(fu, ratio)
+    assert (1 - scaled) / scaled == pytest.approx(ratio * (1 - fu) / fu, rel=1e-12)
+
+
+def test_fu_follows_the_compounds_binding_protein(man):
+    midazolam = load_compound("midazolam")  # albumin
+    assert plasma_unbound_fraction(midazolam, man) == midazolam.fu_plasma.value
+    low_albumin = replace(man, albumin=man.albumin * 0.5)
+    assert plasma_unbound_fraction(midazolam, low_albumin) == pytest.approx(scaled_unbound_fraction(0.031, 0.5))
+    low_agp = replace(man, alpha1_acid_glycoprotein=man.alpha1_acid_glycoprotein * 0.5)
+    assert plasma_unbound_fraction(midazolam, low_agp) == midazolam.fu_plasma.value
+
+
+def test_measured_bp_keeps_the_red_cell_partition_at_other_haematocrit_and_fu(man):
+    """B:P = 1 − H + H·fu·Kpu,RBC with Kpu,RBC from the adult measurement (propranolol B:P 0.74, fu 0.10)."""
+    propranolol = load_compound("propranolol")
+    assert blood_plasma_ratio(propranolol, man) == propranolol.blood_plasma_ratio.value
+    adult_h = man.haematocrit
+    kpu_rbc = (adult_h - 1 + 0.74) / (adult_h * 0.10)
+    child = replace(man, red_cell_volume=man.red_cell_volume * 0.8, albumin=man.albumin * 0.7)
+    fu = plasma_unbound_fraction(propranolol, child)
+    h = child.haematocrit
+    assert blood_plasma_ratio(propranolol, child) == pytest.approx(1 - h + h * fu * kpu_rbc, rel=1e-12)
+
+
+def test_enzyme_activity_scales_only_its_own_pathways(man):
+    midazolam = load_compound("midazolam")
+    adult = hepatic_intrinsic_clearances(midazolam, man)
+    half = hepatic_intrinsic_clearances(midazolam, replace(man, hepatic_activity={"CYP3A4": 0.5}))
+    assert half["CYP3A4"].to("L/h").magnitude == pytest.approx(0.5 * adult["CYP3A4"].to("L/h").magnitude)
+    assert half["UGT1A4"].to("L/h").magnitude == pytest.approx(adult["UGT1A4"].to("L/h").magnitude)
+
+
+def test_whole_liver_and_kidney_values_scale_with_organ_size(man):
+    """An in-vivo (whole-liver) CLint and a biliary CLint follow liver weight; secretion follows GFR."""
+    half_size = scale_to_weight(man, man.body_weight * 0.5)  # organ masses ∝ weight, GFR ∝ weight^0.75
+    alfentanil = load_compound("alfentanil")
+    pathway = alfentanil.clearance.hepatic[0]
+    assert pathway.system == "in_vivo"
+    assert pathway_intrinsic_clearance(pathway, half_size).to("L/h").magnitude == pytest.approx(
+        0.5 * pathway_intrinsic_clearance(pathway, man).to("L/h").magnitude)
+    digoxin = load_compound("digoxin")
+    assert biliary_intrinsic_clearance(digoxin, half_size).to("L/h").magnitude == pytest.approx(
+        0.5 * digoxin.clearance.biliary.clint_unbound.to("L/h").magnitude)
+    assert secretion_clearance(digoxin, half_size).to("L/h").magnitude == pytest.approx(
+        0.5 ** 0.75 * digoxin.clearance.renal.secretion.to("L/h").magnitude)
