@@ -17,7 +17,7 @@ Examples
 >>> round(gfr_maturation(Quantity(92, "week")), 3)         # 1 year after term birth
 0.903
 >>> round(enzyme_activity("CYP3A4", Quantity(1, "year")), 2)      # PK-Sim 7.3, term birth
-0.69
+0.68
 >>> round(enzyme_activity("CYP3A4", Quantity(1, "year"), ontogeny="johnson_2006"), 2)
 0.78
 >>> enzyme_activity("CYP3A4", Quantity(30, "year"))
