@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from pbpk.validation import fold_label, load_cases, run_case, summarise
+    from pbpk.validation import POPULATION_GROUPS, fold_label, load_cases, run_case, summarise
 
     cases = load_cases(args.cases)
     results = []
@@ -114,6 +114,7 @@ def _run_validate(args: argparse.Namespace) -> int:
             print(_case_line(results[-1]), flush=True)
     regressions = [f"{r.case.id}: {text}" for r in results for text in r.regressions]
     test, training = summarise(results, "test"), summarise(results, "training")
+    by_group = {group: summarise(results, "test", group) for group in POPULATION_GROUPS}
     if args.report:
         from pbpk.validation_report import write_report
 
@@ -128,10 +129,13 @@ def _run_validate(args: argparse.Namespace) -> int:
             "regressions": regressions,
             "report": str(written) if args.report else None,
             "training_summary": training,
+            "summary_by_population": {group: summary for group, summary in by_group.items() if summary},
             "summary": test,
         }, indent=2))
     else:
-        for title, summary in (("test cases", test), ("training cases", training)):
+        groups = [(f"{group} test cases", summary) for group, summary in by_group.items() if summary]
+        for title, summary in [("all test cases", test), *(groups if len(groups) > 1 else []),
+                               ("training cases", training)]:
             if not summary:
                 continue
             print(f"\n{title}: metric, cases, GMFE, within 1.25 / 1.5 / 2-fold")

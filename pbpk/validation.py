@@ -43,6 +43,7 @@ from pbpk.compound import Compound, load_compound
 from pbpk.dosing import Dose, Regimen, repeated
 from pbpk.errors import PbpkInputError
 from pbpk.nca import NCAResult
+from pbpk.pediatrics import child
 from pbpk.physiology import reference_individual, scale_to_weight
 from pbpk.records import Record, load_yaml
 from pbpk.solve import Simulation, simulate
@@ -57,6 +58,9 @@ STATISTICS = ("arithmetic mean", "geometric mean", "median", "individual")
 FOLDS = (1.25, 1.5, 2.0)
 NO_OVERRIDES = ("a case cannot change compound or physiology values (honesty rule); "
                 "put a changed value in a new compound file and say so in the case note")
+#: Population groups reported separately; "pediatric" is a mean age below 18 years.
+POPULATION_GROUPS = ("adult", "pediatric")
+PEDIATRIC_BELOW_YEARS = 18.0
 #: Shortest infusion whose Cmax (end of infusion) is compared; a bolus Cmax reflects sampling, not the model.
 RAPID_IV_MINUTES = 15.0
 
@@ -105,6 +109,7 @@ class Population:
     subjects: int | None = None
     weight: pint.Quantity | None = None
     age: pint.Quantity | None = None
+    gestational_age: pint.Quantity | None = None
     note: str | None = None
 
 
@@ -153,6 +158,12 @@ class CaseResult:
     def within(self, metric: str, fold: float) -> bool:
         ratio = self.ratios[metric]
         return 1.0 / fold <= ratio <= fold
+
+    @property
+    def population_group(self) -> str:
+        """``pediatric`` below 18 years of (mean) age, else ``adult``."""
+        age = self.case.population.age
+        return "pediatric" if age is not None and age.to("year").magnitude < PEDIATRIC_BELOW_YEARS else "adult"
 
     @property
     def regressions(self) -> list[str]:
@@ -245,6 +256,7 @@ def _population(r: Record) -> Population:
         subjects=None if subjects is None else int(subjects),
         weight=r.quantity("weight", "kg", required=False, example="72.5 kg"),
         age=r.quantity("age", "year", required=False, example="30 year"),
+        gestational_age=r.quantity("gestational_age", "week", required=False, example="32 week"),
         note=r.text("note", required=False),
     )
 
@@ -363,7 +375,7 @@ def _normalise(text: str) -> str:
 
 
 def run_case(case: ValidationCase) -> CaseResult:
-    """Simulate the study (each sex present, at the reported mean weight) and compare."""
+    """Simulate the study (each sex present, at the reported mean age and weight) and compare."""
     compound = load_compound(case.compound)
     fitted = training_values(case, compound)
     if sorted(fitted) != sorted(case.fitted_parameters):
@@ -378,9 +390,7 @@ def run_case(case: ValidationCase) -> CaseResult:
     for sex, share in (("male", 1.0 - female), ("female", female)):
         if share <= 0:
             continue
-        person = reference_individual(sex)
-        if case.population.weight is not None:
-            person = scale_to_weight(person, case.population.weight)
+        person = _individual(case.population, sex)
         simulations.append(simulate(compound, person, regimen=case.regimen, times=_grid(case)))
         weights.append(share)
     for simulation in simulations:
@@ -400,6 +410,15 @@ def run_case(case: ValidationCase) -> CaseResult:
         observed[name] = _in_unit(observation.value, unit, mw)
         units[name] = unit
     return CaseResult(case, role, predicted, observed, units, tuple(simulations), tuple(weights))
+
+
+def _individual(population: Population, sex: str):
+    """The reference person of the study: a child (or adult) of the mean age, at the mean weight if given."""
+    if population.age is None:
+        person = reference_individual(sex)
+        return scale_to_weight(person, population.weight) if population.weight is not None else person
+    return child(population.age, sex, weight=population.weight,
+                 gestational_age=population.gestational_age or "40 week")
 
 
 def _comparison_unit(observation: Observation) -> str:
@@ -460,10 +479,14 @@ def _predicted(simulation: Simulation, nca: NCAResult, name: str, observation: O
 
 
 # -- summaries --------------------------------------------------------------------------------------
-def summarise(results: Iterable[CaseResult], role: str = "test") -> dict[str, dict[str, float]]:
-    """Per metric: number of cases, GMFE and fractions within 1.25-, 1.5- and 2-fold."""
+def summarise(results: Iterable[CaseResult], role: str = "test", group: str | None = None
+              ) -> dict[str, dict[str, float]]:
+    """Per metric: number of cases, GMFE and fractions within 1.25-, 1.5- and 2-fold.
+
+    ``group`` restricts the cases to one population group (``POPULATION_GROUPS``).
+    """
     summary: dict[str, dict[str, float]] = {}
-    chosen = [r for r in results if r.role == role]
+    chosen = [r for r in results if r.role == role and (group is None or r.population_group == group)]
     for metric in METRICS:
         ratios = [r.ratios[metric] for r in chosen if metric in r.observed]
         if not ratios:

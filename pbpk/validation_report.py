@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pbpk.units import ureg
-from pbpk.validation import FOLDS, METRICS, CaseResult, fold_label, summarise
+from pbpk.validation import FOLDS, METRICS, POPULATION_GROUPS, CaseResult, fold_label, summarise
 
 FIGURE_DPI = 110
 
@@ -53,6 +53,11 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
         ("h", 2, "Summary on test cases"),
         _summary_table(summarise(results, "test")),
     ]
+    groups = {group: summarise(results, "test", group) for group in POPULATION_GROUPS}
+    if sum(bool(summary) for summary in groups.values()) > 1:
+        for group, summary in groups.items():
+            if summary:
+                blocks += [("h", 3, f"{group.capitalize()} test cases"), _summary_table(summary)]
     if training:
         blocks += [("h", 2, "Summary on training cases"), _summary_table(summarise(results, "training"))]
     regressions = [(r.case.id, text) for r in results for text in r.regressions]

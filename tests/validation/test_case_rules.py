@@ -168,3 +168,15 @@ def test_per_kg_metrics_compare_per_kg_and_plot_absolute():
     observed, predicted = result.absolute("CL")
     assert observed == pytest.approx(7.6 * 0.06 * 76.3, rel=1e-6)
     assert predicted / observed == pytest.approx(result.ratios["CL"])
+
+
+def test_summaries_split_adults_and_children(tmp_path):
+    child_case = case_dict(population={"description": "children", "female_fraction": 0.5, "age": "5 year"},
+                           regimen=[{"dose": "6 mg/kg", "route": "infusion", "duration": "30 min"}])
+    results = [run_case(load_case(write(tmp_path, case_dict(), "adult"))),
+               run_case(load_case(write(tmp_path, child_case, "child")))]
+    assert [r.population_group for r in results] == ["adult", "pediatric"]
+    assert results[1].simulations[0].individual.body_weight.to("kg").magnitude == pytest.approx(19)
+    assert summarise(results, group="pediatric")["AUC"]["n_cases"] == 1
+    assert summarise(results, group="adult")["AUC"]["n_cases"] == 1
+    assert summarise(results)["AUC"]["n_cases"] == 2
