@@ -138,10 +138,11 @@ def _run_validate(args: argparse.Namespace) -> int:
                                ("training cases", training)]:
             if not summary:
                 continue
-            print(f"\n{title}: metric, cases, GMFE, within 1.25 / 1.5 / 2-fold")
+            print(f"\n{title}: metric, cases, GMFE, within 1.25 / 1.5 / 2-fold (Guest limits for ratios)")
             for metric, s in summary.items():
-                print(f"  {metric:<7}{s['n_cases']:>4d}{s['gmfe']:>7.2f}   " + " / ".join(
-                    f"{100 * s[fold_label(fold)]:3.0f} %" for fold in (1.25, 1.5, 2.0)))
+                guest = f"   ({100 * s['within_guest']:.0f} % Guest)" if "within_guest" in s else ""
+                print(f"  {metric:<13}{s['n_cases']:>4d}{s['gmfe']:>7.2f}   " + " / ".join(
+                    f"{100 * s[fold_label(fold)]:3.0f} %" for fold in (1.25, 1.5, 2.0)) + guest)
         if args.report:
             print(f"\nreport: {written}")
         for line in regressions:

@@ -192,6 +192,7 @@ class Compound:
     measured_kp: Mapping[str, Cited] = field(default_factory=dict)
     specific_binding: tuple[SpecificBinding, ...] = ()
     permeability_limited: Mapping[str, Cited] = field(default_factory=dict)  # tissue -> PS product (L/h)
+    placental_transfer: Cited | None = None  # unbound placenta <-> fetus clearance (L/h); None: umbilical-flow-limited
 
     @property
     def log_p(self) -> float:
@@ -226,6 +227,8 @@ class Compound:
         for tissue, kp in self.measured_kp.items():
             if kp.fitted_to:
                 fitted[f"measured_kp.{tissue}"] = kp.fitted_to
+        if self.placental_transfer is not None and self.placental_transfer.fitted_to:
+            fitted["placental_transfer"] = self.placental_transfer.fitted_to
         return fitted
 
 
@@ -282,6 +285,7 @@ def _compound(r: Record) -> Compound:
         measured_kp=_measured_kp(r),
         specific_binding=tuple(_specific_binding(item) for item in r.records("specific_binding", required=False)),
         permeability_limited=_permeability_limited(r),
+        placental_transfer=r.cited("placental_transfer", "L/h", required=False),
     )
     r.text("description", required=False)
     r.finish()

@@ -14,6 +14,9 @@ permeability-limited
     intracellular space with the tissue's Kp; blood exchanges with the first,
     unbound drug crosses to the second with the permeability-surface product
     PS: J = PS·fu·(C_E − C_I)/Kp. PS → ∞ gives the perfusion-limited organ.
+fetus
+    exchanges unbound drug with the placenta: J = PS_fetus·(Cu_placenta − Cu_fetus)
+    (placental transfer clearance; umbilical-flow-limited by default).
 eliminating
     liver: metabolism of unbound drug (linear CLint or Vmax·Cu/(Km + Cu) per
     pathway) and biliary excretion; kidney: (f·GFR + CLsec)·Cu; gut wall:
@@ -169,7 +172,7 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
         volume = b.parameter(f"V_{organ.name}", f"{organ.name} volume (L)")
         kp = b.parameter(f"Kp_{organ.name}", f"{organ.name}:plasma partition coefficient")
         organ_volume[organ.name] = volume
-        if organ.drains_to != "arterial":
+        if organ.drains_to in ("venous", "liver"):
             flows[organ.name] = b.parameter(f"Q_{organ.name}", f"{organ.name} arterial blood flow (L/h)")
         if organ.template == "perfusion":
             state = b.state(f"A_{organ.name}", f"drug in {organ.name}")
@@ -195,9 +198,13 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
     # blood flow: systemic organs take arterial blood; portal organs drain into the liver
     portal = [o.name for o in topology.organs if o.drains_to == "liver"]
     for organ in topology.organs:
-        if organ.drains_to == "arterial":
+        if organ.drains_to not in ("venous", "liver"):
             continue
         b.flow(arterial, organ_inputs[organ.name], flows[organ.name] * c_arterial)
+    for organ in topology.organs:
+        if organ.drains_to == "placenta":
+            transfer = b.parameter(f"PS_{organ.name}", "placental transfer clearance of unbound drug (L/h)")
+            b.flow(cells["placenta"], cells[organ.name], transfer * (unbound["placenta"] - unbound[organ.name]))
     liver_total_flow = flows["liver"] + sum((flows[name] for name in portal), sp.Integer(0))
     for name in portal:
         b.flow(organ_inputs[name], organ_inputs["liver"], flows[name] * outflow[name])

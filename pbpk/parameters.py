@@ -77,6 +77,8 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
         values[f"fE_{tissue.name}"] = tissue.composition.f_ew or 0.0
         if tissue.name in compound.permeability_limited:
             values[f"PS_{tissue.name}"] = compound.permeability_limited[tissue.name].value
+        if "fetus" in tissue.roles:
+            values[f"PS_{tissue.name}"], notes[f"PS_{tissue.name}"] = _placental_transfer(compound, tissue, values)
     for route, pathway in zip(model.topology.hepatic_pathways, compound.clearance.hepatic):
         if route.kinetics == "linear":
             values[f"CLint_{route.name}"] = pathway_intrinsic_clearance(pathway, individual)
@@ -127,6 +129,14 @@ def to_vector(model: SymbolicModel, values: Mapping[str, pint.Quantity | float])
                 value = value.to(unit).magnitude
         vector[i] = float(value)
     return vector
+
+
+def _placental_transfer(compound: Compound, fetus, values) -> tuple[pint.Quantity, str]:
+    """Unbound placenta↔fetus clearance: the compound's, or limited by umbilical blood flow (Q·B:P/fu)."""
+    if compound.placental_transfer is not None:
+        return compound.placental_transfer.value, f"placental transfer from {compound.file}"
+    return (fetus.blood_flow * values["BP"] / values["fu_p"]).to("L/h"), \
+        "placental transfer limited by umbilical blood flow (no placental_transfer in the compound file)"
 
 
 def _michaelis_menten(pathway: HepaticPathway, individual: Individual) -> tuple[pint.Quantity, pint.Quantity]:

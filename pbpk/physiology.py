@@ -32,7 +32,7 @@ from pbpk.units import Quantity, parse_quantity
 
 Sex = Literal["male", "female"]
 SEXES: tuple[Sex, ...] = ("male", "female")
-ROLES = ("lung", "portal", "eliminating", "absorbing")
+ROLES = ("lung", "portal", "eliminating", "absorbing", "placenta", "fetus")
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ class Individual:
     def venous_return(self) -> pint.Quantity:
         """Flow into the venous pool: every systemic organ not draining into the liver."""
         flows = [t.blood_flow for t in self.tissues.values()
-                 if "portal" not in t.roles and "lung" not in t.roles and t.name != "liver"]
+                 if not t.roles & {"portal", "lung", "fetus"} and t.name != "liver"]
         return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow).to("L/h")
 
 

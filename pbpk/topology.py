@@ -32,12 +32,15 @@ KINETICS = ("michaelis_menten", "linear")
 
 @dataclass(frozen=True)
 class Organ:
-    """One organ of the model: its roles, template and where its venous blood goes."""
+    """One organ of the model: its roles, template and where its venous blood goes.
+
+    The fetus "drains to" the placenta: it exchanges drug with it, not with maternal blood.
+    """
 
     name: str
     roles: frozenset[str]
     template: Literal["perfusion", "permeability"]
-    drains_to: Literal["venous", "liver", "arterial"]
+    drains_to: Literal["venous", "liver", "arterial", "placenta"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ def build_topology(compound: Compound, individual: Individual, *, kinetics: Kine
         if tissue.name in compound.permeability_limited and "lung" in tissue.roles:
             raise PbpkInputError(compound.file, "permeability_limited", "lung", "tissues other than the lung")
         template = "permeability" if tissue.name in compound.permeability_limited else "perfusion"
-        drains_to = "liver" if "portal" in tissue.roles else ("arterial" if "lung" in tissue.roles else "venous")
+        drains_to = ("liver" if "portal" in tissue.roles else "arterial" if "lung" in tissue.roles
+                     else "placenta" if "fetus" in tissue.roles else "venous")
         organs.append(Organ(tissue.name, tissue.roles, template, drains_to))
     unknown = set(compound.permeability_limited) - {organ.name for organ in organs}
     if unknown:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,22 +44,28 @@ from pbpk.dosing import Dose, Regimen, repeated
 from pbpk.errors import PbpkInputError
 from pbpk.nca import NCAResult
 from pbpk.pediatrics import child
+from pbpk.pregnancy import pregnant
 from pbpk.physiology import reference_individual, scale_to_weight
 from pbpk.records import Record, load_yaml
 from pbpk.solve import Simulation, simulate
-from pbpk.units import parse_quantity, ureg
+from pbpk.units import Quantity, parse_quantity, ureg
 
 #: Metrics a case may report, and the dimension of each (a unit of that dimension).
 METRICS = {
     "AUC": "mg*h/L", "Cmax": "mg/L", "tmax": "h", "CL": "L/h", "CL_F": "L/h", "Vss": "L", "t_half": "h", "F": "",
 }
+#: Ratios of a metric between the study population and its reference population (e.g. pregnant/postpartum).
+RATIO_METRICS = {f"{base}_ratio": base for base in ("AUC", "Cmax", "CL", "CL_F", "t_half")}
+METRICS.update({name: "" for name in RATIO_METRICS})
 PER_WEIGHT = {"CL": "L/h/kg", "CL_F": "L/h/kg", "Vss": "L/kg"}
+#: Guest et al. 2011 (Drug Metab Dispos 39:170): variability parameter of the ratio-dependent limits.
+GUEST_DELTA = 1.0
 STATISTICS = ("arithmetic mean", "geometric mean", "median", "individual")
 FOLDS = (1.25, 1.5, 2.0)
 NO_OVERRIDES = ("a case cannot change compound or physiology values (honesty rule); "
                 "put a changed value in a new compound file and say so in the case note")
-#: Population groups reported separately; "pediatric" is a mean age below 18 years.
-POPULATION_GROUPS = ("adult", "pediatric")
+#: Population groups reported separately: "pregnancy" has a gestational week, "pediatric" a mean age below 18 y.
+POPULATION_GROUPS = ("adult", "pediatric", "pregnancy")
 PEDIATRIC_BELOW_YEARS = 18.0
 #: Shortest infusion whose Cmax (end of infusion) is compared; a bolus Cmax reflects sampling, not the model.
 RAPID_IV_MINUTES = 15.0
@@ -74,6 +80,16 @@ class Observation:
     statistic: str
     interval: tuple[float, float] | str | None = None  # AUC: "inf", "tau" or (t0, t1) in h
     spread: str | None = None
+
+
+def guest_limit(observed_ratio: float, delta: float = GUEST_DELTA) -> float:
+    """Guest et al. 2011 limit for a ratio R: (δ + 2(R − 1))/R with R ≥ 1 (R < 1 is inverted).
+
+    A prediction is accepted when observed/limit ≤ predicted ≤ observed·limit; the
+    limit is δ at R = 1 and approaches 2 for large ratios.
+    """
+    ratio = observed_ratio if observed_ratio >= 1.0 else 1.0 / observed_ratio
+    return (delta + 2.0 * (ratio - 1.0)) / ratio
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,7 @@ class Population:
     weight: pint.Quantity | None = None
     age: pint.Quantity | None = None
     gestational_age: pint.Quantity | None = None
+    gestational_week: float | None = None
     note: str | None = None
 
 
@@ -128,6 +145,7 @@ class ValidationCase:
     fitted_parameters: tuple[str, ...] = ()
     expected_within: Mapping[str, float] = field(default_factory=dict)
     profile: ObservedProfile | None = None
+    reference_population: Population | None = None
     note: str | None = None
 
 
@@ -142,6 +160,7 @@ class CaseResult:
     units: Mapping[str, str]
     simulations: tuple[Simulation, ...]
     weights: tuple[float, ...]
+    reference_simulations: tuple[Simulation, ...] = ()
 
     @property
     def ratios(self) -> dict[str, float]:
@@ -155,13 +174,20 @@ class CaseResult:
                               for w, s in zip(self.weights, self.simulations)))
         return self.observed[metric] * weight, self.predicted[metric] * weight
 
+    def within_guest(self, metric: str) -> bool:
+        """Inside the Guest et al. 2011 limits (ratio metrics)."""
+        limit = guest_limit(self.observed[metric])
+        return self.observed[metric] / limit <= self.predicted[metric] <= self.observed[metric] * limit
+
     def within(self, metric: str, fold: float) -> bool:
         ratio = self.ratios[metric]
         return 1.0 / fold <= ratio <= fold
 
     @property
     def population_group(self) -> str:
-        """``pediatric`` below 18 years of (mean) age, else ``adult``."""
+        """``pregnancy`` with a gestational week, ``pediatric`` below 18 years of (mean) age, else ``adult``."""
+        if self.case.population.gestational_week:
+            return "pregnancy"
         age = self.case.population.age
         return "pediatric" if age is not None and age.to("year").magnitude < PEDIATRIC_BELOW_YEARS else "adult"
 
@@ -226,6 +252,7 @@ def _case(r: Record, folder: Path) -> ValidationCase:
         regimen=_regimen(r),
         observed={name: _observation(observed, name) for name in observed.keys()},
         profile=_profile(r, folder),
+        reference_population=_optional_population(r, "reference_population"),
         fitted_parameters=tuple(r.raw("fitted_parameters", required=False) or ()),
         expected_within={name: _fold(r, name, value) for name, value in (r.raw("expected_within", required=False)
                                                                             or {}).items()},
@@ -240,25 +267,46 @@ def _case(r: Record, folder: Path) -> ValidationCase:
                       f"{RAPID_IV_MINUTES:g} min",
                       "such a Cmax depends on the first sampling time, which no model reproduces; "
                       "keep the value in the case note and compare AUC or CL")
+    ratios = sorted(set(case.observed) & set(RATIO_METRICS))
+    if ratios and case.reference_population is None:
+        raise r.error("observed", ratios[0], "a reference_population for ratio metrics (the denominator's population)")
+    if case.reference_population is not None and not ratios:
+        raise r.error("reference_population", "given", f"ratio metrics ({', '.join(RATIO_METRICS)}) to compare")
     unknown = set(case.expected_within) - set(case.observed)
     if unknown:
         raise r.error("expected_within", sorted(unknown)[0], "metrics that are observed in this case")
     return case
 
 
+def _optional_population(r: Record, key: str) -> Population | None:
+    block = r.record(key, required=False)
+    if block is None:
+        return None
+    population = _population(block)
+    block.finish(hint=NO_OVERRIDES)
+    return population
+
+
 def _population(r: Record) -> Population:
     subjects = r.number("N", required=False, low=1)
     if subjects is not None and subjects != int(subjects):
         raise r.error("N", subjects, "a whole number of subjects")
-    return Population(
+    population = Population(
         description=r.text("description"),
         female_fraction=r.number("female_fraction", low=0, high=1),
         subjects=None if subjects is None else int(subjects),
         weight=r.quantity("weight", "kg", required=False, example="72.5 kg"),
         age=r.quantity("age", "year", required=False, example="30 year"),
         gestational_age=r.quantity("gestational_age", "week", required=False, example="32 week"),
+        gestational_week=r.number("gestational_week", required=False, low=0, high=42),
         note=r.text("note", required=False),
     )
+    if population.gestational_week and population.female_fraction != 1:
+        raise r.error("female_fraction", population.female_fraction, "1 for a pregnant population (gestational_week)")
+    if population.gestational_week and population.weight is not None:
+        raise r.error("weight", str(population.weight), "no weight for a pregnant population",
+                      "pregnancy follows the gestational-week functions from the reference woman")
+    return population
 
 
 def _profile(r: Record, folder: Path) -> ObservedProfile | None:
@@ -339,7 +387,7 @@ def _observation(observed: Record, name: str) -> Observation:
         raise r.error("value", raw_value, "a positive value")
     statistic = r.text("statistic", choices=STATISTICS)
     interval = None
-    if name == "AUC":
+    if name in ("AUC", "AUC_ratio"):
         raw = r.raw("interval", expected='"inf", "tau" or [t0, t1] in h')
         if raw in ("inf", "tau"):
             interval = raw
@@ -385,35 +433,61 @@ def run_case(case: ValidationCase) -> CaseResult:
             "a case must declare the values fitted to its study (honesty rule); copy the list",
         )
     role = "training" if fitted else "test"
-    female = case.population.female_fraction
+    simulations, weights = _simulate_population(case, compound, case.population)
+    reference = _simulate_population(case, compound, case.reference_population) \
+        if case.reference_population is not None else ((), ())
+    mw = compound.molecular_weight.value
+    ncas: dict[int, NCAResult] = {}
+    predicted, observed, units = {}, {}, {}
+    for name, observation in case.observed.items():
+        if name in RATIO_METRICS:
+            base = replace(observation, metric=RATIO_METRICS[name], value=Quantity(1.0, METRICS[RATIO_METRICS[name]]))
+            predicted[name] = _prediction(case, simulations, weights, base, ncas) \
+                / _prediction(case, *reference, base, ncas)
+            units[name] = ""
+        else:
+            predicted[name] = _prediction(case, simulations, weights, observation, ncas)
+            units[name] = _comparison_unit(observation)
+        observed[name] = _in_unit(observation.value, units[name], mw)
+    return CaseResult(case, role, predicted, observed, units, tuple(simulations), tuple(weights),
+                      tuple(reference[0]))
+
+
+def _simulate_population(case: ValidationCase, compound: Compound, population: Population):
+    """Each sex present, as the reference person of the population; returns simulations and sex weights."""
     simulations, weights = [], []
-    for sex, share in (("male", 1.0 - female), ("female", female)):
+    for sex, share in (("male", 1.0 - population.female_fraction), ("female", population.female_fraction)):
         if share <= 0:
             continue
-        person = _individual(case.population, sex)
-        simulations.append(simulate(compound, person, regimen=case.regimen, times=_grid(case)))
-        weights.append(share)
-    for simulation in simulations:
+        simulation = simulate(compound, _individual(population, sex), regimen=case.regimen, times=_grid(case))
         if not simulation.status.ok:
             raise PbpkInputError(case.file, "simulation", simulation.status.code, "a solved simulation",
                                  simulation.status.message)
-    mw = compound.molecular_weight.value
-    ncas = [simulation.nca() for simulation in simulations]
-    predicted, observed, units = {}, {}, {}
-    for name, observation in case.observed.items():
-        unit = _comparison_unit(observation)
-        values = [_predicted(simulation, nca, name, observation, unit) for simulation, nca in zip(simulations, ncas)]
-        if any(value is None or value <= 0 for value in values):
-            raise PbpkInputError(case.file, f"observed.{name}", name, f"a {name} that the simulated profile defines",
-                                 "the terminal phase was not resolved; check the regimen and the AUC interval")
-        predicted[name] = math.exp(sum(w * math.log(v) for w, v in zip(weights, values)))
-        observed[name] = _in_unit(observation.value, unit, mw)
-        units[name] = unit
-    return CaseResult(case, role, predicted, observed, units, tuple(simulations), tuple(weights))
+        simulations.append(simulation)
+        weights.append(share)
+    return simulations, weights
+
+
+def _prediction(case: ValidationCase, simulations, weights, observation: Observation,
+                ncas: dict[int, NCAResult]) -> float:
+    """The metric over the sexes of a population: geometric mean weighted by their shares (NCA memoised)."""
+    unit = _comparison_unit(observation)
+    for simulation in simulations:
+        if id(simulation) not in ncas:
+            ncas[id(simulation)] = simulation.nca()
+    values = [_predicted(simulation, ncas[id(simulation)], observation.metric, observation, unit)
+              for simulation in simulations]
+    if any(value is None or value <= 0 for value in values):
+        raise PbpkInputError(case.file, f"observed.{observation.metric}", observation.metric,
+                             f"a {observation.metric} that the simulated profile defines",
+                             "the terminal phase was not resolved; check the regimen and the AUC interval")
+    return math.exp(sum(w * math.log(v) for w, v in zip(weights, values)))
 
 
 def _individual(population: Population, sex: str):
     """The reference person of the study: a child (or adult) of the mean age, at the mean weight if given."""
+    if population.gestational_week:
+        return pregnant(population.gestational_week)
     if population.age is None:
         person = reference_individual(sex)
         return scale_to_weight(person, population.weight) if population.weight is not None else person
@@ -497,6 +571,9 @@ def summarise(results: Iterable[CaseResult], role: str = "test", group: str | No
             "gmfe": float(10 ** logs.mean()),
             **{fold_label(fold): float(np.mean(logs <= math.log10(fold))) for fold in FOLDS},
         }
+        if metric in RATIO_METRICS:
+            summary[metric]["within_guest"] = float(np.mean([r.within_guest(metric) for r in chosen
+                                                             if metric in r.observed]))
     return summary
 
 

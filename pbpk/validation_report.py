@@ -78,8 +78,9 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
 
 
 def _summary_table(summary: dict[str, dict[str, float]]) -> tuple:
-    header = ("metric", "cases", "GMFE", *(f"within {fold:g}-fold" for fold in FOLDS))
-    rows = [(metric, f"{s['n_cases']:d}", f"{s['gmfe']:.2f}", *(f"{100 * s[fold_label(fold)]:.0f} %" for fold in FOLDS))
+    header = ("metric", "cases", "GMFE", *(f"within {fold:g}-fold" for fold in FOLDS), "within Guest limits")
+    rows = [(metric, f"{s['n_cases']:d}", f"{s['gmfe']:.2f}", *(f"{100 * s[fold_label(fold)]:.0f} %" for fold in FOLDS),
+             f"{100 * s['within_guest']:.0f} %" if "within_guest" in s else "-")
             for metric, s in summary.items()]
     return ("table", header, rows)
 
@@ -245,6 +246,12 @@ def _case_figure(result: CaseResult, path: Path) -> Path:
             axis.scatter([tmax], [cmax], marker="s", color="k", zorder=4, label="observed Cmax at tmax")
         else:
             axis.axhline(cmax, color="k", linestyle="--", linewidth=1, label="observed Cmax")
+    for simulation in result.reference_simulations:
+        concentration = _to_unit(simulation.output("C_plasma") * simulation.molecular_weight / 1000.0, unit,
+                                 simulation.molecular_weight)
+        keep = concentration > 0
+        axis.plot(simulation.times[keep], concentration[keep], linestyle="--", color="0.4",
+                  label=f"reference population ({simulation.individual.sex})")
     if case.profile is not None:
         profile = case.profile
         axis.errorbar(profile.times, profile.values, yerr=profile.spread, fmt="o", color="k", markersize=4,

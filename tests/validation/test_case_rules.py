@@ -180,3 +180,42 @@ def test_summaries_split_adults_and_children(tmp_path):
     assert summarise(results, group="pediatric")["AUC"]["n_cases"] == 1
     assert summarise(results, group="adult")["AUC"]["n_cases"] == 1
     assert summarise(results)["AUC"]["n_cases"] == 2
+
+
+@pytest.mark.parametrize("observed, limit", [(1.0, 1.0), (2.0, 1.5), (5.0, 1.8), (0.5, 1.5), (0.2, 1.8)])
+def test_guest_limits(observed, limit):
+    """Guest et al. 2011 with δ = 1: (1 + 2(R − 1))/R, R inverted below 1; approaches 2 for large ratios."""
+    from pbpk.validation import guest_limit
+
+    assert guest_limit(observed) == pytest.approx(limit)
+    assert guest_limit(100.0) < 2.0
+
+
+def test_ratio_metrics_need_a_reference_population(tmp_path):
+    ratio = case_dict(observed={"CL_ratio": {"value": 0.5, "statistic": "arithmetic mean"}})
+    with pytest.raises(PbpkInputError, match="reference_population"):
+        load_case(write(tmp_path, ratio))
+    stray = case_dict(reference_population={"description": "x", "female_fraction": 0.5})
+    with pytest.raises(PbpkInputError, match="ratio metrics"):
+        load_case(write(tmp_path, stray))
+
+
+def test_pregnancy_ratio_case_compares_two_simulated_populations(tmp_path):
+    case = case_dict(population={"description": "pregnant", "female_fraction": 1, "gestational_week": 30},
+                     reference_population={"description": "postpartum", "female_fraction": 1},
+                     observed={"CL_ratio": {"value": 1.0, "statistic": "arithmetic mean"}})
+    result = run_case(load_case(write(tmp_path, case)))
+    pregnant_cl = result.simulations[0].nca().CL
+    reference_cl = result.reference_simulations[0].nca().CL
+    assert result.predicted["CL_ratio"] == pytest.approx(pregnant_cl / reference_cl)
+    assert result.population_group == "pregnancy"
+    summary = summarise([result])["CL_ratio"]
+    assert summary["within_guest"] in (0.0, 1.0)
+
+
+def test_pregnant_population_must_be_female(tmp_path):
+    case = case_dict(population={"description": "x", "female_fraction": 0.5, "gestational_week": 30},
+                     reference_population={"description": "y", "female_fraction": 1},
+                     observed={"CL_ratio": {"value": 1.0, "statistic": "arithmetic mean"}})
+    with pytest.raises(PbpkInputError, match="pregnant"):
+        load_case(write(tmp_path, case))

@@ -1,0 +1,102 @@
+"""Pregnancy against its sources (Kapraun 2019, Abduljalil 2012, Gaohua 2012), and the fetus in the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pbpk.compound import load_compound
+from pbpk.datafiles import data_dir
+from pbpk.physiology import reference_individual
+from pbpk.pregnancy import pregnancy_data, pregnant
+from pbpk.protein_binding import plasma_unbound_fraction
+from pbpk.solve import simulate
+
+# Kapraun et al. 2019 at gestational weeks 0, 20 and 40 (coefficients as implemented in httk 2.7.4):
+KAPRAUN = {
+    "body_weight": (61.103, 68.539, 75.206),      # kg
+    "cardiac_output": (301.78, 392.94, 385.80),   # L/h
+    "gfr": (113.73, 158.39, 149.23),              # mL/min
+    "haematocrit": (39.192, 36.80, 33.83),        # %
+    "plasma_volume": (2.5005, 3.3207, 3.7352),    # L
+    "kidney_blood_flow": (53.25, 78.29, 61.92),   # L/h
+}
+
+
+@pytest.mark.parametrize("name", sorted(KAPRAUN))
+def test_maternal_functions_at_weeks_0_20_40_match_kapraun(name):
+    curve = pregnancy_data().maternal[name]
+    for week, expected in zip((0, 20, 40), KAPRAUN[name]):
+        assert curve(week) == pytest.approx(expected, rel=2e-3), (name, week)
+
+
+def test_placenta_and_fetus_match_kapraun_at_20_and_40_weeks():
+    data = pregnancy_data()
+    assert data.placenta_volume(20) / 1000 == pytest.approx(0.2395, rel=2e-3)   # L
+    assert data.placenta_volume(40) / 1000 == pytest.approx(0.6591, rel=2e-3)
+    assert data.fetal_weight(20) / 1000 == pytest.approx(0.2750, rel=2e-3)      # kg
+    assert data.fetal_weight(40) / 1000 == pytest.approx(3.4396, rel=2e-3)
+    assert data.umbilical_flow(40) == pytest.approx(242.1, rel=2e-3)            # mL/min
+
+
+def test_proteins_and_enzymes_follow_abduljalil_and_gaohua():
+    """Albumin 45.8 − 0.177t − 0.0033t² g/L; CYP3A4 1 + 0.02983t − 0.00074t² (1.301 at 20 weeks)."""
+    data = pregnancy_data()
+    assert data.proteins["albumin"](40) == pytest.approx(33.44, abs=0.01)
+    assert data.enzymes["CYP3A4"](20) == pytest.approx(1.301, abs=1e-3)
+    assert data.enzymes["CYP1A2"](40) == pytest.approx(0.368, abs=1e-3)
+    woman = pregnant(40)
+    assert woman.albumin.to("g/L").magnitude == pytest.approx(40 * 33.44 / 45.8, rel=1e-3)
+    midazolam = load_compound("midazolam")
+    assert plasma_unbound_fraction(midazolam, woman) > midazolam.fu_plasma.value
+
+
+def test_week_zero_is_the_reference_woman_and_changes_are_ratios():
+    woman, reference = pregnant(0), reference_individual("female")
+    assert woman == reference
+    at20 = pregnant(20)
+    assert at20.cardiac_output / reference.cardiac_output == pytest.approx(392.94 / 301.78, rel=2e-3)
+    assert at20.gfr / reference.gfr == pytest.approx(158.39 / 113.73, rel=2e-3)
+    assert at20.venous_return.to("L/h").magnitude == pytest.approx(at20.cardiac_output.to("L/h").magnitude, rel=1e-12)
+    assert "fetus" not in pregnant(12).tissues and "fetus" in pregnant(13).tissues
+
+
+@pytest.mark.parametrize("compound, route", [("caffeine", "oral"), ("midazolam", "iv"), ("digoxin", "iv")])
+def test_mass_balance_with_placenta_and_fetus(compound, route):
+    simulation = simulate(load_compound(compound), pregnant(32), dose="1 mg/kg", route=route, until="72 h")
+    assert simulation.status.ok
+    mw = simulation.molecular_weight
+    dosed = simulation.regimen.doses[0].mass(simulation.individual.body_weight).to("mg").magnitude / mw * 1000
+    np.testing.assert_allclose(simulation.mass_balance()[-1], dosed, rtol=1e-9)
+    assert simulation.output("C_fetus").max() > 0
+
+
+def test_fetal_unbound_concentration_approaches_the_placenta_at_steady_state():
+    """Passive exchange: with a constant maternal infusion, Cu,fetus → Cu,placenta."""
+    caffeine = load_compound("caffeine")
+    simulation = simulate(caffeine, pregnant(36), dose="200 mg", route="infusion", infusion_time="200 h",
+                          until="210 h")
+    p = dict(zip(simulation.model.parameter_names, simulation.vector))
+    at = np.searchsorted(simulation.times, 199.0)
+    fetus = simulation.output("C_fetus")[at] / p["Kp_fetus"]
+    placenta = simulation.output("C_placenta")[at] / p["Kp_placenta"]
+    assert fetus == pytest.approx(placenta, rel=1e-3)
+
+
+def test_placental_transfer_from_the_compound_slows_fetal_uptake(tmp_path):
+    text = (data_dir("compounds") / "caffeine.yaml").read_text(encoding="utf-8")
+    slow = tmp_path / "caffeine_slow.yaml"
+    slow.write_text(text.replace("name: caffeine", "name: caffeine_slow") +
+                    '\nplacental_transfer: {value: 0.05 L/h, source: "test value"}\n', encoding="utf-8")
+    woman = pregnant(36)
+    fast = simulate(load_compound("caffeine"), woman, dose="100 mg", route="iv", until="4 h")
+    limited = simulate(load_compound(slow), woman, dose="100 mg", route="iv", until="4 h")
+    assert limited.output("C_fetus")[-1] < 0.5 * fast.output("C_fetus")[-1]
+
+
+def test_caffeine_clearance_falls_by_about_the_observed_fraction_late_in_pregnancy():
+    """Tracy et al. 2005: caffeine clearance at 36-40 weeks 0.35 of postpartum (−65 ± 15 %)."""
+    caffeine = load_compound("caffeine")
+    late = simulate(caffeine, pregnant(38), dose="100 mg", route="iv").nca().CL
+    before = simulate(caffeine, pregnant(0), dose="100 mg", route="iv").nca().CL
+    assert 0.25 < late / before < 0.5
