@@ -10,6 +10,12 @@ Commands
     Concentration–time profile, NCA, CSV and figure.
 ``pbpk model FILE [--equations] [--latex] [--sbml OUT.xml]``
     The generated equations, or the model as SBML with its parameter values.
+``pbpk population FILE --population TEXT --n N --dose D [options]``
+    A virtual population ("adult: chinese", "pediatric: 0.5-2 y", "pregnancy: week 30",
+    "adult: european, CYP2C19 PM"): percentiles of the NCA metrics and of the profile.
+``pbpk dose-match FILE --reference TEXT --reference-dose D --target TEXT [--target ...] [options]``
+    The dose per kg that gives each target population the median exposure (AUC, Cmax
+    or trough) of the reference population on its regimen.
 ``pbpk validate [--cases GLOB] [--json] [--report DIR]``
     Simulate the clinical studies in ``validation_cases/`` and compare with what was
     observed (predicted/observed per metric, GMFE, fractions within 1.25/1.5/2-fold).
@@ -93,6 +99,48 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--kinetics", choices=["michaelis_menten", "linear"], default="michaelis_menten")
     model.set_defaults(run=_run_model)
 
+    population = commands.add_parser("population", help="simulate a virtual population; percentiles, CSV, figure")
+    population.add_argument("file", help="compound YAML file, or the name of a bundled compound")
+    population.add_argument("--population", required=True,
+                            help='who: "adult[: chinese|japanese|european, female, CYP2C19 PM]", '
+                                 '"pediatric: 0.5-2 y", "pregnancy: week 30"')
+    population.add_argument("--n", type=int, default=1000, help="number of subjects (default 1000)")
+    population.add_argument("--dose", required=True, help='dose per administration, e.g. "0.1 mg/kg"')
+    population.add_argument("--route", choices=["iv", "infusion", "oral"], default="iv")
+    population.add_argument("--infusion-time", help='infusion duration, e.g. "1h"')
+    population.add_argument("--every", help='dosing interval, e.g. "12h"')
+    population.add_argument("--doses", type=int, default=1, help="number of doses (default 1)")
+    population.add_argument("--until", help='end of the simulation, e.g. "48h"')
+    population.add_argument("--seed", type=int, default=0, help="random seed (same seed, same subjects)")
+    population.add_argument("--chunk-size", type=int, default=2000, help="subjects per chunk (default 2000)")
+    population.add_argument("--backend", choices=["local", "dask"], default="local")
+    population.add_argument("--scheduler", help="dask scheduler address (default: a local cluster)")
+    population.add_argument("--kinetics", choices=["michaelis_menten", "linear"], default="michaelis_menten")
+    population.add_argument("--summary", help="write the metric percentiles to this CSV file")
+    population.add_argument("--subjects", help="write covariates and metrics per subject to this CSV file")
+    population.add_argument("--plot", help="write the percentile-band figure to this file")
+    population.add_argument("--json", action="store_true", help="print JSON (percentiles of each metric with units)")
+    population.add_argument("--quiet", action="store_true", help="no progress bar")
+    population.set_defaults(run=_run_population)
+
+    match = commands.add_parser("dose-match", help="doses that match a reference exposure in target populations")
+    match.add_argument("file", help="compound YAML file, or the name of a bundled compound")
+    match.add_argument("--reference", default="adult", help='reference population (default "adult")')
+    match.add_argument("--reference-dose", required=True, help='reference dose, e.g. "1000 mg" or "15 mg/kg"')
+    match.add_argument("--target", action="append", required=True,
+                       help='a target population, e.g. "pediatric: 2-6 y" (repeat for several bands)')
+    match.add_argument("--metric", choices=["AUC", "Cmax", "Ctrough"], default="AUC")
+    match.add_argument("--route", choices=["iv", "infusion", "oral"], default="iv")
+    match.add_argument("--infusion-time", help='infusion duration, e.g. "1h"')
+    match.add_argument("--every", help='dosing interval, e.g. "12h" (metrics then at steady state)')
+    match.add_argument("--doses", type=int, default=1, help="number of doses (default 1)")
+    match.add_argument("--n", type=int, default=500, help="subjects per population (default 500)")
+    match.add_argument("--seed", type=int, default=0)
+    match.add_argument("--kinetics", choices=["michaelis_menten", "linear"], default="michaelis_menten")
+    match.add_argument("--csv", help="write the table to this CSV file")
+    match.add_argument("--json", action="store_true", help="print JSON")
+    match.set_defaults(run=_run_dose_match)
+
     validate = commands.add_parser("validate", help="simulate the clinical studies in validation_cases/ and "
                                                     "compare with the observations")
     validate.add_argument("--cases", help="glob of case ids (e.g. 'midazolam-*'), a case file, or a folder of "
@@ -101,6 +149,64 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--report", metavar="DIR", help="write report.md, report.html and figures into DIR")
     validate.set_defaults(run=_run_validate)
     return parser
+
+
+def _run_population(args: argparse.Namespace) -> int:
+    from pbpk.population_simulation import PERCENTILES, simulate_virtual_population
+
+    compound = load_compound(args.file)
+    result = simulate_virtual_population(
+        compound, args.population, args.n, dose=args.dose, route=args.route, infusion_time=args.infusion_time,
+        every=args.every, doses=args.doses, until=args.until, seed=args.seed, chunk_size=args.chunk_size,
+        backend=args.backend, scheduler=args.scheduler, kinetics=args.kinetics, progress=not args.quiet,
+        keep_profiles=False,
+    )
+    summary = result.summary()
+    if args.summary:
+        summary.to_csv(args.summary, index=False)
+    if args.subjects:
+        result.subjects.to_csv(args.subjects, index=False)
+    if args.plot:
+        import matplotlib.pyplot as plt
+
+        plt.close(result.plot(args.plot))
+    if args.json:
+        print(json.dumps({
+            "compound": compound.name, "population": args.population, "n": result.n, "seed": result.seed,
+            "failed": result.failed, "method": result.method, "seconds": round(result.seconds, 3),
+            "metrics": {row["metric"]: {"unit": row["unit"], "n": int(row["n"]),
+                                        **{f"P{p:g}": row[f"P{p:g}"] for p in PERCENTILES}}
+                        for row in summary.to_dict("records")},
+            "files": {"summary": args.summary, "subjects": args.subjects, "plot": args.plot},
+        }, indent=2))
+        return 0
+    print(f"{compound.name}: {args.dose} {args.route} in {result.n} subjects of \"{args.population}\" "
+          f"({result.method} solver, {result.seconds:.1f} s; {result.failed} failed)")
+    print(f"  {'metric':<12}{'unit':<9}" + "".join(f"{f'P{p:g}':>12}" for p in PERCENTILES))
+    for row in summary.to_dict("records"):
+        print(f"  {row['metric']:<12}{row['unit']:<9}" + "".join(f"{row[f'P{p:g}']:>12.4g}" for p in PERCENTILES))
+    return 0
+
+
+def _run_dose_match(args: argparse.Namespace) -> int:
+    from pbpk.dose_matching import match_doses
+
+    table = match_doses(load_compound(args.file), args.reference, args.reference_dose, args.target,
+                        route=args.route, infusion_time=args.infusion_time, every=args.every, doses=args.doses,
+                        metric=args.metric, n=args.n, seed=args.seed, kinetics=args.kinetics)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    unit = {"AUC": "mg*h/L", "Cmax": "mg/L", "Ctrough": "mg/L"}[args.metric]
+    if args.json:
+        print(json.dumps({"metric": args.metric, "unit": unit, "rows": table.to_dict("records")}, indent=2))
+        return 0
+    print(f"{args.metric} [{unit}] matched to the median of \"{args.reference}\" on {args.reference_dose}"
+          + (f" every {args.every} x {args.doses} (steady state, last interval)" if args.every else ""))
+    print(f"  {'population':<28}{'mg/kg':>9}{'kg':>8}{'mg':>10}{'P5':>11}{'P50':>11}{'P95':>11}")
+    for row in table.to_dict("records"):
+        print(f"  {row['population']:<28}{row['dose [mg/kg]']:>9.3g}{row['median weight [kg]']:>8.1f}"
+              f"{row['dose at median weight [mg]']:>10.4g}{row['P5']:>11.4g}{row['P50']:>11.4g}{row['P95']:>11.4g}")
+    return 0
 
 
 def _run_validate(args: argparse.Namespace) -> int:

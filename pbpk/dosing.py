@@ -123,6 +123,17 @@ def repeated(dose: Dose, *, every: str | pint.Quantity | None = None, doses: int
     return Regimen(tuple(Dose(dose.amount, dose.route, dose.time + i * interval, dose.duration) for i in range(doses)))
 
 
+def as_regimen(regimen: Regimen | None, dose: str | pint.Quantity | None, route: str = "iv",
+               infusion_time: str | None = None, every: str | None = None, doses: int = 1, *,
+               where: str = "simulate") -> Regimen:
+    """``regimen`` if given, else ``doses`` doses of ``dose`` by ``route`` every ``every`` from time 0."""
+    if regimen is not None:
+        return regimen
+    if dose is None:
+        raise PbpkInputError(where, "dose", None, 'a dose such as "5 mg" or "0.1 mg/kg" (or a regimen)')
+    return repeated(Dose(dose, route, "0 h", infusion_time), every=every, doses=doses)
+
+
 def from_table(rows: Iterable[Sequence]) -> Regimen:
     """A regimen from rows ``(time, amount, route[, duration])``, e.g. ``("12 h", "5 mg", "oral")``."""
     doses = []

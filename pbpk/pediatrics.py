@@ -37,6 +37,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -153,6 +154,34 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
         intestinal_absorptive_area=adult.intestinal_absorptive_area * gut_mass_ratio ** (2.0 / 3.0),
         sources=sources,
     )
+
+
+def growing_child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Quantity | None = None,
+                  gestational_age: str | pint.Quantity = "40 week", ontogeny: str | None = None,
+                  database: str | Path | None = None) -> Callable[[float], Individual]:
+    """The child ``t`` hours after ``age``, for :func:`pbpk.solve.simulate_changing`.
+
+    Organs, flows and maturation follow the age; a given ``weight`` grows in
+    proportion to the ICRP weight-for-age curve (at the corrected age; no growth
+    is modelled before a preterm infant reaches term-equivalent age).
+    """
+    start = _quantity(age, "year", "age", "2 week").to("year").magnitude
+    born_early = max(ontogeny_data(database).term_gestation.to("week").magnitude
+                     - _quantity(gestational_age, "week", "gestational_age", "32 week").to("week").magnitude, 0.0)
+    initial = _quantity(weight, "kg", "weight", "3 kg").to("kg").magnitude if weight is not None else None
+
+    def at(hours: float) -> Individual:
+        years = start + hours / (24.0 * 365.25)
+        grown = None
+        if initial is not None:
+            tables = age_tables(sex, database)
+            corrected = lambda y: max(y - born_early / 52.1775, 0.0)  # noqa: E731
+            grown = initial * _at(tables.ages, tables.body_weight, corrected(years)) \
+                / _at(tables.ages, tables.body_weight, corrected(start))
+        return child(Quantity(years, "year"), sex, weight=None if grown is None else Quantity(grown, "kg"),
+                     gestational_age=gestational_age, ontogeny=ontogeny, database=database)
+
+    return at
 
 
 def _tissues(adult: Individual, masses: dict[str, float], cardiac_output: float, brain_per_gram: float):
@@ -321,4 +350,4 @@ def _tissue_masses(r: Record, sex: Sex, n: int, adult_rows: dict[str, str], sour
     return totals
 
 
-__all__ = ["child", "age_tables", "AgeTables"]
+__all__ = ["child", "growing_child", "age_tables", "AgeTables"]

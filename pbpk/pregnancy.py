@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -127,6 +128,13 @@ def pregnant(gestational_week: float | str | pint.Quantity, *, database: str | P
         hepatic_activity={**woman.hepatic_activity, **enzymes},
         sources={**woman.sources, **data.sources, "gestational_week": f"{weeks:g} weeks"},
     )
+
+
+def advancing_pregnancy(gestational_week: float | str | pint.Quantity, *,
+                        database: str | Path | None = None) -> Callable[[float], Individual]:
+    """The pregnant woman ``t`` hours after ``gestational_week``, for :func:`pbpk.solve.simulate_changing`."""
+    start = _weeks(gestational_week)
+    return lambda hours: pregnant(start + hours / (24.0 * 7.0), database=database)
 
 
 def _fetoplacental_unit(woman: Individual, data: PregnancyData, weeks: float, database) -> dict[str, Tissue]:
@@ -273,4 +281,4 @@ def _numbers(r: Record, key: str) -> list[float]:
     return [float(v) for v in values]
 
 
-__all__ = ["pregnant", "pregnancy_data", "Curve"]
+__all__ = ["pregnant", "advancing_pregnancy", "pregnancy_data", "Curve"]

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -30,7 +31,7 @@ from pbpk import batch, rosenbrock
 from pbpk.linear import propagate
 from pbpk.codegen import Kernel, compile_model
 from pbpk.compound import Compound
-from pbpk.dosing import Dose, Regimen, Schedule, repeated, schedule
+from pbpk.dosing import Regimen, Schedule, as_regimen, schedule
 from pbpk.errors import PbpkInputError
 from pbpk.model import SymbolicModel, build_model
 from pbpk.nca import NCAResult, analyse
@@ -184,13 +185,8 @@ def simulate(
     individual = individual or reference_individual("male")
     if method not in METHODS:
         raise PbpkInputError("simulate", "method", method, f"one of {', '.join(METHODS)}")
-    if regimen is None:
-        if dose is None:
-            raise PbpkInputError("simulate", "dose", None, 'a dose such as "5 mg" (or a regimen)')
-        regimen = repeated(Dose(dose, route, "0 h", infusion_time), every=every, doses=doses)
-    if "oral" in regimen.routes and compound.absorption is None:
-        raise PbpkInputError(compound.file, "absorption", None, "an absorption block for oral dosing",
-                             "add absorption: {model: first_order, ka: ..., fa: ..., source: ...}")
+    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
+    require_absorption(compound, regimen)
     model = model_for(compound, individual, kinetics=kinetics)
     kernel = compile_model(model, backend)
     table = parameter_table(model, compound, individual, partition_method=partition_method)
@@ -201,13 +197,114 @@ def simulate(
     chosen = "exact" if method == "exact" or (method == "auto" and model.is_linear) else "general"
     plan = schedule(regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()}, len(model.states),
                     molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight)
-    grid = _grid(times, until, points, regimen, plan, model, vector)
+    grid = output_grid(times, until, points, regimen, plan, model, vector)
     states, status = _solve(kernel, chosen, vector, grid, plan, rtol, max_steps)
     outputs = _outputs(kernel, states, vector)
     options = {"method": method, "kinetics": kinetics, "partition_method": partition_method, "backend": backend,
                "rtol": rtol, "max_steps": max_steps}
     return Simulation(compound, individual, regimen, model, table, vector, grid, states, outputs, chosen, status,
                       table.warnings, options)
+
+
+def require_absorption(compound: Compound, regimen: Regimen) -> None:
+    """Oral doses need the compound's absorption block."""
+    if "oral" in regimen.routes and compound.absorption is None:
+        raise PbpkInputError(compound.file, "absorption", None, "an absorption block for oral dosing",
+                             "add absorption: {model: first_order, ka: ..., fa: ..., source: ...}")
+
+
+def simulate_changing(
+    compound: Compound,
+    physiology: Callable[[float], Individual],
+    *,
+    dose: str | pint.Quantity | None = None,
+    route: str = "iv",
+    infusion_time: str | None = None,
+    every: str | None = None,
+    doses: int = 1,
+    regimen: Regimen | None = None,
+    until: str | None = None,
+    update_every: str = "24 h",
+    points: int = 481,
+    kinetics: Kinetics = "michaelis_menten",
+    rtol: float = 1e-8,
+    max_steps: int = 200_000,
+) -> Simulation:
+    """Simulate while the body changes: ``physiology(t)`` gives the person at time t (h).
+
+    The parameters are renewed every ``update_every`` (piecewise constant; the
+    drug amounts carry over) with the same compiled kernel — for a neonate
+    growing over weeks of therapy (:func:`pbpk.pediatrics.growing_child`) or an
+    advancing pregnancy (:func:`pbpk.pregnancy.advancing_pregnancy`). Doses per
+    kg use the weight at the time of each dose. The model structure must stay the
+    same (a pregnancy cannot cross the week the fetus joins the model).
+    """
+    start = physiology(0.0)
+    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
+    require_absorption(compound, regimen)
+    step = parse_quantity(update_every, "h", where="simulate", field="update_every", example="24 h").to("h").magnitude
+    if step <= 0:
+        raise PbpkInputError("simulate", "update_every", update_every, "a positive interval")
+    fixed = Regimen(tuple(replace(d, amount=d.mass(physiology(d.time.to("h").magnitude).body_weight))
+                          for d in regimen.doses))
+    model = model_for(compound, start, kinetics=kinetics)
+    kernel = compile_model(model, "numba")
+    first = parameter_table(model, compound, start)
+    plan = schedule(fixed, {r: model.state_index(n) for r, n in model.dose_targets.items()}, len(model.states),
+                    molecular_weight=compound.molecular_weight.value, body_weight=start.body_weight)
+    grid = output_grid(None, until, points, fixed, plan, model, to_vector(model, first.values))
+    method = "exact" if model.is_linear else "general"
+    boundaries = np.append(np.arange(0.0, grid[-1], step), grid[-1])
+    states = np.empty((len(grid), len(model.states)))
+    outputs = np.empty((len(grid), len(model.outputs)))
+    y = np.zeros(len(model.states))
+    status = SolverStatus(rosenbrock.OK, "solved")
+    for a, b in zip(boundaries[:-1], boundaries[1:]):
+        person = physiology(a)
+        if build_topology(compound, person, kinetics=kinetics).signature != model.topology.signature:
+            raise PbpkInputError("simulate", "physiology", f"at {a:g} h",
+                                 "the same model structure throughout (e.g. not across the week the fetus appears)")
+        vector = to_vector(model, parameter_table(model, compound, person).values)
+        last = b == boundaries[-1]
+        inside = (grid >= a) & ((grid <= b) if last else (grid < b))
+        times = np.unique(np.concatenate([[a], grid[inside], [b]]))
+        segment = _segment_plan(plan, a, b, last)
+        out, status = _solve_from(kernel, method, vector, times, segment, rtol, max_steps, y)
+        if not status.ok:
+            break
+        keep = np.isin(times, grid[inside])
+        states[inside] = out[keep]
+        outputs[inside] = _outputs(kernel, out[keep], vector)
+        y = out[-1]
+    return Simulation(compound, start, fixed, model, first, to_vector(model, first.values), grid, states, outputs,
+                      method, status, first.warnings,
+                      {"method": "auto", "kinetics": kinetics, "partition_method": None, "backend": "numba",
+                       "rtol": rtol, "max_steps": max_steps})
+
+
+def _segment_plan(plan: Schedule, a: float, b: float, last: bool) -> Schedule:
+    """The dosing events in [a, b) (or [a, b] for the last segment), with the rate running at a."""
+    running = plan.rate[np.searchsorted(plan.times, a, side="right") - 1] if np.any(plan.times <= a) \
+        else np.zeros(plan.rate.shape[1])
+    within = (plan.times >= a) & ((plan.times <= b) if last else (plan.times < b))
+    times = np.concatenate([[a], plan.times[within & (plan.times > a)]])
+    bolus = np.vstack([plan.bolus[within & (plan.times == a)].sum(axis=0, keepdims=True),
+                       plan.bolus[within & (plan.times > a)]])
+    rate = np.vstack([running[None], plan.rate[within & (plan.times > a)]])
+    return Schedule(times, bolus, rate, plan.total_amount)
+
+
+def _solve_from(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
+                max_steps: int, y0: np.ndarray) -> tuple[np.ndarray, SolverStatus]:
+    out = np.empty((len(grid), len(y0)))
+    compiled = kernel.compiled
+    if method == "exact":
+        propagate(compiled.jac, y0, vector, grid, plan.times, plan.bolus, plan.rate, out)
+        return out, SolverStatus(rosenbrock.OK, "solved exactly (matrix exponential)")
+    atol = absolute_tolerance(kernel.model, plan, rtol)
+    code, steps = rosenbrock.integrate(compiled.rhs, compiled.jac, y0, vector, grid, plan.times, plan.bolus,
+                                       plan.rate, rtol, atol, max_steps, out)
+    return out, SolverStatus(int(code), _STATUS_MESSAGES[int(code)], int(steps))
 
 
 def absolute_tolerance(model: SymbolicModel, plan: Schedule, rtol: float) -> np.ndarray:
@@ -217,21 +314,12 @@ def absolute_tolerance(model: SymbolicModel, plan: Schedule, rtol: float) -> np.
 
 def _solve(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
            max_steps: int) -> tuple[np.ndarray, SolverStatus]:
-    n = len(kernel.model.states)
-    y0 = np.zeros(n)
-    out = np.empty((len(grid), n))
+    y0 = np.zeros(len(kernel.model.states))
     if kernel.backend == "python":
         from pbpk.reference_solver import solve_scipy
 
         return solve_scipy(kernel, y0, vector, grid, plan, rtol)
-    compiled = kernel.compiled
-    if method == "exact":
-        propagate(compiled.jac, y0, vector, grid, plan.times, plan.bolus, plan.rate, out)
-        return out, SolverStatus(rosenbrock.OK, "solved exactly (matrix exponential)")
-    atol = absolute_tolerance(kernel.model, plan, rtol)
-    code, steps = rosenbrock.integrate(compiled.rhs, compiled.jac, y0, vector, grid, plan.times, plan.bolus,
-                                       plan.rate, rtol, atol, max_steps, out)
-    return out, SolverStatus(int(code), _STATUS_MESSAGES[int(code)], int(steps))
+    return _solve_from(kernel, method, vector, grid, plan, rtol, max_steps, y0)
 
 
 def _outputs(kernel: Kernel, states: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -244,8 +332,10 @@ def _outputs(kernel: Kernel, states: np.ndarray, vector: np.ndarray) -> np.ndarr
     return out
 
 
-def _grid(times: np.ndarray | None, until: str | None, points: int, regimen: Regimen, plan: Schedule,
-          model: SymbolicModel, vector: np.ndarray) -> np.ndarray:
+def output_grid(times: np.ndarray | None, until: str | None, points: int, regimen: Regimen, plan: Schedule,
+                model: SymbolicModel, vector: np.ndarray) -> np.ndarray:
+    """Output times (h): ``times`` as given, or ``points`` to ``until`` (default: last dose + 5 predicted
+    half-lives, at least 24 h, at most 14 days), plus every dosing event."""
     if times is not None:
         grid = np.asarray(times, dtype=float)
         if grid.ndim != 1 or len(grid) < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0:

@@ -8,7 +8,8 @@ import pytest
 MODULES = ["pbpk.errors", "pbpk.units", "pbpk.records", "pbpk.ionization", "pbpk.datafiles", "pbpk.compound",
            "pbpk.physiology", "pbpk.distribution", "pbpk.clearance", "pbpk.topology", "pbpk.parameters",
            "pbpk.dosing", "pbpk.solve", "pbpk.validation", "pbpk.protein_binding", "pbpk.ontogeny",
-           "pbpk.pediatrics", "pbpk.pregnancy"]
+           "pbpk.pediatrics", "pbpk.pregnancy",
+           "pbpk.virtual_population"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,172 @@
+"""Virtual populations: the text, reproducible sampling, frequencies and spreads, the engine at scale."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from pbpk.cli import main
+from pbpk.compound import load_compound
+from pbpk.dosing import Dose, Regimen
+from pbpk.errors import PbpkInputError
+from pbpk.population_simulation import (
+    prepare,
+    simulate_virtual_population,
+    subject_parameters,
+    subject_plans,
+)
+from pbpk.solve import simulate_population
+from pbpk.virtual_population import anchor_table, anchors, parse_population, population_data, sample
+
+
+@pytest.mark.parametrize("text, kind, ages, weeks, ethnicity, female, phenotypes", [
+    ("adult", "adult", (20, 50), (0, 0), "european", 0.5, {}),
+    ("adult: chinese, female", "adult", (20, 50), (0, 0), "chinese", 1.0, {}),
+    ("pediatric: 6-24 mo", "pediatric", (0.5, 2.0), (0, 0), "european", 0.5, {}),
+    ("pregnancy: weeks 20-30", "pregnancy", (30, 30), (20, 30), "european", 1.0, {}),
+    ("adult: japanese, CYP2D6 PM, cyp2c19 im", "adult", (20, 50), (0, 0), "japanese", 0.5,
+     {"CYP2D6": "PM", "CYP2C19": "IM"}),
+])
+def test_population_text(text, kind, ages, weeks, ethnicity, female, phenotypes):
+    spec = parse_population(text)
+    assert (spec.kind, spec.ethnicity, spec.female_fraction, spec.phenotypes) == (kind, ethnicity, female, phenotypes)
+    assert spec.ages == pytest.approx(ages) and spec.weeks == pytest.approx(weeks)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("elderly", "one of adult"), ("pediatric", "age range"), ("pregnancy", "gestational week"),
+    ("pregnancy: week 30, male", "female"), ("adult: martian", "ethnicity"), ("adult: CYP2D6 XM", "phenotype"),
+    ("pediatric: 2-1 y", "increasing range"), ("pediatric: 1-2 fortnights", "age unit"),
+])
+def test_bad_population_text_is_explained(text, message):
+    with pytest.raises(PbpkInputError, match=message):
+        parse_population(text)
+
+
+def test_pregnancy_range_cannot_straddle_the_week_the_fetus_appears():
+    with pytest.raises(PbpkInputError, match="week 13"):
+        anchors(parse_population("pregnancy: weeks 10-20"))
+
+
+@pytest.fixture(scope="module")
+def european():
+    spec = parse_population("adult")
+    return spec, anchor_table(anchors(spec))
+
+
+def test_same_seed_same_subjects(european):
+    spec, table = european
+    a, b, c = sample(spec, 500, 11, table), sample(spec, 500, 11, table), sample(spec, 500, 12, table)
+    assert np.array_equal(a.weight, b.weight) and np.array_equal(a.mass_factor["liver"], b.mass_factor["liver"])
+    assert not np.array_equal(a.weight, c.weight)
+
+
+@pytest.mark.parametrize("text, gene, phenotype, group", [
+    ("adult", "CYP2D6", "PM", "European"), ("adult: chinese", "CYP2C19", "PM", "East Asian"),
+    ("adult", "CYP2C9", "IM", "European"),
+])
+def test_phenotype_frequencies_follow_cpic(text, gene, phenotype, group):
+    n = 20_000
+    subjects = sample(parse_population(text), n, 5)
+    frequency = population_data().genotypes[gene].frequency[group]
+    expected = frequency[phenotype] / sum(frequency.values())
+    observed = np.mean(subjects.phenotype[gene] == phenotype)
+    assert abs(observed - expected) < 4 * np.sqrt(expected * (1 - expected) / n)
+
+
+def test_fixed_phenotype_and_its_activity():
+    subjects = sample(parse_population("adult: CYP2D6 PM"), 200, 1)
+    assert set(subjects.phenotype["CYP2D6"]) == {"PM"} and np.all(subjects.enzyme_factor["CYP2D6"] == 0)
+
+
+def test_body_size_and_organ_spread(european):
+    """Weight around the reference (CV ~ sqrt(0.152² + (2·0.038)²) = 0.17); liver CV ≈ 0.24 (McNally 2014)."""
+    spec, table = european
+    subjects = sample(spec, 40_000, 3, table)
+    men = ~subjects.female
+    weight = subjects.weight[men]
+    assert weight.mean() == pytest.approx(73 * (1 + 0.038 ** 2), rel=0.01)
+    assert weight.std() / weight.mean() == pytest.approx(np.hypot(0.152, 2 * 0.038), rel=0.05)
+    liver = subjects.mass_factor["liver"][men]
+    assert liver.std() / liver.mean() == pytest.approx(np.hypot(0.24, 0.75 * 0.038), rel=0.06)
+
+
+def test_flows_add_up_to_each_subjects_cardiac_output(european):
+    spec, table = european
+    subjects = sample(spec, 1000, 4, table)
+    anchor = subjects.anchor
+    total = sum(table.flow[name][anchor] * subjects.flow_factor[name] for name in table.systemic)
+    size = (subjects.height / table.height[anchor]) ** 0.75
+    np.testing.assert_allclose(total, sum(table.flow[name][anchor] for name in table.systemic) * size, rtol=1e-12)
+
+
+@pytest.mark.parametrize("text, compound, route", [
+    ("adult: chinese", "midazolam", "oral"), ("pediatric: 0.1-3 y", "theophylline", "iv"),
+    ("pregnancy: weeks 25-35", "caffeine", "oral"),
+])
+def test_mass_balance_in_every_population_member(text, compound, route):
+    drug = load_compound(compound)
+    task = prepare(drug, parse_population(text), Regimen((Dose("1 mg/kg", route),)), until="48 h")
+    subjects = sample(task.spec, 64, 9, task.table)
+    bolus, rate = subject_plans(task, subjects)
+    states, status = simulate_population(task.model, subject_parameters(task, subjects), bolus, rate,
+                                         task.plan_times, task.times, method=task.method, rtol=1e-8, atol=1e-12)
+    assert np.all(status == 0)
+    mass = [task.model.state_index(s) for s in task.model.mass_states]
+    dosed = bolus.sum(axis=(1, 2))
+    np.testing.assert_allclose(states[:, -1, mass].sum(axis=1), dosed, rtol=1e-8)
+
+
+def test_dask_gives_the_local_result():
+    midazolam = load_compound("midazolam")
+    options = dict(dose="5 mg", seed=3, chunk_size=100, kinetics="linear", keep_profiles=True)
+    local = simulate_virtual_population(midazolam, "adult", 300, **options)
+    distributed = simulate_virtual_population(midazolam, "adult", 300, backend="dask", **options)
+    assert local.subjects.equals(distributed.subjects)
+    assert np.array_equal(local.profiles, distributed.profiles)
+    assert all(np.array_equal(local.percentiles[p], distributed.percentiles[p]) for p in local.percentiles)
+
+
+def test_streamed_percentiles_match_exact_ones():
+    result = simulate_virtual_population(load_compound("caffeine"), "adult", 2000, dose="100 mg", seed=2,
+                                         keep_profiles=True)
+    exact = np.percentile(result.profiles, 50, axis=0)
+    positive = exact > 0
+    # bins of 0.001 decade (0.23 %) plus the interpolation numpy uses between neighbouring subjects
+    np.testing.assert_allclose(result.percentiles[50.0][positive], exact[positive], rtol=5e-3)
+
+
+def test_population_cli_json_gives_metric_percentiles_with_units(tmp_path, capsys):
+    status = main(["population", "theophylline", "--population", "pediatric: 2-6 y", "--n", "200", "--dose",
+                   "5 mg/kg", "--json", "--quiet", "--summary", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "p.png")])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0 and result["n"] == 200 and result["failed"] == 0
+    cl = result["metrics"]["CL_apparent"]
+    assert cl["unit"] == "L/h" and cl["P5"] < cl["P50"] < cl["P95"]
+    assert (tmp_path / "s.csv").stat().st_size > 0 and (tmp_path / "p.png").stat().st_size > 10_000
+
+
+def test_dose_matching_reaches_the_reference_median(capsys):
+    """Linear kinetics: one proportional correction matches the median; AUC per dose is linear."""
+    from pbpk.dose_matching import match_doses
+
+    table = match_doses(load_compound("vancomycin"), "adult", "1000 mg", ["pediatric: 2-6 y"], route="infusion",
+                        infusion_time="1 h", every="12 h", doses=6, metric="AUC", n=100, kinetics="linear")
+    reference, child = table.iloc[0], table.iloc[1]
+    assert child["median / reference"] == pytest.approx(1.0, abs=0.01)
+    assert child["P50"] == pytest.approx(reference["P50"], rel=0.01)
+    assert child["iterations"] <= 2 and child["dose [mg/kg]"] > 0
+    status = main(["dose-match", "vancomycin", "--reference-dose", "1000 mg", "--target", "pediatric: 2-6 y",
+                   "--route", "infusion", "--infusion-time", "1h", "--every", "12h", "--doses", "6", "--n", "100",
+                   "--kinetics", "linear", "--json"])
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert status == 0 and rows[1]["dose [mg/kg]"] == pytest.approx(child["dose [mg/kg]"])
+
+
+def test_trough_matching_needs_a_repeated_regimen():
+    from pbpk.dose_matching import match_doses
+
+    with pytest.raises(PbpkInputError, match="repeated regimen"):
+        match_doses(load_compound("vancomycin"), "adult", "1000 mg", ["pediatric: 2-6 y"], metric="Ctrough")
