@@ -7,7 +7,8 @@ seed (``physiology_db/populations.yaml`` holds the distributions and sources):
 
 * sex, age (uniform over the range) or gestational week;
 * height (normal) and weight given height (log-normal, constant BMI) around the
-  reference person of the subject's age, sex and ethnicity;
+  reference adult of the subject's sex and ethnicity; children's height from the CDC
+  2000 height-for-age LMS and weight around the median weight for that height;
 * organ masses: lean organs with (height/reference height)^0.75, adipose takes
   the remaining weight (httk-pop), then residual variability per organ;
 * cardiac output with (height/reference)^0.75, each organ flow with CV 5 %,
@@ -263,8 +264,11 @@ def sample(spec: PopulationSpec, n: int, seed: int | np.random.SeedSequence = 0,
         week, age = np.zeros(n), rng.uniform(*spec.ages, n)
     anchor = _nearest_anchor(table, female, week if spec.kind == "pregnancy" else age)
     ref_height, ref_weight = table.height[anchor], table.weight[anchor]
-    height = ref_height * (1.0 + data.height_cv * _standard_normal(rng, n, limit=4.0))
-    weight = ref_weight * (height / ref_height) ** 2 * _lognormal(rng, data.weight_cv, n)
+    if spec.kind == "pediatric":
+        height, weight = _child_size(data.growth, female, age, rng)
+    else:
+        height = ref_height * (1.0 + data.height_cv * _standard_normal(rng, n, limit=4.0))
+        weight = ref_weight * (height / ref_height) ** 2 * _lognormal(rng, data.weight_cv, n)
     size = (height / ref_height) ** 0.75
     mass = _organ_masses(table, anchor, female, size, weight, ref_weight, data, rng)
     flow = {name: size * (1.0 + data.flow_cv * _standard_normal(rng, n, limit=4.0)) for name in table.systemic}
@@ -285,6 +289,27 @@ def sample(spec: PopulationSpec, n: int, seed: int | np.random.SeedSequence = 0,
         gfr_factor=(weight / ref_weight) ** 0.75 * (1.0 + data.gfr_cv * _standard_normal(rng, n, limit=4.0)),
         enzyme_factor=enzymes, phenotype=phenotype,
     )
+
+
+def _child_size(growth: dict, female: np.ndarray, age: np.ndarray, rng: np.random.Generator):
+    """Height from the CDC height-for-age LMS; weight around the median weight for that height (see YAML)."""
+    months = age * 12.0
+    height, weight = np.empty(len(age)), np.empty(len(age))
+    z = _standard_normal(rng, len(age), limit=3.0)
+    residual = rng.standard_normal(len(age))
+    for is_female, sex in ((False, "male"), (True, "female")):
+        chosen = female == is_female
+        chart = growth[sex]
+        at = lambda table, key: np.interp(months[chosen], chart["months"], table[key])  # noqa: E731
+        L, M, S = (at(chart["height"], key) for key in "LMS")
+        small = np.abs(L) < 1e-6
+        height[chosen] = np.where(small, M * np.exp(S * z[chosen]),
+                                  M * np.abs(1.0 + L * S * z[chosen]) ** (1.0 / np.where(small, 1.0, L)))
+        m_weight, s_weight = at(chart["weight"], "M"), at(chart["weight"], "S")
+        cv = np.sqrt(np.maximum(s_weight ** 2 - (2.0 * S) ** 2, 0.0025))
+        sigma2 = np.log1p(cv ** 2)
+        weight[chosen] = m_weight * (height[chosen] / M) ** 2 * np.exp(-sigma2 / 2 + np.sqrt(sigma2) * residual[chosen])
+    return height, weight
 
 
 def _nearest_anchor(table: AnchorTable, female: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -381,6 +406,7 @@ class PopulationData:
     gfr_cv: float
     enzyme_cv: dict[str, float]
     genotypes: dict[str, Genotype]
+    growth: dict[str, dict]  # sex → {"months", "weight": {L, M, S}, "height": {L, M, S}}
     sources: dict[str, str]
 
 
@@ -425,9 +451,39 @@ def population_data(database: str | Path | None = None) -> PopulationData:
     genes = r.record("genotypes")
     genotypes = {gene: _genotype(gene, genes.record(gene)) for gene in genes.keys()}
     genes.finish()
+    growth_block = r.record("growth_charts")
+    sources["growth_charts"] = growth_block.source()
+    growth = _growth_charts(growth_block)
     r.finish()
     return PopulationData(height_cv, weight_cv, ethnicities, organ_cv, cvs["blood_volume"], cvs["blood_flow"],
-                          cvs["glomerular_filtration"], enzyme_cv, genotypes, sources)
+                          cvs["glomerular_filtration"], enzyme_cv, genotypes, growth, sources)
+
+
+def _growth_charts(r: Record) -> dict[str, dict]:
+    months = _numbers(r, "age_months", None)
+    if months[0] != 0 or np.any(np.diff(months) <= 0):
+        raise r.error("age_months", months, "increasing ages in months from 0")
+    charts = {}
+    for sex in ("male", "female"):
+        block = r.record(sex)
+        charts[sex] = {"months": np.array(months)}
+        for measure, unit in (("weight", "kg"), ("height", "cm")):
+            table = block.record(measure)
+            if table.text("unit") != unit:
+                raise table.error("unit", table.raw("unit"), unit)
+            charts[sex][measure] = {key: np.array(_numbers(table, key, len(months))) for key in "LMS"}
+            table.finish()
+        block.finish()
+    r.finish()
+    return charts
+
+
+def _numbers(r: Record, key: str, length: int | None) -> list[float]:
+    values = r.raw(key, expected="a list of numbers")
+    if (not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            or (length is not None and len(values) != length)):
+        raise r.error(key, values, f"a list of {length or ''} numbers".replace("  ", " "))
+    return [float(v) for v in values]
 
 
 def _ethnicity(name: str, r: Record) -> Ethnicity:

@@ -170,3 +170,13 @@ def test_trough_matching_needs_a_repeated_regimen():
 
     with pytest.raises(PbpkInputError, match="repeated regimen"):
         match_doses(load_compound("vancomycin"), "adult", "1000 mg", ["pediatric: 2-6 y"], metric="Ctrough")
+
+
+@pytest.mark.parametrize("years, weight_m, weight_s, height_m", [(5.0417, 18.486, 0.12988, 109.175),
+                                                                 (10.0417, 32.088, 0.17893, 138.823)])
+def test_children_follow_the_cdc_growth_charts(years, weight_m, weight_s, height_m):
+    """CDC 2000 LMS (boys, rows 60.5 and 120.5 months): median height and weight, weight-for-age spread."""
+    subjects = sample(parse_population(f"pediatric: {years}-{years} y, male"), 40_000, 8)
+    assert np.median(subjects.height) == pytest.approx(height_m, rel=0.003)
+    assert np.median(subjects.weight) == pytest.approx(weight_m, rel=0.02)
+    assert subjects.weight.std() / subjects.weight.mean() == pytest.approx(weight_s, rel=0.1)
