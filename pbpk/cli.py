@@ -16,6 +16,9 @@ Commands
 ``pbpk dose-match FILE --reference TEXT --reference-dose D --target TEXT [--target ...] [options]``
     The dose per kg that gives each target population the median exposure (AUC, Cmax
     or trough) of the reference population on its regimen.
+``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
+    FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
+    the mechanistic static AUC ratio of a victim.
 ``pbpk validate [--cases GLOB] [--json] [--report DIR]``
     Simulate the clinical studies in ``validation_cases/`` and compare with what was
     observed (predicted/observed per metric, GMFE, fractions within 1.25/1.5/2-fold).
@@ -141,6 +144,19 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="print JSON")
     match.set_defaults(run=_run_dose_match)
 
+    static = commands.add_parser("ddi-static", help="static DDI screens (FDA 2020 basic models, mechanistic static)")
+    static.add_argument("file", help="perpetrator compound file, or the name of a bundled compound")
+    static.add_argument("--dose", required=True, help='perpetrator dose, e.g. "200 mg"')
+    static.add_argument("--route", choices=["iv", "infusion", "oral"], default="oral")
+    static.add_argument("--infusion-time", help='infusion duration, e.g. "1h"')
+    static.add_argument("--every", help='dosing interval, e.g. "24h" (Cmax at steady state)')
+    static.add_argument("--doses", type=int, default=1)
+    static.add_argument("--cmax", help='perpetrator total Cmax instead of simulating it, e.g. "2.1 mg/L"')
+    static.add_argument("--victim", help="victim compound for the mechanistic static AUC ratio (oral victim)")
+    static.add_argument("--enzyme", help="enzyme for the mechanistic static model (if several are shared)")
+    static.add_argument("--json", action="store_true", help="print JSON")
+    static.set_defaults(run=_run_ddi_static)
+
     validate = commands.add_parser("validate", help="simulate the clinical studies in validation_cases/ and "
                                                     "compare with the observations")
     validate.add_argument("--cases", help="glob of case ids (e.g. 'midazolam-*'), a case file, or a folder of "
@@ -206,6 +222,45 @@ def _run_dose_match(args: argparse.Namespace) -> int:
     for row in table.to_dict("records"):
         print(f"  {row['population']:<28}{row['dose [mg/kg]']:>9.3g}{row['median weight [kg]']:>8.1f}"
               f"{row['dose at median weight [mg]']:>10.4g}{row['P5']:>11.4g}{row['P50']:>11.4g}{row['P95']:>11.4g}")
+    return 0
+
+
+def _run_ddi_static(args: argparse.Namespace) -> int:
+    from pbpk.ddi_static import basic_screens, exposure, given_cmax, mechanistic_static
+    from pbpk.dosing import as_regimen
+
+    perpetrator = load_compound(args.file)
+    regimen = as_regimen(None, args.dose, args.route, args.infusion_time, args.every, args.doses, where="ddi-static")
+    levels = exposure(perpetrator, regimen, cmax=given_cmax(args.cmax))
+    screens = basic_screens(perpetrator, levels)
+    prediction = mechanistic_static(perpetrator, load_compound(args.victim), levels, args.enzyme) \
+        if args.victim else None
+    if args.json:
+        print(json.dumps({
+            "perpetrator": perpetrator.name,
+            "exposure": {"Imax": {"value": levels.cmax, "unit": "umol/L"},
+                         "Imax_u": {"value": levels.cmax_u, "unit": "umol/L"},
+                         "Igut": {"value": levels.gut, "unit": "umol/L"},
+                         "I_hepatic_inlet_u": {"value": levels.hepatic_inlet_u, "unit": "umol/L"},
+                         "I_enterocyte": {"value": levels.enterocyte, "unit": "umol/L"},
+                         "notes": list(levels.notes)},
+            "basic_models": [{"target": s.target, "model": s.model, "value": s.value, "cutoff": s.cutoff,
+                              "flagged": s.flagged} for s in screens],
+            "mechanistic_static": None if prediction is None else {
+                "victim": prediction.victim, "enzyme": prediction.enzyme, "fm": prediction.fm, "Fg": prediction.fg,
+                "AUCR": prediction.aucr, "AUCR_liver": prediction.hepatic_ratio, "AUCR_gut": prediction.gut_ratio},
+        }, indent=2))
+        return 0
+    print(f"{perpetrator.name}: Imax {levels.cmax:.4g} umol/L (unbound {levels.cmax_u:.4g}), Igut {levels.gut:.4g} umol/L")
+    for note in levels.notes:
+        print(f"  note: {note}")
+    for s in screens:
+        verdict = "evaluate clinically" if s.flagged else "below cut-off"
+        print(f"  {s.target:<9}{s.model:<26}{s.value:>10.4g}   cut-off {s.cutoff:g}: {verdict}")
+    if prediction is not None:
+        print(f"  mechanistic static AUC ratio of oral {prediction.victim} ({prediction.enzyme}, fm {prediction.fm:.2f}, "
+              f"Fg {prediction.fg:.2f}): {prediction.aucr:.3g} (liver {prediction.hepatic_ratio:.3g}, "
+              f"gut {prediction.gut_ratio:.3g})")
     return 0
 
 
