@@ -203,15 +203,15 @@ def intestinal_availability(q_gut: pint.Quantity, clint_gut_unbound: pint.Quanti
     return float((q_gut / (q_gut + fu_gut * clint_gut_unbound)).to("").magnitude)
 
 
-def gut_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
-    """Unbound intrinsic clearance of the gut wall (L/h) from the hepatic pathways.
+def gut_intrinsic_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
+    """Unbound intrinsic clearance of the gut wall (L/h) by enzyme, from the hepatic pathways.
 
     Each pathway's CLint per pmol enzyme (microsomal CLint divided by the
     hepatic abundance, or the rCYP CLint × ISEF) is multiplied by the
     intestinal abundance of its enzyme. Enzymes without an intestinal
     abundance, hepatocyte and in-vivo data do not contribute.
     """
-    total = Quantity(0.0, "L/h")
+    by_enzyme: dict[str, pint.Quantity] = {}
     for pathway in compound.clearance.hepatic:
         amount = individual.intestinal_abundance.get(pathway.enzyme)
         if amount is None or pathway.system in ("hepatocytes", "in_vivo"):
@@ -223,8 +223,14 @@ def gut_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.
             if abundance is None:
                 continue
             per_enzyme = pathway.clint_in_vitro_unbound / abundance
-        total = total + (per_enzyme * amount * individual.enzyme_activity(pathway.enzyme, "intestine")).to("L/h")
-    return total
+        clint = (per_enzyme * amount * individual.enzyme_activity(pathway.enzyme, "intestine")).to("L/h")
+        by_enzyme[pathway.enzyme] = by_enzyme.get(pathway.enzyme, Quantity(0.0, "L/h")) + clint
+    return by_enzyme
+
+
+def gut_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
+    """Unbound intrinsic clearance of the gut wall (L/h), all enzymes (see :func:`gut_intrinsic_clearances`)."""
+    return sum(gut_intrinsic_clearances(compound, individual).values(), Quantity(0.0, "L/h"))
 
 
 def fg_qgut(compound: Compound, individual: Individual, fu_gut: float = 1.0) -> float:

@@ -19,9 +19,14 @@ Commands
 ``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
     FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
     the mechanistic static AUC ratio of a victim.
-``pbpk validate [--cases GLOB] [--json] [--report DIR]``
-    Simulate the clinical studies in ``validation_cases/`` and compare with what was
-    observed (predicted/observed per metric, GMFE, fractions within 1.25/1.5/2-fold).
+``pbpk ddi STUDY [--n N] [--seed S] [--json] [--plot F.png] [--csv F.csv]``
+    Simulate a DDI study file (``ddi/``): victim with and without its perpetrators in one
+    coupled model; AUCR and CmaxR against the observed ratios (with ``--n``, percentiles
+    over a virtual population of the study's sexes); enzyme time course.
+``pbpk validate [--cases GLOB] [--ddi GLOB] [--json] [--report DIR]``
+    Simulate the clinical studies in ``validation_cases/`` (and the DDI studies in
+    ``ddi/``) and compare with what was observed (predicted/observed per metric, GMFE,
+    fractions within 1.25/1.5/2-fold, Guest limits for ratios).
     Exits with status 1 if a metric falls outside the band its case file expects.
 
 FILE is a path, or the name of a bundled compound (``pbpk kp midazolam``).
@@ -32,6 +37,7 @@ and what was expected; no traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -157,10 +163,22 @@ def _parser() -> argparse.ArgumentParser:
     static.add_argument("--json", action="store_true", help="print JSON")
     static.set_defaults(run=_run_ddi_static)
 
+    ddi = commands.add_parser("ddi", help="simulate a DDI study file: AUCR and CmaxR, enzyme time course, figure")
+    ddi.add_argument("study", help="DDI study file, or the id of a bundled study in ddi/")
+    ddi.add_argument("--n", type=int, default=0, help="virtual subjects for percentiles of the ratios (0: none)")
+    ddi.add_argument("--seed", type=int, default=1, help="seed of the virtual population")
+    ddi.add_argument("--json", action="store_true", help="print JSON")
+    ddi.add_argument("--plot", help="figure of the victim with and without perpetrators and the enzyme time course")
+    ddi.add_argument("--csv", help="time course of every compound and enzyme (treatment phase)")
+    ddi.set_defaults(run=_run_ddi)
+
     validate = commands.add_parser("validate", help="simulate the clinical studies in validation_cases/ and "
                                                     "compare with the observations")
     validate.add_argument("--cases", help="glob of case ids (e.g. 'midazolam-*'), a case file, or a folder of "
                                           "case files; default: every bundled case")
+    validate.add_argument("--ddi", metavar="GLOB", help="glob of DDI study ids (e.g. 'rifampicin-*'), a study file or "
+                                                       "a folder. With --cases or --ddi only those run; without "
+                                                       "either, every bundled case and DDI study")
     validate.add_argument("--json", action="store_true", help="print JSON, ending with the summary of test cases")
     validate.add_argument("--report", metavar="DIR", help="write report.md, report.html and figures into DIR")
     validate.set_defaults(run=_run_validate)
@@ -264,22 +282,79 @@ def _run_ddi_static(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_ddi(args: argparse.Namespace) -> int:
+    from pbpk.ddi_study import load_study, population_ratios, run_study
+
+    study = load_study(args.study)
+    result = run_study(study)
+    population = population_ratios(study, args.n, seed=args.seed) if args.n else None
+    typical = result.results[0]
+    if args.plot:
+        import matplotlib.pyplot as plt
+
+        plt.close(typical.plot(args.plot))
+    if args.csv:
+        typical.treatment.data.to_csv(args.csv, index=False)
+    metrics = {}
+    for metric, predicted in result.predicted.items():
+        entry = {"predicted": predicted,
+                 "observed": study.observed[metric].value if metric in study.observed else None}
+        if metric in study.observed:
+            entry["predicted/observed"] = result.ratios[metric]
+            entry["within_guest"] = result.within_guest(metric)
+        if population is not None:
+            entry["population"] = population[metric]
+        metrics[metric] = entry
+    if args.json:
+        print(json.dumps({
+            "study": study.id, "title": study.title, "reference": study.study.reference, "role": result.role,
+            **metrics,
+            "ignored_interactions": list(result.ignored),
+            "files": {"plot": args.plot, "csv": args.csv},
+        }, indent=2))
+        return 0
+    print(f"{study.title}  [{result.role}]")
+    for metric, entry in metrics.items():
+        observed = f"observed {entry['observed']:.3g}" if entry["observed"] is not None else "not observed"
+        guest = "" if "within_guest" not in entry else ("  (within Guest limits)" if entry["within_guest"]
+                                                         else "  (outside Guest limits)")
+        print(f"  {metric:<6} predicted {entry['predicted']:.3g}   {observed}{guest}")
+        if population is not None:
+            p = population[metric]
+            print(f"         virtual population (n={p['n']}): 5 % {p['p5']:.3g}, median {p['p50']:.3g}, "
+                  f"95 % {p['p95']:.3g}")
+    for text in result.ignored:
+        print(f"note: {text}")
+    return 0
+
+
 def _run_validate(args: argparse.Namespace) -> int:
     from pbpk.validation import POPULATION_GROUPS, fold_label, load_cases, run_case, summarise
 
-    cases = load_cases(args.cases)
+    cases = load_cases(args.cases) if args.cases is not None or args.ddi is None else []
     results = []
     for case in cases:
         results.append(run_case(case))
         if not args.json:
             print(_case_line(results[-1]), flush=True)
+    ddi_results = []
+    if args.ddi is not None or args.cases is None:
+        from pbpk.ddi_study import load_studies, run_study, summarise_studies
+
+        for study in load_studies(args.ddi):
+            ddi_results.append(run_study(study))
+            if not args.json:
+                print(_study_line(ddi_results[-1]), flush=True)
     regressions = [f"{r.case.id}: {text}" for r in results for text in r.regressions]
+    regressions += [f"{r.study.id}: {text}" for r in ddi_results for text in r.regressions]
     test, training = summarise(results, "test"), summarise(results, "training")
+    ddi_test = summarise_studies(ddi_results, "test") if ddi_results else {}
+    ddi_training = summarise_studies(ddi_results, "training") if ddi_results else {}
     by_group = {group: summarise(results, "test", group) for group in POPULATION_GROUPS}
     if args.report:
         from pbpk.validation_report import write_report
 
-        written = write_report(results, args.report)
+        written = write_report(results, args.report, ddi_results)
     if args.json:
         print(json.dumps({
             "cases": [{"id": r.case.id, "compound": r.case.compound, "role": r.role, "file": r.case.file,
@@ -291,24 +366,39 @@ def _run_validate(args: argparse.Namespace) -> int:
             "report": str(written) if args.report else None,
             "training_summary": training,
             "summary_by_population": {group: summary for group, summary in by_group.items() if summary},
+            "ddi_studies": [{"id": r.study.id, "role": r.role, "file": r.study.file,
+                             "reference": r.study.study.reference,
+                             "ratios": {m: {"observed": r.observed[m], "predicted": r.predicted[m],
+                                            "predicted/observed": r.ratios[m], "within_guest": r.within_guest(m)}
+                                        for m in r.observed}} for r in ddi_results],
+            "ddi_training_summary": ddi_training,
+            "ddi_summary": ddi_test,
             "summary": test,
         }, indent=2))
     else:
         groups = [(f"{group} test cases", summary) for group, summary in by_group.items() if summary]
         for title, summary in [("all test cases", test), *(groups if len(groups) > 1 else []),
-                               ("training cases", training)]:
+                               ("training cases", training), ("DDI test studies", ddi_test),
+                               ("DDI training studies", ddi_training)]:
             if not summary:
                 continue
             print(f"\n{title}: metric, cases, GMFE, within 1.25 / 1.5 / 2-fold (Guest limits for ratios)")
             for metric, s in summary.items():
                 guest = f"   ({100 * s['within_guest']:.0f} % Guest)" if "within_guest" in s else ""
-                print(f"  {metric:<13}{s['n_cases']:>4d}{s['gmfe']:>7.2f}   " + " / ".join(
+                count = s.get("n_cases", s.get("n_studies"))
+                print(f"  {metric:<13}{count:>4d}{s['gmfe']:>7.2f}   " + " / ".join(
                     f"{100 * s[fold_label(fold)]:3.0f} %" for fold in (1.25, 1.5, 2.0)) + guest)
         if args.report:
             print(f"\nreport: {written}")
         for line in regressions:
             print(f"regression: {line}", file=sys.stderr)
     return 1 if regressions else 0
+
+
+def _study_line(result) -> str:
+    ratios = "  ".join(f"{m} {result.predicted[m]:.2f}/{result.observed[m]:.2f}"
+                       + ("" if result.within_guest(m) else "*") for m in result.observed)
+    return f"{result.study.id:<52}{result.role:<9}{ratios}"
 
 
 def _case_line(result) -> str:
@@ -461,6 +551,8 @@ def _compound_text(c: Compound) -> str:
         extra = f", fu_inc {pathway.fu_inc:g}" if pathway.system != "in_vivo" else ""
         extra += f", ISEF {pathway.isef:g}" if pathway.isef is not None else ""
         fitted = f"  [fitted to {pathway.fitted_to}]" if pathway.fitted_to else ""
+        if pathway.metabolite is not None:
+            extra += f", forms {pathway.metabolite.compound} (fraction {pathway.metabolite.fraction:g})"
         lines.append(f"  hepatic {pathway.enzyme} ({pathway.system}): {kinetics}{extra}{fitted}\n"
                      f"      source: {pathway.source}")
     renal = c.clearance.renal
@@ -504,6 +596,8 @@ def _compound_text(c: Compound) -> str:
 
 
 def _json_value(value: object) -> object:
+    if dataclasses.is_dataclass(value):
+        return {key: _json_value(item) for key, item in vars(value).items() if item is not None}
     if hasattr(value, "units"):
         return {"value": float(value.magnitude), "unit": f"{value.units:~}"}
     return value

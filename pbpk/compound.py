@@ -47,6 +47,15 @@ INTERACTION_TYPES = ("competitive", "noncompetitive", "mixed", "mechanism_based"
 
 
 @dataclass(frozen=True)
+class Metabolite:
+    """A metabolite formed by a pathway: its compound file and the molar fraction of the pathway's flux."""
+
+    compound: str
+    fraction: float
+    source: str
+
+
+@dataclass(frozen=True)
 class HepaticPathway:
     """One hepatic metabolic pathway, as measured in one system.
 
@@ -65,6 +74,7 @@ class HepaticPathway:
     fu_inc: float = 1.0
     isef: float | None = None
     fitted_to: str | None = None
+    metabolite: Metabolite | None = None  # formed in DDI models (pbpk.ddi_model)
 
     @property
     def clint_in_vitro_unbound(self) -> pint.Quantity:
@@ -242,15 +252,8 @@ def load_compound(name_or_path: str | Path) -> Compound:
     """
     path = datafiles.resolve("compounds", name_or_path)
     data = load_yaml(path)
-    record = Record(data, _display(path))
+    record = Record(data, datafiles.display_path(path))
     return _compound(record)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _compound(r: Record) -> Compound:
@@ -356,10 +359,11 @@ def _hepatic(r: Record) -> HepaticPathway:
     source = r.source()
     fitted_to = r.text("fitted_to", required=False)
     r.text("note", required=False)
+    metabolite = _metabolite(r.record("metabolite", required=False))
     if system == "in_vivo":
         clint = r.quantity("CLint_u", "L/h")
         r.finish()
-        return HepaticPathway(enzyme, system, source, clint=clint, fitted_to=fitted_to)
+        return HepaticPathway(enzyme, system, source, clint=clint, fitted_to=fitted_to, metabolite=metabolite)
     has_clint = r.has("CLint")
     if has_clint and (r.has("Vmax") or r.has("Km")):
         raise r.error("CLint", r.data["CLint"], "either CLint or Vmax with Km, not both")
@@ -375,7 +379,15 @@ def _hepatic(r: Record) -> HepaticPathway:
     isef = r.number("ISEF", low=0, low_open=True) if system == "rCYP" else None
     r.finish()
     return HepaticPathway(enzyme, system, source, vmax=vmax, km=km, clint=clint, fu_inc=fu_inc, isef=isef,
-                          fitted_to=fitted_to)
+                          fitted_to=fitted_to, metabolite=metabolite)
+
+
+def _metabolite(r: Record | None) -> Metabolite | None:
+    if r is None:
+        return None
+    metabolite = Metabolite(r.text("compound"), float(r.number("fraction", low=0, high=1, low_open=True)), r.source())
+    r.finish()
+    return metabolite
 
 
 def _absorption(r: Record | None) -> Absorption | None:

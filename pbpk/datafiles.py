@@ -1,7 +1,7 @@
 """Where the bundled data folders are, installed or in a source checkout.
 
-The folders ``physiology_db/``, ``compounds/`` (and later ``ddi/`` and
-``validation_cases/``) sit at the top of the repository and ship inside the
+The folders ``physiology_db/``, ``compounds/``, ``ddi/`` and
+``validation_cases/`` sit at the top of the repository and ship inside the
 wheel as ``pbpk/_data/<folder>``.
 """
 
@@ -54,3 +54,32 @@ def resolve(folder: str, name_or_path: str | Path) -> Path:
         f"an existing file, or the name of a bundled file in {folder}/ ({', '.join(names)})",
         hint,
     )
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it in messages: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def matching_files(folder: str, pattern: str | None, what: str) -> list[Path]:
+    """YAML files to run: every bundled file of ``folder``, bundled ids matching a glob
+    (``"midazolam-*"``), one file, a folder of files, or a glob of paths (``"mine/*-iv-*.yaml"``)."""
+    if pattern is None:
+        paths = sorted(data_dir(folder).glob("*.yaml"))
+    else:
+        path = Path(pattern)
+        if path.is_dir():
+            paths = sorted(path.glob("*.yaml"))
+        elif path.is_file():
+            paths = [path]
+        elif len(path.parts) > 1:
+            paths = sorted(path.parent.glob(path.name))
+        else:
+            paths = sorted(data_dir(folder).glob(pattern.removesuffix(".yaml") + ".yaml"))
+    if not paths:
+        raise PbpkInputError(folder, what, pattern, f"a {what[:-1]} id glob, file or folder that matches at least one",
+                             f"bundled {what} are in {data_dir(folder)}")
+    return paths

@@ -55,6 +55,17 @@ class SymbolicModel:
     mass_states
         States holding drug (body, gut lumen, eliminated, unabsorbed): their
         sum equals the amount dosed.
+    sites
+        Concentrations where a drug meets enzymes, for coupling compounds in
+        DDI models (:mod:`pbpk.ddi_model`): ``liver`` (unbound, µmol/L),
+        ``gut`` (unbound in gut tissue, µmol/L) and ``absorption`` (flux into the
+        gut wall, µmol/h).
+    pathway_rates
+        Rate of each hepatic pathway (µmol/h, by route name), for metabolite formation
+        in DDI models.
+    structure
+        Fingerprint of the structure when the model is more than its topology
+        (a coupled DDI model); empty for a single-compound model.
     """
 
     name: str
@@ -66,6 +77,14 @@ class SymbolicModel:
     dose_targets: Mapping[str, str]
     mass_states: tuple[str, ...]
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    sites: Mapping[str, sp.Expr] = field(default_factory=dict)
+    pathway_rates: Mapping[str, sp.Expr] = field(default_factory=dict)
+    structure: str = ""
+
+    @property
+    def signature(self) -> str:
+        """What the generated kernels depend on (part of the kernel cache key)."""
+        return self.structure or self.topology.signature
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -221,14 +240,16 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
     # hepatic elimination from unbound liver (intracellular) drug
     liver_cell = cells["liver"]
     cu_liver = unbound["liver"]
+    pathway_rates: dict[str, sp.Expr] = {}
     for route in topology.hepatic_pathways:
         if route.kinetics == "linear":
             clint = b.parameter(f"CLint_{route.name}", f"unbound intrinsic clearance, {route.name} (L/h)")
-            b.flow(liver_cell, metabolised, clint * cu_liver)
+            pathway_rates[route.name] = clint * cu_liver
         else:
             vmax = b.parameter(f"Vmax_{route.name}", f"maximal rate, {route.name} (µmol/h)")
             km = b.parameter(f"Km_{route.name}", f"unbound Michaelis constant, {route.name} (µmol/L)")
-            b.flow(liver_cell, metabolised, vmax * cu_liver / (km + cu_liver))
+            pathway_rates[route.name] = vmax * cu_liver / (km + cu_liver)
+        b.flow(liver_cell, metabolised, pathway_rates[route.name])
     if topology.biliary:
         cl_bile = b.parameter("CLint_bile", "unbound biliary intrinsic clearance (L/h)")
         b.flow(liver_cell, bile, cl_bile * cu_liver)
@@ -239,8 +260,9 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
         b.flow(cells["kidney"], urine, (filtered * gfr + secretion) * unbound["kidney"])
 
     dose_targets = {"iv": "A_venous", "infusion": "A_venous"}
+    absorbed_flux = sp.Integer(0)
     if topology.absorption is not None:
-        _absorption(b, topology, organ_inputs["gut"], dose_targets)
+        absorbed_flux = _absorption(b, topology, organ_inputs["gut"], dose_targets)
 
     auc = b.state("AUC_plasma", "integral of the plasma concentration (µmol·h/L)")
     b.rates[auc] = c_venous / bp
@@ -267,6 +289,8 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
         dose_targets=dose_targets,
         mass_states=mass,
         descriptions=b.descriptions,
+        sites={"liver": cu_liver, "gut": unbound["gut"], "absorption": absorbed_flux},
+        pathway_rates=pathway_rates,
     )
 
 
@@ -294,8 +318,11 @@ def _elimination_order(state: str, topology: Topology) -> int:
     return 1
 
 
-def _absorption(b: _Builder, topology: Topology, gut: sp.Symbol, dose_targets: dict[str, str]) -> None:
-    """Oral absorption into the gut wall; first-pass loss there is 1 − Fg of the absorbed flux."""
+def _absorption(b: _Builder, topology: Topology, gut: sp.Symbol, dose_targets: dict[str, str]) -> sp.Expr:
+    """Oral absorption into the gut wall; first-pass loss there is 1 − Fg of the absorbed flux.
+
+    Returns the absorbed flux (µmol/h into the gut wall, before the first-pass loss).
+    """
     fg = b.parameter("Fg", "intestinal availability (fraction escaping gut-wall metabolism)")
     ka = b.parameter("ka", "absorption rate constant (1/h)")
     absorbed = b.state("A_absorbed", "cumulative amount absorbed into the gut wall")
@@ -311,7 +338,7 @@ def _absorption(b: _Builder, topology: Topology, gut: sp.Symbol, dose_targets: d
         b.rates[gut] += fa * fg * flux
         b.rates[gut_wall] += fa * (1 - fg) * flux
         b.rates[unabsorbed] += (1 - fa) * flux
-        return
+        return fa * flux
     k_transit = b.parameter("k_transit", "small-intestinal transit rate constant (1/h)")
     segments = [b.state(f"A_transit_{i + 1}", f"drug in small-intestinal segment {i + 1}")
                 for i in range(topology.transit_compartments)]
@@ -324,3 +351,4 @@ def _absorption(b: _Builder, topology: Topology, gut: sp.Symbol, dose_targets: d
         b.rates[gut_wall] += (1 - fg) * flux
         following = segments[i + 1] if i + 1 < len(segments) else unabsorbed
         b.flow(segment, following, k_transit * segment)
+    return ka * sum(segments, sp.Integer(0))

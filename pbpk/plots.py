@@ -59,3 +59,44 @@ def profile(simulation: Simulation, path: str | Path | None = None, *, scale: st
     if path is not None:
         figure.savefig(path, dpi=120)
     return figure
+
+
+def ddi_profile(result, path: str | Path | None = None):
+    """Victim plasma profile with and without perpetrators (log scale) and the enzyme time course.
+
+    ``result`` is a :class:`pbpk.ddi.DdiResult`; returns the matplotlib figure.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    victim = result.victim
+    for phase, label, style in ((result.control, "alone", "--"), (result.treatment, "with perpetrator(s)", "-")):
+        values = phase.plasma(victim)
+        keep = values > 0
+        left.plot(phase.times[keep], values[keep], style, label=f"{victim.name} {label}")
+    left.set_yscale("log")
+    left.set_xlabel("time [h]")
+    left.set_ylabel("plasma concentration [mg/L]")
+    left.set_title(f"AUCR {result.aucr:.2f}, CmaxR {result.cmaxr:.2f}", fontsize=10)
+    left.axvline(result.window[0], color="0.8", linewidth=0.8, zorder=0)
+    left.legend(fontsize=8)
+    left.grid(True, which="both", alpha=0.3)
+    data = result.treatment.data
+    for column in data.columns:
+        if column.startswith(("E_", "activity_")):
+            right.plot(data["time [h]"], data[column], label=column)
+    right.axhline(1.0, color="0.6", linewidth=0.8)
+    right.set_xlabel("time [h]")
+    right.set_ylabel("relative to baseline")
+    right.set_title("enzyme amount (E) and activity (E/(1 + ΣI/Ki))", fontsize=10)
+    right.legend(fontsize=8)
+    right.grid(True, alpha=0.3)
+    perpetrators = ", ".join(arm.compound.name for arm in result.treatment.arms[1:])
+    figure.suptitle(f"{victim.name} with {perpetrators}", fontsize=11)
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=120)
+    return figure

@@ -215,7 +215,7 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
     two = schedule(regimen, targets, len(model.states), molecular_weight=mw, body_weight=Quantity(2.0, "kg"))
     grid = output_grid(times, until, points, regimen, one, model, vectors[len(vectors) // 2])
     return ChunkTask(
-        model=model, spec=spec, table=anchor_table(people), vectors=vectors, rules=_factor_rules(model),
+        model=model, spec=spec, table=anchor_table(people), vectors=vectors, rules=factor_rules(model),
         plan_times=one.times, bolus=(one.bolus, two.bolus - one.bolus), rate=(one.rate, two.rate - one.rate),
         times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
         outputs=(model.state_index("A_venous"), model.state_index("AUC_plasma"),
@@ -290,8 +290,12 @@ def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequen
 
 def subject_parameters(task: ChunkTask, subjects: Subjects) -> np.ndarray:
     """Each subject's parameter row: its anchor's vector times its own factors."""
-    parameters = task.vectors[subjects.anchor].copy()
-    for column, kind, key in task.rules:
+    return apply_subject_factors(task.vectors[subjects.anchor].copy(), task.rules, subjects)
+
+
+def apply_subject_factors(parameters: np.ndarray, rules: tuple, subjects: Subjects) -> np.ndarray:
+    """Multiply the columns named in ``rules`` (see :func:`factor_rules`) by the subjects' factors, in place."""
+    for column, kind, key in rules:
         if kind == "mass":
             parameters[:, column] *= subjects.mass_factor[key]
         elif kind == "flow":
@@ -308,13 +312,17 @@ def subject_parameters(task: ChunkTask, subjects: Subjects) -> np.ndarray:
     return parameters
 
 
-def _factor_rules(model) -> tuple:
-    """Which subject factor multiplies each parameter column (others are the anchor's)."""
+def factor_rules(model, offset: int = 0) -> tuple:
+    """Which subject factor multiplies each parameter column (others are the anchor's).
+
+    ``offset``: where the model's parameters start in a longer vector (a member of a coupled DDI model).
+    """
     rules = []
     enzymes = {route.name: route.enzyme for route in model.topology.hepatic_pathways}
     organs = {organ.name for organ in model.topology.organs}
     for column, name in enumerate(model.parameter_names):
         prefix, _, rest = name.partition("_")
+        column += offset
         if name in ("V_venous", "V_arterial"):
             rules.append((column, "blood", None))
         elif prefix == "V" and rest in organs:

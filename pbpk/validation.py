@@ -202,36 +202,14 @@ class CaseResult:
 def load_case(name_or_path: str | Path) -> ValidationCase:
     """Read and validate a case file (a path, or the id of a bundled case)."""
     path = datafiles.resolve("validation_cases", name_or_path)
-    record = Record(load_yaml(path), _display(path))
+    record = Record(load_yaml(path), datafiles.display_path(path))
     return _case(record, path.parent)
 
 
 def load_cases(pattern: str | None = None) -> list[ValidationCase]:
     """Cases to run: every bundled case, those whose id matches a glob (``"midazolam-*"``),
     one case file, a folder of case files, or a glob of paths (``"my_cases/*-iv-*.yaml"``)."""
-    if pattern is None:
-        paths = sorted(datafiles.data_dir("validation_cases").glob("*.yaml"))
-    else:
-        path = Path(pattern)
-        if path.is_dir():
-            paths = sorted(path.glob("*.yaml"))
-        elif path.is_file():
-            paths = [path]
-        elif len(path.parts) > 1:
-            paths = sorted(path.parent.glob(path.name))
-        else:
-            paths = sorted(datafiles.data_dir("validation_cases").glob(pattern.removesuffix(".yaml") + ".yaml"))
-    if not paths:
-        raise PbpkInputError("validate", "cases", pattern, "a case id glob, case file or folder that matches at "
-                             "least one case", f"bundled cases are in {datafiles.data_dir('validation_cases')}")
-    return [load_case(path) for path in paths]
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return [load_case(path) for path in datafiles.matching_files("validation_cases", pattern, "cases")]
 
 
 def _case(r: Record, folder: Path) -> ValidationCase:
@@ -248,13 +226,13 @@ def _case(r: Record, folder: Path) -> ValidationCase:
         title=r.text("title"),
         compound=r.text("compound"),
         study=Study(study.text("reference"), study.text("key"), study.text("source"), study.text("url", required=False)),
-        population=_population(population),
-        regimen=_regimen(r),
+        population=read_population(population),
+        regimen=read_regimen(r),
         observed={name: _observation(observed, name) for name in observed.keys()},
         profile=_profile(r, folder),
         reference_population=_optional_population(r, "reference_population"),
         fitted_parameters=tuple(r.raw("fitted_parameters", required=False) or ()),
-        expected_within={name: _fold(r, name, value) for name, value in (r.raw("expected_within", required=False)
+        expected_within={name: read_fold(r, name, value) for name, value in (r.raw("expected_within", required=False)
                                                                             or {}).items()},
         note=r.text("note", required=False),
     )
@@ -262,7 +240,7 @@ def _case(r: Record, folder: Path) -> ValidationCase:
         record.finish(hint=NO_OVERRIDES)
     observed.finish()
     r.finish(hint=NO_OVERRIDES)
-    if "Cmax" in case.observed and _first_dose_is_rapid_iv(case.regimen):
+    if "Cmax" in case.observed and first_dose_is_rapid_iv(case.regimen):
         raise r.error("observed", "Cmax", "no Cmax after an IV bolus or an infusion shorter than "
                       f"{RAPID_IV_MINUTES:g} min",
                       "such a Cmax depends on the first sampling time, which no model reproduces; "
@@ -282,12 +260,13 @@ def _optional_population(r: Record, key: str) -> Population | None:
     block = r.record(key, required=False)
     if block is None:
         return None
-    population = _population(block)
+    population = read_population(block)
     block.finish(hint=NO_OVERRIDES)
     return population
 
 
-def _population(r: Record) -> Population:
+def read_population(r: Record) -> Population:
+    """A population block of a case or DDI study file."""
     subjects = r.number("N", required=False, low=1)
     if subjects is not None and subjects != int(subjects):
         raise r.error("N", subjects, "a whole number of subjects")
@@ -348,24 +327,26 @@ def _is_concentration_unit(text: str) -> bool:
     return quantity.is_compatible_with("mg/L") or quantity.is_compatible_with("umol/L")
 
 
-def _first_dose_is_rapid_iv(regimen: Regimen) -> bool:
+def first_dose_is_rapid_iv(regimen: Regimen) -> bool:
     first = regimen.doses[0]
     if first.route == "iv":
         return True
     return first.route == "infusion" and first.duration.to("min").magnitude < RAPID_IV_MINUTES
 
 
-def _fold(r: Record, name: str, value: object) -> float:
-    if name not in METRICS:
-        raise r.error("expected_within", name, f"a metric ({', '.join(METRICS)})")
+def read_fold(r: Record, name: str, value: object, metrics: Iterable[str] = tuple(METRICS)) -> float:
+    """An ``expected_within`` fold (≥ 1) of one of ``metrics``."""
+    if name not in metrics:
+        raise r.error("expected_within", name, f"a metric ({', '.join(metrics)})")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
         raise r.error("expected_within", value, "a fold ≥ 1 (e.g. 2)")
     return float(value)
 
 
-def _regimen(r: Record) -> Regimen:
+def read_regimen(r: Record, field: str = "regimen") -> Regimen:
+    """A regimen list (dose, route, time, duration, every, doses, note per item) → ``Regimen``."""
     doses = []
-    for item in r.records("regimen"):
+    for item in r.records(field):
         dose = Dose(item.raw("dose", expected='a dose such as "5 mg"'), item.text("route", choices=("iv", "infusion", "oral")),
                     item.raw("time", required=False) or "0 h", item.raw("duration", required=False))
         every = item.raw("every", required=False)
@@ -412,8 +393,8 @@ def _observed_value(r: Record, name: str, text: object) -> pint.Quantity:
 
 
 # -- running --------------------------------------------------------------------------------------
-def training_values(case: ValidationCase, compound: Compound) -> list[str]:
-    """Compound values fitted to this case's study (matched on the study key)."""
+def training_values(case, compound: Compound) -> list[str]:
+    """Compound values fitted to the study of ``case`` (anything with ``.study.key``), matched on the key."""
     key = _normalise(case.study.key)
     return [name for name, study in compound.fitted_values.items() if key and key in _normalise(study)]
 
@@ -459,7 +440,7 @@ def _simulate_population(case: ValidationCase, compound: Compound, population: P
     for sex, share in (("male", 1.0 - population.female_fraction), ("female", population.female_fraction)):
         if share <= 0:
             continue
-        simulation = simulate(compound, _individual(population, sex), regimen=case.regimen, times=_grid(case))
+        simulation = simulate(compound, study_person(population, sex), regimen=case.regimen, times=_grid(case))
         if not simulation.status.ok:
             raise PbpkInputError(case.file, "simulation", simulation.status.code, "a solved simulation",
                                  simulation.status.message)
@@ -484,7 +465,7 @@ def _prediction(case: ValidationCase, simulations, weights, observation: Observa
     return math.exp(sum(w * math.log(v) for w, v in zip(weights, values)))
 
 
-def _individual(population: Population, sex: str):
+def study_person(population: Population, sex: str):
     """The reference person of the study: a child (or adult) of the mean age, at the mean weight if given."""
     if population.gestational_week:
         return pregnant(population.gestational_week)

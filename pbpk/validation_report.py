@@ -22,16 +22,26 @@ from pbpk.validation import FOLDS, METRICS, POPULATION_GROUPS, CaseResult, fold_
 FIGURE_DPI = 110
 
 
-def write_report(results: Sequence[CaseResult], folder: str | Path) -> Path:
-    """Write the report into ``folder`` (created if needed); returns the path of ``report.html``."""
+def write_report(results: Sequence[CaseResult], folder: str | Path, ddi_results: Sequence = ()) -> Path:
+    """Write the report into ``folder`` (created if needed); returns the path of ``report.html``.
+
+    ``ddi_results`` (:class:`pbpk.ddi_study.StudyResult`) add the DDI section: summary with
+    Guest limits, forest plot and predicted-versus-observed ratios.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     folder = Path(folder)
     (folder / "figures" / "cases").mkdir(parents=True, exist_ok=True)
-    overview = _overview_figure(results, folder / "figures" / "predicted_vs_observed.png")
-    case_figures = {r.case.id: _case_figure(r, folder / "figures" / "cases" / f"{r.case.id}.png") for r in results}
-    sections = _sections(results, overview.relative_to(folder), {k: v.relative_to(folder) for k, v in case_figures.items()})
+    sections: list[tuple] = []
+    if results:
+        overview = _overview_figure(results, folder / "figures" / "predicted_vs_observed.png")
+        case_figures = {r.case.id: _case_figure(r, folder / "figures" / "cases" / f"{r.case.id}.png") for r in results}
+        sections = _sections(results, overview.relative_to(folder),
+                             {k: v.relative_to(folder) for k, v in case_figures.items()})
+    if ddi_results:
+        forest = _forest_figure(ddi_results, folder / "figures" / "ddi_forest.png")
+        sections += _ddi_sections(ddi_results, forest.relative_to(folder))
     (folder / "report.md").write_text(_markdown(sections), encoding="utf-8")
     target = folder / "report.html"
     target.write_text(_html(sections), encoding="utf-8")
@@ -77,9 +87,71 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
     return blocks
 
 
+def _ddi_sections(results: Sequence, forest: Path) -> list[tuple]:
+    from pbpk.ddi_study import summarise_studies
+
+    tests = [r for r in results if r.role == "test"]
+    pairs = sorted({f"{p.compound} → {r.study.victim.compound}" for r in results for p in r.study.perpetrators})
+    blocks: list[tuple] = [
+        ("h", 1, "Drug–drug interactions"),
+        ("p", f"{len(results)} DDI studies ({len(tests)} test): {', '.join(pairs)}. Each study is simulated with and "
+              "without its perpetrators in one coupled model (pbpk.ddi); ratios are AUC and Cmax of the victim with/"
+              "without. Guest limits: Guest et al. 2011 (Drug Metab Dispos 39:170), δ = 1."),
+        ("h", 2, "Summary on test studies"),
+        _summary_table(summarise_studies(results, "test")),
+    ]
+    if len(tests) < len(results):
+        blocks += [("h", 2, "Summary on training studies"), _summary_table(summarise_studies(results, "training"))]
+    ignored = sorted({text for r in results for text in r.ignored})
+    if ignored:
+        blocks.append(("p", "Interactions not in the dynamic model: " + "; ".join(ignored) + "."))
+    blocks += [("img", forest, "forest plot of predicted and observed ratios"), ("h", 2, "Studies")]
+    rows = []
+    for r in results:
+        for metric in r.observed:
+            rows.append((r.study.id, r.role, metric, f"{r.observed[metric]:.3g}", f"{r.predicted[metric]:.3g}",
+                         f"{r.ratios[metric]:.2f}", "yes" if r.within_guest(metric) else "no",
+                         "yes" if r.within(metric, 2.0) else "no"))
+    blocks.append(("table", ("study", "role", "ratio", "observed", "predicted", "predicted/observed", "Guest",
+                             "2-fold"), rows))
+    return blocks
+
+
+def _forest_figure(results: Sequence, path: Path) -> Path:
+    """Predicted (filled) and observed (open) AUCR and CmaxR per study, log scale, with Guest ranges."""
+    import matplotlib.pyplot as plt
+
+    from pbpk.validation import guest_limit
+
+    metrics = [m for m in ("AUCR", "CmaxR") if any(m in r.observed for r in results)]
+    height = max(4.0, 0.22 * len(results) + 1.5)
+    figure, axes = plt.subplots(1, len(metrics), figsize=(7 * len(metrics), height), squeeze=False, sharey=True)
+    labels = [r.study.id for r in results]
+    for axis, metric in zip(axes[0], metrics):
+        for row, r in enumerate(results):
+            if metric not in r.observed:
+                continue
+            observed, limit = r.observed[metric], guest_limit(r.observed[metric])
+            axis.plot([observed / limit, observed * limit], [row, row], color="0.75", linewidth=3, zorder=1)
+            axis.scatter([observed], [row], facecolors="none", edgecolors="k", zorder=2, s=22)
+            color = "tab:blue" if r.within_guest(metric) else "tab:red"
+            axis.scatter([r.predicted[metric]], [row], color=color, zorder=3, s=18)
+        axis.axvline(1.0, color="0.5", linewidth=0.8)
+        axis.set_xscale("log")
+        axis.set_xlabel(f"{metric} (open: observed with Guest range; filled: predicted)")
+        axis.set_yticks(range(len(results)))
+        axis.set_yticklabels(labels, fontsize=6)
+        axis.invert_yaxis()
+        axis.grid(True, axis="x", which="both", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
 def _summary_table(summary: dict[str, dict[str, float]]) -> tuple:
     header = ("metric", "cases", "GMFE", *(f"within {fold:g}-fold" for fold in FOLDS), "within Guest limits")
-    rows = [(metric, f"{s['n_cases']:d}", f"{s['gmfe']:.2f}", *(f"{100 * s[fold_label(fold)]:.0f} %" for fold in FOLDS),
+    rows = [(metric, f"{s.get('n_cases', s.get('n_studies', 0)):d}", f"{s['gmfe']:.2f}", *(f"{100 * s[fold_label(fold)]:.0f} %" for fold in FOLDS),
              f"{100 * s['within_guest']:.0f} %" if "within_guest" in s else "-")
             for metric, s in summary.items()]
     return ("table", header, rows)

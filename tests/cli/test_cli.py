@@ -43,10 +43,10 @@ def test_compound_prints_values_units_and_sources(capsys):
     assert status == 0
     assert "822.94 g/mol" in out
     assert "source: Templeton IE et al." in out
-    assert "fitted to Loos 1985" in out
+    assert "fitted to Peloquin 1999" in out
     status, out, _ = run(capsys, "compound", "itraconazole", "--json")
     data = json.loads(out)
-    assert data["fu_plasma"]["value"] == pytest.approx(0.0158)
+    assert data["fu_plasma"]["value"] == pytest.approx(0.006)
     assert data["interactions"][0]["target"] == "CYP3A4"
 
 

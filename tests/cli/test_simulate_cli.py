@@ -77,6 +77,6 @@ def test_bad_simulate_arguments_exit_2_without_traceback(capsys, args, fragment)
 
 
 def test_oral_dose_for_iv_only_compound(capsys):
-    status = main(["simulate", "rifampicin", "--dose", "600 mg", "--route", "oral"])
+    status = main(["simulate", "vancomycin", "--dose", "1000 mg", "--route", "oral"])
     err = capsys.readouterr().err
-    assert status == 2 and "compounds/rifampicin.yaml" in err and "absorption" in err
+    assert status == 2 and "compounds/vancomycin.yaml" in err and "absorption" in err

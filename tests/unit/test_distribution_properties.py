@@ -25,8 +25,14 @@ drugs = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(drug=drugs, method=st.sampled_from(sorted(METHODS)))
 def test_kp_is_positive_and_finite(drug, method):
+    """Every accepted input gives a finite positive Kp; the one refusal allowed is Rodgers & Rowland's for a
+    strong base whose B:P leaves no red-cell binding to calibrate (it must then say so)."""
     for composition in COMPOSITIONS:
-        kp = METHODS[method](composition, drug, MAN.plasma, MAN.red_blood_cells)
+        try:
+            kp = METHODS[method](composition, drug, MAN.plasma, MAN.red_blood_cells)
+        except ValueError as error:
+            assert method == "rodgers_rowland" and "leaves no red-cell binding" in str(error)
+            return
         assert math.isfinite(kp) and kp > 0
 
 

@@ -15,6 +15,7 @@ from pbpk.datafiles import data_dir
 from pbpk.validation import load_case, load_cases
 
 CASE_FILES = sorted(data_dir("validation_cases").glob("*.yaml"))
+STUDY_FILES = sorted(data_dir("ddi").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def validation(tmp_path_factory):
 def test_every_case_runs_and_none_regresses(validation):
     status, result, _ = validation
     assert len(result["cases"]) == len(CASE_FILES)
+    assert len(result["ddi_studies"]) == len(STUDY_FILES) >= 30
     assert result["regressions"] == []
     assert status == 0
 
@@ -89,3 +91,13 @@ def test_adult_coverage_spans_drugs_and_routes():
 def test_case_ids_match_file_names():
     for path in CASE_FILES:
         assert load_case(path).id == path.stem
+
+
+def test_ddi_summary_reports_fold_guest_and_gmfe(validation):
+    _, result, report = validation
+    for metric in ("AUCR", "CmaxR"):
+        entry = result["ddi_summary"][metric]
+        assert {"n_studies", "gmfe", "within_2fold", "within_guest"} <= set(entry)
+        assert entry["gmfe"] >= 1 and 0 <= entry["within_guest"] <= 1
+    assert (report / "figures" / "ddi_forest.png").stat().st_size > 20_000
+    assert "Drug–drug interactions" in (report / "report.md").read_text(encoding="utf-8")
