@@ -49,9 +49,10 @@ def resolve(folder: str, name_or_path: str | Path) -> Path:
             return bundled
     names = bundled_names(folder)
     hint = did_you_mean(path.stem, names)
+    listed = f" ({', '.join(names)})" if len(names) <= 20 else f" ({len(names)} files in {data_dir(folder)})"
     raise PbpkInputError(
         str(name_or_path), "", str(name_or_path),
-        f"an existing file, or the name of a bundled file in {folder}/ ({', '.join(names)})",
+        f"an existing file, or the name of a bundled file in {folder}/{listed}",
         hint,
     )
 
