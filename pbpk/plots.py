@@ -80,7 +80,9 @@ def ddi_profile(result, path: str | Path | None = None):
     left.set_yscale("log")
     left.set_xlabel("time [h]")
     left.set_ylabel("plasma concentration [mg/L]")
-    left.set_title(f"AUCR {result.aucr:.2f}, CmaxR {result.cmaxr:.2f}", fontsize=10)
+    person = result.treatment.individual
+    left.set_title(f"{person.sex}, {person.body_weight.to('kg').magnitude:.0f} kg: AUCR {result.aucr:.2f}, "
+                   f"CmaxR {result.cmaxr:.2f}", fontsize=10)
     left.axvline(result.window[0], color="0.8", linewidth=0.8, zorder=0)
     left.legend(fontsize=8)
     left.grid(True, which="both", alpha=0.3)
