@@ -41,6 +41,8 @@ from pbpk.virtual_population import PopulationSpec
 MAX_HORIZON = 24.0 * 14
 #: AUC∞ is accepted when the extrapolated part is below this fraction.
 MAX_EXTRAPOLATED = 0.2
+#: Relative tolerance of the virtual-population runs (as of the single runs).
+RTOL_POPULATION = 1e-7
 
 
 @dataclass(frozen=True)
@@ -144,23 +146,11 @@ def simulate_ddi(arms: Sequence[Arm], individual: Individual | None = None, *, d
     model = coupled.model
     kernel = compile_model(model, "numba")
     vector, _ = coupled_parameters(coupled, person)
-    plans = []
-    atol = np.full(len(model.states), rtol * 1e-3)
-    for arm, member, given in zip(arms, coupled.members, dosed):
-        if not given:
-            continue
-        targets = {route.split(":", 1)[1]: model.state_index(state)
-                   for route, state in model.dose_targets.items() if route.startswith(f"{member.tag}:")}
-        plan = schedule(arm.regimen, targets, len(model.states), molecular_weight=arm.compound.molecular_weight.value,
-                        body_weight=person.body_weight)
-        plans.append(plan)
-        for name in (*member.model.states,):
-            atol[model.state_index(f"{member.tag}__{name.name}")] = max(plan.total_amount, 1e-30) * rtol * 1e-3
-    if not plans:
+    if not any(dosed):
         raise PbpkInputError("ddi", "regimen", None, "at least one dosed compound")
     last = max(d.time.to("h").magnitude for arm, g in zip(arms, dosed) if g for d in arm.regimen.doses)
     end = until if until is not None else last + 48.0
-    plan = merge_schedules(plans, until=end)
+    plan, atol = _plans(arms, dosed, coupled, person.body_weight.to("kg").magnitude, end, rtol)
     grid = _grid(arms[0].regimen, plan, end)
     out = np.empty((len(grid), len(model.states)))
     code, steps = rosenbrock.integrate(kernel.compiled.rhs, kernel.compiled.jac, np.zeros(len(model.states)), vector,
@@ -306,15 +296,17 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     arms = (victim, *perpetrators)
     result = {}
     for phase, dosed in (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators))):
-        plans = [_plans(arms, dosed, coupled, weight, stop) for weight in subjects.weight]
-        plan_times = plans[0][0].times
-        bolus = np.array([p[0].bolus for p in plans])
-        rate = np.array([p[0].rate for p in plans])
-        atol = np.array([p[1] for p in plans])
+        # doses (mg or mg/kg) and tolerances are linear in body weight: two schedules give every subject's
+        (one, atol_one), (two, atol_two) = (_plans(arms, dosed, coupled, w, stop, RTOL_POPULATION) for w in (1.0, 2.0))
+        extra = (subjects.weight - 1.0)[:, None, None]
+        bolus = one.bolus[None] + extra * (two.bolus - one.bolus)[None]
+        rate = one.rate[None] + extra * (two.rate - one.rate)[None]
+        atol = atol_one[None] + extra[:, :, 0] * (atol_two - atol_one)[None]
+        plan_times = one.times
         out = np.empty((n, len(times), len(model.states)))
         status = np.zeros(n, dtype=np.int64)
         solve_population(kernel.compiled.rhs, kernel.compiled.jac, np.zeros(len(model.states)), parameters, times,
-                         plan_times, bolus, rate, 1e-7, atol, 400_000, out, status)
+                         plan_times, bolus, rate, RTOL_POPULATION, atol, 400_000, out, status)
         tag = coupled.members[0].tag
         to_mg = victim.compound.molecular_weight.value.to("g/mol").magnitude / 1000.0
         venous, auc = model.state_index(f"{tag}__A_venous"), model.state_index(f"{tag}__AUC_plasma")
@@ -328,22 +320,23 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     return {"AUCR": result["treatment"][0] / result["control"][0], "CmaxR": result["treatment"][1] / result["control"][1]}
 
 
-def _plans(arms: Sequence[Arm], dosed: Sequence[bool], coupled: CoupledModel, weight: float,
-           until: float) -> tuple[Schedule, np.ndarray]:
-    """The merged schedule of the dosed arms for a body weight (kg), and the absolute tolerances."""
+def _plans(arms: Sequence[Arm], dosed: Sequence[bool], coupled: CoupledModel, weight: float, until: float,
+           rtol: float) -> tuple[Schedule, np.ndarray]:
+    """The merged schedule of the dosed arms for a body weight (kg), and the absolute tolerance of each state
+    (a small fraction of its compound's total dose)."""
     model = coupled.model
     plans = []
-    atol = np.full(len(model.states), 1e-10)
+    atol = np.full(len(model.states), rtol * 1e-3)
     for arm, member, given in zip(arms, coupled.members, dosed):
+        if not given:
+            continue
         targets = {route.split(":", 1)[1]: model.state_index(state)
                    for route, state in model.dose_targets.items() if route.startswith(f"{member.tag}:")}
         plan = schedule(arm.regimen, targets, len(model.states), molecular_weight=arm.compound.molecular_weight.value,
                         body_weight=Quantity(weight, "kg"))
-        if not given:
-            plan = Schedule(plan.times, plan.bolus * 0.0, plan.rate * 0.0, 0.0)
         plans.append(plan)
         for state in member.model.states:
-            atol[model.state_index(f"{member.tag}__{state.name}")] = max(plan.total_amount, 1e-30) * 1e-10
+            atol[model.state_index(f"{member.tag}__{state.name}")] = max(plan.total_amount, 1e-30) * rtol * 1e-3
     return merge_schedules(plans, until=until), atol
 
 

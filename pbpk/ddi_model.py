@@ -50,6 +50,7 @@ import sympy as sp
 
 from pbpk.clearance import gut_intrinsic_clearances
 from pbpk.compound import Compound, Interaction, load_compound
+from pbpk.ddi_static import micromolar, turnover_rate
 from pbpk.errors import PbpkInputError
 from pbpk.model import SymbolicModel, _elimination_order, build_model
 from pbpk.parameters import parameter_table, to_vector
@@ -69,9 +70,6 @@ class Member:
     tag: str
     compound: Compound
     model: SymbolicModel
-
-    def state(self, name: str) -> str:
-        return f"{self.tag}__{name}"
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,8 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
         concentration[(member.tag, "gut")] = sites[member.tag]["absorption"] / q_enterocyte + sites[member.tag]["gut"]
 
     # reversible inhibition sums and turnover terms per (enzyme, site); the gut wall only for its enzymes
-    in_gut = {e for m in members for e in _gut_enzymes(m.compound, individual)}
+    gut_enzymes = {m.tag: _gut_enzymes(m.compound, individual) for m in members}
+    in_gut = {e for enzymes in gut_enzymes.values() for e in enzymes}
     competitive: dict[tuple[str, str], dict[str, sp.Expr]] = {}  # (enzyme, site) → inhibitor tag → I/Ki
     noncompetitive: dict[tuple[str, str], dict[str, sp.Expr]] = {}
     synthesis: dict[tuple[str, str], sp.Expr] = {}
@@ -233,10 +232,9 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
                 mapping[vmax] = rename[vmax] * e / (1 + s_n)
                 mapping[km] = rename[km] * (1 + s_c) / (1 + s_n)
         fg = sp.Symbol("Fg", positive=True)
-        gut_enzymes = _gut_enzymes(member.compound, individual)
-        if fg in member.model.parameters and gut_enzymes:
+        if fg in member.model.parameters and gut_enzymes[member.tag]:
             activity = sp.Integer(0)
-            for enzyme in gut_enzymes:
+            for enzyme in gut_enzymes[member.tag]:
                 share = parameter(f"share_gut_{_identifier(enzyme)}_{member.tag}",
                                   f"{enzyme} share of the gut-wall CLint of {member.tag}")
                 activity += share * amount(enzyme, "gut") / (1 + inhibition(competitive, enzyme, "gut",
@@ -270,7 +268,7 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
     structure = " ; ".join(
         [f"{m.tag}: {m.model.topology.signature}" for m in members]
         + [f"{tag}->{i.target}:{i.type}" for tag, i in used]
-        + [f"gut[{m.tag}]:{','.join(_gut_enzymes(m.compound, individual))}" for m in members]
+        + [f"gut[{tag}]:{','.join(enzymes)}" for tag, enzymes in gut_enzymes.items()]
         + [f"formed {reference}->{tag}" for reference, tag in sorted(formed_tags.items())]
         + [f"ddi_model {_source_hash()}"])
     model = SymbolicModel(
@@ -337,17 +335,17 @@ def _interaction_values(coupled: CoupledModel, individual: Individual) -> dict[s
     for tag, interaction in coupled.interactions:
         label = f"{_identifier(interaction.target)}_{tag}"
         if interaction.type in REVERSIBLE:
-            values[f"Ki_{label}"] = _umol(interaction.ki_u)
+            values[f"Ki_{label}"] = micromolar(interaction.ki_u)
             if interaction.alpha is not None:
                 values[f"alpha_{label}"] = float(interaction.alpha)
         elif interaction.type == "mechanism_based":
             values[f"kinact_{label}"] = float(interaction.kinact.to("1/h").magnitude)
-            values[f"KI_{label}"] = _umol(interaction.KI_u)
+            values[f"KI_{label}"] = micromolar(interaction.KI_u)
         else:
             values[f"Emax_{label}"] = float(interaction.emax)
-            values[f"EC50_{label}"] = _umol(interaction.ec50_u)
+            values[f"EC50_{label}"] = micromolar(interaction.ec50_u)
     for enzyme, site in coupled.turnover:
-        values[f"kdeg_{_identifier(enzyme)}_{site}"] = kdeg(individual, enzyme, site)
+        values[f"kdeg_{_identifier(enzyme)}_{site}"] = turnover_rate(individual, enzyme, TURNOVER_ORGAN[site])
     for member in coupled.members:
         for route, pathway in zip(member.model.topology.hepatic_pathways, member.compound.clearance.hepatic):
             formed = pathway.metabolite
@@ -359,17 +357,6 @@ def _interaction_values(coupled: CoupledModel, individual: Individual) -> dict[s
         for enzyme, clint in clints.items():
             values[f"share_gut_{_identifier(enzyme)}_{member.tag}"] = clint.to("L/h").magnitude / total
     return values
-
-
-def kdeg(individual: Individual, enzyme: str, site: str) -> float:
-    """First-order degradation rate constant (1/h) of ``enzyme`` in the liver or gut wall."""
-    organ = TURNOVER_ORGAN[site]
-    table = individual.enzyme_turnover.get(organ, {})
-    if enzyme not in table:
-        raise PbpkInputError("physiology_db/enzymes.yaml", f"turnover.{organ}.{enzyme}", None,
-                             f"a degradation rate constant for {enzyme} in the {organ}",
-                             "an inactivator or inducer of this enzyme needs its turnover")
-    return float(table[enzyme].to("1/h").magnitude)
 
 
 def _gut_enzymes(compound: Compound, individual: Individual) -> tuple[str, ...]:
@@ -384,18 +371,6 @@ def _identifier(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
-def _umol(quantity) -> float:
-    return float(quantity.to("umol/L").magnitude)
-
-
 def _source_hash() -> str:
     return hashlib.sha256(inspect.getsource(sys.modules[__name__]).encode()).hexdigest()[:12]
 
-
-def member_slices(coupled: CoupledModel) -> Mapping[str, slice]:
-    """Where each member's block sits in the coupled parameter vector."""
-    slices, start = {}, 0
-    for member in coupled.members:
-        slices[member.tag] = slice(start, start + len(member.model.parameters))
-        start += len(member.model.parameters)
-    return slices

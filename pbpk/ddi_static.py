@@ -151,17 +151,17 @@ def basic_screens(perpetrator: Compound, exposure_: Exposure, individual: Indivi
             continue
         i_u = exposure_.cmax_u
         if interaction.type in ("competitive", "noncompetitive", "mixed"):
-            ki = _umol(interaction.ki_u)
+            ki = micromolar(interaction.ki_u)
             screens.append(_screen(target, "R1", 1.0 + i_u / ki))
             if target.startswith("CYP3A") and exposure_.gut > 0:
                 screens.append(_screen(target, "R1,gut", 1.0 + exposure_.gut / ki))
         elif interaction.type == "mechanism_based":
-            kdeg = _kdeg(person, target, "liver")
-            kobs = interaction.kinact.to("1/h").magnitude * TDI_FACTOR * i_u / (_umol(interaction.KI_u)
+            kdeg = turnover_rate(person, target, "liver")
+            kobs = interaction.kinact.to("1/h").magnitude * TDI_FACTOR * i_u / (micromolar(interaction.KI_u)
                                                                                + TDI_FACTOR * i_u)
             screens.append(_screen(target, "R2", (kobs + kdeg) / kdeg))
         else:
-            increase = interaction.emax * INDUCTION_FACTOR * i_u / (_umol(interaction.ec50_u) + INDUCTION_FACTOR * i_u)
+            increase = interaction.emax * INDUCTION_FACTOR * i_u / (micromolar(interaction.ec50_u) + INDUCTION_FACTOR * i_u)
             screens.append(_screen(target, "R3", 1.0 / (1.0 + increase), below=True))
     return screens
 
@@ -186,12 +186,12 @@ def mechanistic_static(perpetrator: Compound, victim: Compound, exposure_: Expos
     cl_h = hepatic_clearance(victim, person).plasma.to("L/h").magnitude
     cl_r = renal_clearance(victim, person).to("L/h").magnitude
     fm = hepatic_share * cl_h / (cl_h + cl_r)
-    a, b, c = _factors(perpetrator, enzyme, exposure_.hepatic_inlet_u, _kdeg(person, enzyme, "liver"))
+    a, b, c = _factors(perpetrator, enzyme, exposure_.hepatic_inlet_u, turnover_rate(person, enzyme, "liver"))
     hepatic = 1.0 / (a * b * c * fm + (1.0 - fm))
     fg = _victim_fg(victim, person)
     gut = 1.0
     if enzyme in person.intestinal_abundance and exposure_.enterocyte > 0 and fg < 1.0:
-        ag, bg, cg = _factors(perpetrator, enzyme, exposure_.enterocyte, _kdeg(person, enzyme, "intestine"))
+        ag, bg, cg = _factors(perpetrator, enzyme, exposure_.enterocyte, turnover_rate(person, enzyme, "intestine"))
         gut = 1.0 / (ag * bg * cg * (1.0 - fg) + fg)
     return StaticPrediction(victim.name, enzyme, fm, fg, hepatic, gut)
 
@@ -203,12 +203,12 @@ def _factors(perpetrator: Compound, enzyme: str, concentration: float, kdeg: flo
         if interaction.target != enzyme:
             continue
         if interaction.type in ("competitive", "noncompetitive", "mixed"):
-            a *= 1.0 / (1.0 + concentration / _umol(interaction.ki_u))
+            a *= 1.0 / (1.0 + concentration / micromolar(interaction.ki_u))
         elif interaction.type == "mechanism_based":
-            rate = interaction.kinact.to("1/h").magnitude * concentration / (concentration + _umol(interaction.KI_u))
+            rate = interaction.kinact.to("1/h").magnitude * concentration / (concentration + micromolar(interaction.KI_u))
             b *= kdeg / (kdeg + rate)
         else:
-            c *= 1.0 + interaction.emax * concentration / (concentration + _umol(interaction.ec50_u))
+            c *= 1.0 + interaction.emax * concentration / (concentration + micromolar(interaction.ec50_u))
     return a, b, c
 
 
@@ -227,7 +227,7 @@ def _victim_fg(victim: Compound, person: Individual) -> float:
 def _transporter_screens(interaction: Interaction, exposure_: Exposure) -> list[Screen]:
     if interaction.ki_u is None:
         return []
-    ic50 = _umol(interaction.ki_u)
+    ic50 = micromolar(interaction.ki_u)
     target = interaction.target
     if target in GUT_TRANSPORTERS:
         return [_screen(target, "Igut/IC50", exposure_.gut / ic50)] if exposure_.gut > 0 else []
@@ -241,7 +241,8 @@ def _screen(target: str, model: str, value: float, *, below: bool = False) -> Sc
     return Screen(target, model, float(value), cutoff, bool(value <= cutoff if below else value >= cutoff))
 
 
-def _kdeg(person: Individual, enzyme: str, organ: str) -> float:
+def turnover_rate(person: Individual, enzyme: str, organ: str) -> float:
+    """First-order degradation rate constant (1/h) of ``enzyme`` in the ``liver`` or ``intestine``."""
     table = person.enzyme_turnover.get(organ, {})
     if enzyme not in table:
         raise PbpkInputError("physiology_db/enzymes.yaml", f"turnover.{organ}.{enzyme}", None,
@@ -249,7 +250,8 @@ def _kdeg(person: Individual, enzyme: str, organ: str) -> float:
     return float(table[enzyme].to("1/h").magnitude)
 
 
-def _umol(quantity: pint.Quantity) -> float:
+def micromolar(quantity: pint.Quantity) -> float:
+    """A concentration in µmol/L, as a float."""
     return float(quantity.to("umol/L").magnitude)
 
 
@@ -262,4 +264,4 @@ def given_cmax(text: str | None) -> pint.Quantity | None:
 
 
 __all__ = ["exposure", "basic_screens", "mechanistic_static", "Exposure", "Screen", "StaticPrediction", "CUTOFFS",
-           "given_cmax"]
+           "given_cmax", "turnover_rate", "micromolar"]
