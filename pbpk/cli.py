@@ -329,6 +329,7 @@ def _run_ddi(args: argparse.Namespace) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    from pbpk.age_trend import age_trends
     from pbpk.validation import POPULATION_GROUPS, fold_label, load_cases, run_case, summarise
 
     cases = load_cases(args.cases) if args.cases is not None or args.ddi is None else []
@@ -351,6 +352,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     ddi_test = summarise_studies(ddi_results, "test") if ddi_results else {}
     ddi_training = summarise_studies(ddi_results, "training") if ddi_results else {}
     by_group = {group: summarise(results, "test", group) for group in POPULATION_GROUPS}
+    trends = age_trends(results)
     if args.report:
         from pbpk.validation_report import write_report
 
@@ -366,6 +368,13 @@ def _run_validate(args: argparse.Namespace) -> int:
             "report": str(written) if args.report else None,
             "training_summary": training,
             "summary_by_population": {group: summary for group, summary in by_group.items() if summary},
+            "age_trends": [{"compound": t.compound, "unit": "mL/min/kg", "follows": t.follows(),
+                            "adult": {"observed": t.adult_observed, "predicted": t.adult_predicted,
+                                      "cases": t.adult_cases},
+                            "groups": [{"case": g.case_id, "postnatal_age_years": g.postnatal_age_years,
+                                        "gestational_age_weeks": g.gestational_age_weeks, "observed": g.observed,
+                                        "predicted": g.predicted, "age_scaling_error": t.scaling_error(g)}
+                                       for g in t.groups]} for t in trends],
             "ddi_studies": [{"id": r.study.id, "role": r.role, "file": r.study.file,
                              "reference": r.study.study.reference,
                              "ratios": {m: {"observed": r.observed[m], "predicted": r.predicted[m],
@@ -388,6 +397,12 @@ def _run_validate(args: argparse.Namespace) -> int:
                 count = s.get("n_cases", s.get("n_studies"))
                 print(f"  {metric:<13}{count:>4d}{s['gmfe']:>7.2f}   " + " / ".join(
                     f"{100 * s[fold_label(fold)]:3.0f} %" for fold in (1.25, 1.5, 2.0)) + guest)
+        if trends:
+            print("\npediatric CL per kg against adults (age-scaling error = predicted/observed child-to-adult "
+                  "change; trend followed within 2-fold):")
+            for t in trends:
+                errors = ", ".join(f"{g.label} {t.scaling_error(g):.2f}" for g in t.groups)
+                print(f"  {t.compound:<13}{'follows' if t.follows() else 'off trend':<11}{errors}")
         if args.report:
             print(f"\nreport: {written}")
         for line in regressions:

@@ -170,9 +170,13 @@ class CaseResult:
         """(observed, predicted) in the metric's absolute unit (``METRICS``); per-kg values times body weight."""
         if self.units[metric] not in PER_WEIGHT.values():
             return self.observed[metric], self.predicted[metric]
-        weight = math.exp(sum(w * math.log(s.individual.body_weight.to("kg").magnitude)
-                              for w, s in zip(self.weights, self.simulations)))
-        return self.observed[metric] * weight, self.predicted[metric] * weight
+        return self.observed[metric] * self.body_weight, self.predicted[metric] * self.body_weight
+
+    @property
+    def body_weight(self) -> float:
+        """Body weight (kg) of the simulated population: geometric mean weighted like the metrics."""
+        return math.exp(sum(w * math.log(s.individual.body_weight.to("kg").magnitude)
+                            for w, s in zip(self.weights, self.simulations)))
 
     def within_guest(self, metric: str) -> bool:
         """Inside the Guest et al. 2011 limits (ratio metrics)."""

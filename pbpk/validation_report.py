@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pbpk.age_trend import TREND_FOLD, AgeTrend, age_trends
 from pbpk.units import ureg
 from pbpk.validation import FOLDS, METRICS, POPULATION_GROUPS, CaseResult, fold_label, summarise
 
@@ -37,8 +38,11 @@ def write_report(results: Sequence[CaseResult], folder: str | Path, ddi_results:
     if results:
         overview = _overview_figure(results, folder / "figures" / "predicted_vs_observed.png")
         case_figures = {r.case.id: _case_figure(r, folder / "figures" / "cases" / f"{r.case.id}.png") for r in results}
+        trends = age_trends(results)
+        trend_figure = _age_trend_figure(trends, folder / "figures" / "age_trend.png") if trends else None
         sections = _sections(results, overview.relative_to(folder),
-                             {k: v.relative_to(folder) for k, v in case_figures.items()})
+                             {k: v.relative_to(folder) for k, v in case_figures.items()},
+                             trend_figure.relative_to(folder) if trend_figure else None)
     if ddi_results:
         forest = _forest_figure(ddi_results, folder / "figures" / "ddi_forest.png")
         sections += _ddi_sections(ddi_results, forest.relative_to(folder))
@@ -49,7 +53,8 @@ def write_report(results: Sequence[CaseResult], folder: str | Path, ddi_results:
 
 
 # -- content ------------------------------------------------------------------------------------------
-def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[str, Path]) -> list[tuple]:
+def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[str, Path],
+              trend_figure: Path | None = None) -> list[tuple]:
     """The report as a list of blocks: ("h", level, text), ("p", text), ("table", header, rows), ("img", path, alt)."""
     tests = [r for r in results if r.role == "test"]
     training = [r for r in results if r.role == "training"]
@@ -70,6 +75,8 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
                 blocks += [("h", 3, f"{group.capitalize()} test cases"), _summary_table(summary)]
     if training:
         blocks += [("h", 2, "Summary on training cases"), _summary_table(summarise(results, "training"))]
+    if trend_figure is not None:
+        blocks += _age_trend_sections(age_trends(results), trend_figure)
     regressions = [(r.case.id, text) for r in results for text in r.regressions]
     blocks.append(("h", 2, "Regressions"))
     if regressions:
@@ -85,6 +92,63 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
                          + (f" Note: {case.note}" if case.note else "")),
                    ("img", case_figures[case.id], case.title)]
     return blocks
+
+
+def _age_trend_sections(trends: Sequence[AgeTrend], figure: Path) -> list[tuple]:
+    following = [t.compound for t in trends if t.follows()]
+    blocks: list[tuple] = [
+        ("h", 2, "Pediatric clearance by age"),
+        ("p", "Clearance per kg body weight of each pediatric test case against the adults of the same compound "
+              "(geometric mean of its adult test cases). The age-scaling error is (predicted child/adult) ÷ "
+              f"(observed child/adult); it isolates the growth and maturation scaling from the adult model's bias. "
+              f"A compound follows the observed age trend when every age group lies within {TREND_FOLD:g}-fold. "
+              f"Following: {', '.join(following) or 'none'}; not following: "
+              f"{', '.join(t.compound for t in trends if not t.follows()) or 'none'}."),
+        ("img", figure, "clearance per kg by age, observed and predicted"),
+    ]
+    rows = []
+    for trend in trends:
+        rows.append((trend.compound, f"adults ({trend.adult_cases} cases)", f"{trend.adult_observed:.3g}",
+                     f"{trend.adult_predicted:.3g}", f"{trend.adult_predicted / trend.adult_observed:.2f}", "1", "-"))
+        for g in trend.groups:
+            error = trend.scaling_error(g)
+            rows.append((trend.compound, f"{g.label}: {g.case_id}", f"{g.observed:.3g}", f"{g.predicted:.3g}",
+                         f"{g.predicted / g.observed:.2f}", f"{error:.2f}",
+                         "yes" if 1 / TREND_FOLD <= error <= TREND_FOLD else "no"))
+    blocks.append(("table", ("compound", "age group", "observed CL (mL/min/kg)", "predicted CL (mL/min/kg)",
+                             "predicted/observed", "age-scaling error", f"within {TREND_FOLD:g}-fold"), rows))
+    return blocks
+
+
+def _age_trend_figure(trends: Sequence[AgeTrend], path: Path) -> Path:
+    """CL/kg against postnatal age (log), observed open and predicted filled; adults drawn at 30 y."""
+    import matplotlib.pyplot as plt
+
+    adult_years = 30.0
+    columns = min(3, len(trends))
+    rows = math.ceil(len(trends) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.4 * columns, 3.6 * rows), squeeze=False)
+    for axis in axes.flat[len(trends):]:
+        axis.set_visible(False)
+    for axis, trend in zip(axes.flat, trends):
+        years = [max(g.postnatal_age_years, 1.0 / 365.25) for g in trend.groups] + [adult_years]
+        observed = [g.observed for g in trend.groups] + [trend.adult_observed]
+        predicted = [g.predicted for g in trend.groups] + [trend.adult_predicted]
+        axis.plot(years, observed, "o--", mfc="none", color="k", label="observed")
+        axis.plot(years, predicted, "o-", color="tab:blue", label="predicted")
+        for g in trend.off_trend():
+            axis.plot([max(g.postnatal_age_years, 1.0 / 365.25)], [g.predicted], "o", color="tab:red")
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("postnatal age (years; adults at 30)")
+        axis.set_ylabel("CL (mL/min/kg)")
+        axis.set_title(trend.compound + ("" if trend.follows() else " (off trend in red)"), fontsize=9)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=FIGURE_DPI)
+    plt.close(figure)
+    return path
 
 
 def _ddi_sections(results: Sequence, forest: Path) -> list[tuple]:

@@ -219,3 +219,35 @@ def test_pregnant_population_must_be_female(tmp_path):
                      observed={"CL_ratio": {"value": 1.0, "statistic": "arithmetic mean"}})
     with pytest.raises(PbpkInputError, match="pregnant"):
         load_case(write(tmp_path, case))
+
+
+def _cleared(compound: str, age: str | None, observed: float, predicted: float, role: str = "test") -> CaseResult:
+    """A case with CL in L/h/kg (per-kg values need no body weight)."""
+    from types import SimpleNamespace
+
+    from pbpk.units import Quantity
+
+    population = SimpleNamespace(age=Quantity(float(age.split()[0]), age.split()[1]) if age else None,
+                                 gestational_age=None, gestational_week=None)
+    case = SimpleNamespace(expected_within={}, id=f"{compound}-{age}", compound=compound, population=population)
+    return CaseResult(case, role, predicted={"CL": predicted}, observed={"CL": observed}, units={"CL": "L/h/kg"},
+                      simulations=(), weights=())
+
+
+def test_age_scaling_error_by_hand():
+    """Adults: 1.0 observed, 1.5 predicted mL/min/kg (adult bias 1.5, removed by the scaling error).
+    Toddler: observed 3× the adults, predicted 2× → error 0.67; infant: observed 0.5×, predicted 1× → error 2."""
+    from pbpk.age_trend import age_trends
+
+    results = [_cleared("x", None, 0.06, 0.09), _cleared("x", "30 year", 0.06, 0.09),
+               _cleared("x", "2 year", 0.18, 0.18), _cleared("x", "1 month", 0.03, 0.09),
+               _cleared("x", "5 year", 0.12, 0.99, role="training"), _cleared("y", None, 0.05, 0.05)]
+    [trend] = age_trends(results)
+    assert trend.compound == "x" and trend.adult_cases == 2
+    assert trend.adult_observed == pytest.approx(1.0) and trend.adult_predicted == pytest.approx(1.5)  # mL/min/kg
+    assert [g.case_id for g in trend.groups] == ["x-1 month", "x-2 year"]  # by age; training case left out
+    month, toddler = trend.groups
+    assert trend.scaling_error(toddler) == pytest.approx((3.0 / 1.5) / (3.0 / 1.0))  # 0.67: within 2-fold
+    assert trend.scaling_error(month) == pytest.approx((1.5 / 1.5) / (0.5 / 1.0))  # 2.0: on the limit
+    assert trend.follows()
+    assert not trend.follows(fold=1.9) and trend.off_trend(fold=1.9) == [month]

@@ -101,3 +101,25 @@ def test_ddi_summary_reports_fold_guest_and_gmfe(validation):
         assert entry["gmfe"] >= 1 and 0 <= entry["within_guest"] <= 1
     assert (report / "figures" / "ddi_forest.png").stat().st_size > 20_000
     assert "Drug–drug interactions" in (report / "report.md").read_text(encoding="utf-8")
+
+
+def test_pediatric_clearance_is_lined_up_against_adults_by_age(validation):
+    """Every compound with pediatric and adult IV clearance gets an age trend in the JSON and the report;
+    the observed values are the case files' (Rane: digoxin 11.1 mL/min/kg at 2-5 y)."""
+    _, result, report = validation
+    trends = {t["compound"]: t for t in result["age_trends"]}
+    assert {"alfentanil", "caffeine", "digoxin", "theophylline", "vancomycin"} <= set(trends)
+    rane = next(g for g in trends["digoxin"]["groups"] if g["case"] == "digoxin-iv-rane-1976-children-2-5y")
+    assert rane["observed"] == pytest.approx(11.1)
+    for trend in trends.values():
+        ages = [g["postnatal_age_years"] for g in trend["groups"]]
+        assert ages == sorted(ages)
+        for g in trend["groups"]:
+            expected = (g["predicted"] / trend["adult"]["predicted"]) / (g["observed"] / trend["adult"]["observed"])
+            assert g["age_scaling_error"] == pytest.approx(expected)
+    # Meistelman 1987: children 4.7 vs adults' CL per kg; the size scaling is right within 1.5-fold.
+    assert trends["alfentanil"]["follows"]
+    assert all(0.67 < g["age_scaling_error"] < 1.5 for g in trends["alfentanil"]["groups"])
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    assert "## Pediatric clearance by age" in markdown
+    assert (report / "figures" / "age_trend.png").stat().st_size > 10_000
