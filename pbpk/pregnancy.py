@@ -5,11 +5,15 @@
 al. 2019 as the ratio f(t)/f(0), so week 0 is the reference woman exactly:
 body weight, adipose mass, plasma volume, haematocrit, cardiac output, kidney,
 liver, gut and adipose blood flows, GFR; albumin and AGP (Abduljalil et al.
-2012) rescale fu; CYP1A2, CYP2D6 and CYP3A4 activities follow Gaohua et al. 2012.
-The rest of the body takes the remaining weight gain (uterus, breasts,
-extracellular fluid, amniotic fluid) and the remaining cardiac output.
+2012) rescale fu; CYP1A2, CYP2D6 and CYP3A4 activities follow Gaohua et al. 2012,
+CYP2C9 and CYP2C19 late-pregnancy probe data (phenytoin, proguanil; linear in
+week) and UGT1A4 the lamotrigine model of Polepally et al. 2014. The rest of the
+body takes the remaining weight gain (breasts, extracellular and amniotic fluid)
+and the remaining cardiac output.
 
-From week 13 (``fetal_compartments_from``) two organs join the model: the
+From week 13 (``fetal_compartments_from``) three organs join the model: the
+**uterus** (myometrium and endometrium, Dallmann et al. 2017, taken out of the
+rest of the body), the
 **placenta**, perfused by maternal blood in proportion to its volume, and the
 **fetus**, which exchanges unbound drug with the placenta. The exchange
 clearance is the compound's ``placental_transfer`` or, by default, limited by the
@@ -21,8 +25,8 @@ Examples
 >>> woman = pregnant(30)
 >>> round(woman.gfr.to("mL/min").magnitude / pregnant(0).gfr.to("mL/min").magnitude, 3)
 1.412
->>> sorted(t for t in woman.tissues if t in ("placenta", "fetus"))
-['fetus', 'placenta']
+>>> sorted(t for t in woman.tissues if t in ("uterus", "placenta", "fetus"))
+['fetus', 'placenta', 'uterus']
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pint
 
 from pbpk.datafiles import data_dir
@@ -48,7 +53,7 @@ TERM_WEEKS = 40.0
 class Curve:
     """One published function of gestational age t (weeks), in ``unit``."""
 
-    form: str  # polynomial | logistic | gompertz | linear_share
+    form: str  # polynomial | logistic | gompertz | linear_share | table
     parameters: tuple[float, ...]
     unit: str
     source: str
@@ -63,6 +68,8 @@ class Curve:
         if self.form == "gompertz":
             a, b, c = p
             return a * math.exp(b / c * (1.0 - math.exp(-c * weeks)))
+        if self.form == "table":  # (week, value) pairs, linear between them, constant beyond
+            return float(np.interp(weeks, p[0::2], p[1::2]))
         initial, terminal, term = p  # linear_share
         return initial + (terminal - initial) * weeks / term
 
@@ -82,6 +89,9 @@ class PregnancyData:
     placenta_volume: Curve
     placenta_flow_per_volume: pint.Quantity
     placenta_density: pint.Quantity
+    uterus_volume: Curve
+    uterus_flow: Curve
+    uterus_density: pint.Quantity
     fetal_weight: Curve
     umbilical_flow: Curve
     fetal_density: pint.Quantity
@@ -108,7 +118,7 @@ def pregnant(gestational_week: float | str | pint.Quantity, *, database: str | P
     tissues["kidney"] = replace(tissues["kidney"],
                                 blood_flow=tissues["kidney"].blood_flow * m["kidney_blood_flow"].ratio(weeks))
     if weeks >= data.compartments_from:
-        tissues.update(_fetoplacental_unit(woman, data, weeks, database))
+        tissues.update(_pregnancy_compartments(woman, data, weeks, database))
     plasma = woman.plasma_volume * m["plasma_volume"].ratio(weeks)
     hct = woman.haematocrit * m["haematocrit"].ratio(weeks)
     red_cells = plasma * hct / (1.0 - hct)
@@ -137,9 +147,19 @@ def advancing_pregnancy(gestational_week: float | str | pint.Quantity, *,
     return lambda hours: pregnant(start + hours / (24.0 * 7.0), database=database)
 
 
-def _fetoplacental_unit(woman: Individual, data: PregnancyData, weeks: float, database) -> dict[str, Tissue]:
+def _pregnancy_compartments(woman: Individual, data: PregnancyData, weeks: float, database) -> dict[str, Tissue]:
+    """Uterus, placenta and fetus; the uterus leaves the rest of the body, whose mass it was part of."""
     definitions = _tissue_definitions(database)
     composition = woman.tissues[data.partition_composition].composition
+    uterus = Tissue(
+        name="uterus",
+        mass=(data.uterus_volume.quantity(weeks) * data.uterus_density).to("kg"),
+        density=data.uterus_density,
+        blood_flow=data.uterus_flow.quantity(weeks).to("L/h"),
+        composition=woman.tissues[definitions["uterus"]["composition"]].composition,
+        roles=frozenset(definitions["uterus"]["roles"]),
+        surrogate_composition=definitions["uterus"].get("surrogate"),
+    )
     placenta_ml = data.placenta_volume(weeks)
     placenta = Tissue(
         name="placenta",
@@ -159,7 +179,7 @@ def _fetoplacental_unit(woman: Individual, data: PregnancyData, weeks: float, da
         roles=frozenset(definitions["fetus"]["roles"]),
         surrogate_composition=definitions["fetus"].get("surrogate"),
     )
-    return {"placenta": placenta, "fetus": fetus}
+    return {"uterus": uterus, "placenta": placenta, "fetus": fetus}
 
 
 def _rest_of_body(woman: Individual, tissues: dict[str, Tissue], body_weight: pint.Quantity,
@@ -227,7 +247,9 @@ def pregnancy_data(database: str | Path | None = None) -> PregnancyData:
     enzymes = {}
     for enzyme in liver.keys():
         row = liver.record(enzyme)
-        enzymes[enzyme] = Curve("polynomial", tuple(_numbers(row, "coefficients")), "", sources["pregnancy.enzymes"])
+        source = row.text("source", required=False) or sources["pregnancy.enzymes"]
+        enzymes[enzyme] = Curve("polynomial", tuple(_numbers(row, "coefficients")), "", source)
+        sources[f"pregnancy.enzymes.{enzyme}"] = source
         row.finish()
     liver.finish()
     enzyme_block.finish()
@@ -236,6 +258,13 @@ def pregnancy_data(database: str | Path | None = None) -> PregnancyData:
     flow = placenta.cited("flow_per_volume", "L/h/mL")
     density = placenta.cited("density", "g/mL")
     placenta.finish()
+    uterus = r.record("uterus")
+    uterus_source = uterus.source()
+    uterus_volume = _curve(uterus.record("volume"), named, uterus_source)
+    uterus_flow = _curve(uterus.record("blood_flow"), named, uterus_source)
+    uterus_density = uterus.cited("density", "g/mL")
+    uterus.finish()
+    sources["pregnancy.uterus"] = uterus_source
     fetus = r.record("fetus")
     weight = _curve(fetus.record("weight"), named)
     umbilical = _curve(fetus.record("umbilical_blood_flow"), named)
@@ -247,8 +276,8 @@ def pregnancy_data(database: str | Path | None = None) -> PregnancyData:
     partition.finish()
     r.finish()
     sources.update({"pregnancy.placenta": placenta_volume.source, "pregnancy.fetus": weight.source})
-    return PregnancyData(maternal, proteins, enzymes, placenta_volume, flow.value, density.value, weight, umbilical,
-                         fetal_density.value, start.value.to("week").magnitude, composition, sources)
+    return PregnancyData(maternal, proteins, enzymes, placenta_volume, flow.value, density.value, uterus_volume,
+                         uterus_flow, uterus_density.value, weight, umbilical, fetal_density.value, start.value.to("week").magnitude, composition, sources)
 
 
 @cache
@@ -257,7 +286,7 @@ def _tissue_definitions(database) -> dict:
     return load_yaml(folder / "tissues.yaml")["tissues"]
 
 
-FORMS = {"polynomial": None, "logistic": ("a", "b", "c", "d"), "gompertz": ("a", "b", "c"),
+FORMS = {"polynomial": None, "table": None, "logistic": ("a", "b", "c", "d"), "gompertz": ("a", "b", "c"),
          "linear_share": ("initial", "terminal", "term")}
 
 
@@ -266,11 +295,29 @@ def _curve(r: Record, named: dict[str, str], source: str | None = None) -> Curve
     unit = r.text("unit")
     if unit != "percent":
         parse_quantity(f"1 {unit}", unit, where=r.where("unit"), field=r.field("unit"))
-    parameters = tuple(_numbers(r, "coefficients")) if form == "polynomial" else \
-        tuple(r.number(key) for key in FORMS[form])
+    if form == "polynomial":
+        parameters = tuple(_numbers(r, "coefficients"))
+    elif form == "table":
+        parameters = _table(r)
+    else:
+        parameters = tuple(r.number(key) for key in FORMS[form])
     text = r.text("source", required=source is None)
     r.finish()
     return Curve(form, parameters, "" if unit == "percent" else unit, named.get(text, text) if text else source)
+
+
+def _table(r: Record) -> tuple[float, ...]:
+    """``points``: [week, value] pairs with increasing weeks, flattened to (w0, v0, w1, v1, ...)."""
+    points = r.raw("points", expected="a list of [week, value] pairs")
+    expected = "a list of [week, value] pairs with increasing weeks from 0, e.g. [[0, 0.08], [20, 0.48]]"
+    if not isinstance(points, list) or len(points) < 2 or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                        for v in p) for p in points):
+        raise r.error("points", points, expected)
+    weeks = [float(p[0]) for p in points]
+    if weeks[0] != 0 or any(b <= a for a, b in zip(weeks, weeks[1:])):
+        raise r.error("points", points, expected)
+    return tuple(float(v) for p in points for v in p)
 
 
 def _numbers(r: Record, key: str) -> list[float]:

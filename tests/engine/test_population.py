@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pbpk.dosing import Dose, Regimen, schedule
-from pbpk.solve import model_for, simulate, simulate_population
+from pbpk.solve import simulate, simulate_population
 
 
 @pytest.mark.parametrize("kinetics, method", [("michaelis_menten", "general"), ("linear", "exact")])

@@ -51,6 +51,38 @@ def test_proteins_and_enzymes_follow_abduljalil_and_gaohua():
     assert plasma_unbound_fraction(midazolam, woman) > midazolam.fu_plasma.value
 
 
+def test_cyp2c9_cyp2c19_ugt1a4_reach_the_measured_late_pregnancy_changes():
+    """Free phenytoin CL +25 % (week 34), proguanil→cycloguanil 1/1.73 (week 38), lamotrigine
+    CL/F 1 + 0.04329·GA (Polepally 2014 mixture mean: 2.73-fold at 40 weeks)."""
+    enzymes = pregnancy_data().enzymes
+    assert enzymes["CYP2C9"](34) == pytest.approx(1.25, abs=1e-3)
+    assert enzymes["CYP2C19"](38) == pytest.approx(1 / 1.73, abs=2e-3)
+    assert enzymes["UGT1A4"](40) == pytest.approx(1 + (0.77 * 0.118 + 0.23 * 0.0115) / 2.16 * 40, rel=1e-3)
+    woman = pregnant(30)
+    assert woman.hepatic_activity["CYP2C19"] < 1 < woman.hepatic_activity["CYP2C9"] < woman.hepatic_activity["UGT1A4"]
+
+
+def test_uterus_follows_dallmann_and_leaves_the_rest_of_the_body():
+    """Dallmann 2017 (PK-Sim table): myometrium + endometrium 0.4846 L at week 20 and 0.9744 L at 40;
+    taking it out of the rest of the body keeps the woman's total mass and cardiac output."""
+    data = pregnancy_data()
+    assert data.uterus_volume(0) == pytest.approx(0.080)  # the ICRP 89 non-pregnant uterus, 80 g
+    assert data.uterus_volume(20) == pytest.approx(0.4846) and data.uterus_volume(40) == pytest.approx(0.9744)
+    assert data.uterus_volume(15) == pytest.approx(0.1675 + 0.5 * (0.4846 - 0.1675))  # linear between weeks
+    def unassigned(woman):  # body weight not in a model tissue or blood (ICRP contents, hair, ...), kg
+        tissues = sum(t.mass.to("kg").magnitude for t in woman.tissues.values())
+        return woman.body_weight.to("kg").magnitude - tissues - woman.blood_volume.to("L").magnitude * 1.06
+
+    for week in (13, 20, 40):
+        woman = pregnant(week)
+        uterus = woman.tissues["uterus"]
+        assert uterus.volume.to("L").magnitude == pytest.approx(data.uterus_volume(week), rel=1e-9)
+        assert uterus.blood_flow.to("mL/min").magnitude == pytest.approx(data.uterus_flow(week), rel=1e-9)
+        assert unassigned(woman) == pytest.approx(unassigned(pregnant(0)), abs=1e-9)
+        assert woman.venous_return.to("L/h").magnitude == pytest.approx(woman.cardiac_output.to("L/h").magnitude)
+    assert "uterus" not in pregnant(12).tissues
+
+
 def test_week_zero_is_the_reference_woman_and_changes_are_ratios():
     woman, reference = pregnant(0), reference_individual("female")
     assert woman == reference
