@@ -5,7 +5,6 @@ import subprocess
 import sys
 import textwrap
 
-
 from pbpk.codegen import cache_dir
 from pbpk.solve import model_for, simulate
 
