@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pint
 
 from pbpk.datafiles import data_dir
@@ -58,6 +59,19 @@ class Maturation:
     n: float
     decline: tuple[float, float, float, float, float] | None = None
     basis: str = "pna"
+    geosd_n: float = 1.0  # between-subject geometric SDs of n and of P50 (PK-Sim, ``basis="pma"``)
+    geosd_pma50: float = 1.0
+
+    def varied(self, postmenstrual_weeks: np.ndarray, z_n: np.ndarray, z_pma50: np.ndarray) -> np.ndarray:
+        """F with each subject's n·geosd_nᶻ and P50·geosd_pma50ᶻ over the typical F, at the same ages."""
+        p50 = self.k ** (1.0 / self.n)
+        n = self.n * self.geosd_n ** z_n
+        k = (p50 * self.geosd_pma50 ** z_pma50) ** n
+        power, typical_power = postmenstrual_weeks ** n, postmenstrual_weeks ** self.n
+        own, typical = power / (k + power), typical_power / (self.k + typical_power)
+        if self.amplitude < 0:
+            own, typical = self.offset + 1.0 - own, self.offset + 1.0 - typical
+        return own / typical
 
     def __call__(self, postnatal_years: float, postmenstrual_weeks: float) -> float:
         if self.basis == "pma":
@@ -151,6 +165,30 @@ def enzyme_activity(enzyme: str, age: pint.Quantity, organ: str = "liver", *, on
         return at(years, birth)
     at_cap = at(chosen.cap, birth)
     return at_cap + (1.0 - at_cap) * (years - chosen.cap) / (adult - chosen.cap)
+
+
+def maturation_variability(enzyme: str, age_years: np.ndarray, z_n: np.ndarray, z_pma50: np.ndarray,
+                           organ: str = "liver", *, database: str | Path | None = None) -> np.ndarray:
+    """Each child's activity of ``enzyme`` relative to the typical child of the same age (default set).
+
+    The Hill exponent and the postmenstrual age at half maturation vary log-normally
+    between children with the geometric SDs fitted with the PK-Sim Ontogeny Database
+    7.3 functions (``z_n``, ``z_pma50``: standard normal draws per child; term birth).
+    1 for enzymes without such a function, and → 1 in adults, where both curves are mature.
+    """
+    data = ontogeny_data(database)
+    function = data.sets[data.default_set].functions.get(organ, {}).get(enzyme)
+    if function is None or function.basis != "pma":
+        return np.ones(len(age_years))
+    weeks = data.term_gestation.to("week").magnitude + np.asarray(age_years, dtype=float) * WEEKS_PER_YEAR
+    return function.varied(weeks, np.asarray(z_n, dtype=float), np.asarray(z_pma50, dtype=float))
+
+
+def varying_enzymes(organ: str = "liver", database: str | Path | None = None) -> tuple[str, ...]:
+    """Enzymes of the default set whose maturation varies between children (a geometric SD > 1)."""
+    data = ontogeny_data(database)
+    return tuple(name for name, f in data.sets[data.default_set].functions.get(organ, {}).items()
+                 if f.basis == "pma" and (f.geosd_n > 1.0 or f.geosd_pma50 > 1.0))
 
 
 def ontogeny_sets(database: str | Path | None = None) -> tuple[str, ...]:
@@ -264,8 +302,11 @@ def _maturation(r: Record) -> Maturation:
         pma50 = r.quantity("pma50", "week").to("week").magnitude
         declining = r.boolean("declining", default=False)
         offset = r.number("offset", required=declining, low=0) or 0.0
+        geosd_n = r.number("geosd_n", required=False, low=1) or 1.0
+        geosd_pma50 = r.number("geosd_pma50", required=False, low=1) or 1.0
         r.finish()
-        return Maturation(offset, -1.0 if declining else 1.0, pma50 ** n, n, basis="pma")
+        return Maturation(offset, -1.0 if declining else 1.0, pma50 ** n, n, basis="pma", geosd_n=geosd_n,
+                          geosd_pma50=geosd_pma50)
     if "age50" in keys:
         fbirth, fmax = r.number("fbirth", low=0), r.number("fmax", low=0)
         age50 = r.quantity("age50", "year").to("year").magnitude
@@ -284,4 +325,4 @@ def _maturation(r: Record) -> Maturation:
 
 
 __all__ = ["gfr_maturation", "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
-           "ontogeny_sets", "Maturation"]
+           "maturation_variability", "varying_enzymes", "ontogeny_sets", "Maturation"]

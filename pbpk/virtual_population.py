@@ -14,7 +14,9 @@ seed (``physiology_db/populations.yaml`` holds the distributions and sources):
 * cardiac output with (height/reference)^0.75, each organ flow with CV 5 %,
   rescaled to the cardiac output; blood volume, GFR with residual variability;
 * hepatic CYP3A4 abundance (log-normal) and genotype-predicted phenotypes of
-  CYP2D6, CYP2C19 and CYP2C9 from the ethnicity's CPIC frequencies.
+  CYP2D6, CYP2C19 and CYP2C9 from the ethnicity's CPIC frequencies;
+* children: each child's enzyme maturation, with the Hill exponent and PMA50 of the
+  PK-Sim ontogeny functions varied by their published geometric SDs.
 
 Subjects are not built as :class:`~pbpk.physiology.Individual` objects one by
 one: the reference person of each *anchor* (sex × age or week on a grid) gives a
@@ -44,6 +46,7 @@ import numpy as np
 
 from pbpk.datafiles import data_dir
 from pbpk.errors import PbpkInputError
+from pbpk.ontogeny import maturation_variability, varying_enzymes
 from pbpk.physiology import Individual, reference_individual, scale_to_weight
 from pbpk.records import Record, load_yaml
 from pbpk.units import Quantity
@@ -282,6 +285,10 @@ def sample(spec: PopulationSpec, n: int, seed: int | np.random.SeedSequence = 0,
         phenotype[gene] = labels
         activity = np.array([genotype.activity[label] for label in labels])
         enzymes[gene] = enzymes.get(gene, np.ones(n)) * activity
+    if spec.kind == "pediatric":  # each child's own maturation (PK-Sim 7.3 geometric SDs of n and PMA50)
+        for name in varying_enzymes():
+            z_n, z_pma50 = _standard_normal(rng, n, limit=3.0), _standard_normal(rng, n, limit=3.0)
+            enzymes[name] = enzymes.get(name, np.ones(n)) * maturation_variability(name, age, z_n, z_pma50)
     return Subjects(
         spec=spec, female=female, age=age, week=week, anchor=anchor, height=height, weight=weight,
         mass_factor=mass, flow_factor=flow,

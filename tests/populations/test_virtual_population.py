@@ -180,3 +180,26 @@ def test_children_follow_the_cdc_growth_charts(years, weight_m, weight_s, height
     assert np.median(subjects.height) == pytest.approx(height_m, rel=0.003)
     assert np.median(subjects.weight) == pytest.approx(weight_m, rel=0.02)
     assert subjects.weight.std() / subjects.weight.mean() == pytest.approx(weight_s, rel=0.1)
+
+
+def test_each_childs_maturation_varies_with_the_pksim_geometric_sds():
+    """CYP3A4 (PK-Sim 7.3: n 3.331, PMA50 73.019 wk, GeoSDs 1.255 and 1.345): a child at +1 SD of both
+    has F(P; 3.331·1.255, 73.019·1.345)/F(P; 3.331, 73.019); typical children (z = 0) and adults get 1."""
+    from pbpk.ontogeny import maturation_variability, varying_enzymes
+
+    pma = 40 + 0.5 * 365.25 / 7  # weeks, term infant of 6 months
+    f = lambda n, p50: pma ** n / (pma ** n + p50 ** n)  # noqa: E731
+    expected = f(3.331 * 1.255, 73.019 * 1.345) / f(3.331, 73.019)
+    one = np.ones(1)
+    assert maturation_variability("CYP3A4", 0.5 * one, one, one)[0] == pytest.approx(expected, rel=1e-9)
+    assert maturation_variability("CYP3A4", 0.5 * one, 0 * one, 0 * one)[0] == pytest.approx(1.0)
+    assert maturation_variability("CYP3A4", 30 * one, 3 * one, 3 * one)[0] == pytest.approx(1.0, abs=1e-3)
+    assert maturation_variability("UGT1A4", 0.5 * one, one, one)[0] == 1.0  # no ontogeny function
+    assert "CYP3A4" in varying_enzymes() and "CYP3A7" not in varying_enzymes()  # CYP3A7: GeoSDs 1
+
+    infants, older = (sample(parse_population(text), 4000, seed=3) for text in ("pediatric: 0-0.5 y",
+                                                                                  "pediatric: 10-15 y"))
+    spread = lambda s: np.subtract(*np.log(np.percentile(s.enzyme_factor["CYP3A4"], [95, 5])))  # noqa: E731
+    assert spread(infants) > spread(older) > 0  # maturation adds spread where the enzyme is still maturing
+    again = sample(parse_population("pediatric: 0-0.5 y"), 4000, seed=3)
+    assert np.array_equal(again.enzyme_factor["CYP1A2"], infants.enzyme_factor["CYP1A2"])
