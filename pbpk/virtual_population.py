@@ -141,7 +141,7 @@ def parse_population(text: str) -> PopulationSpec:
                 raise PbpkInputError("population", "age unit", match[3], f"one of {', '.join(AGE_UNITS)}")
             scale = AGE_UNITS[match[3]]
             ages = (float(match[1]) * scale, float(match[2] or match[1]) * scale)
-        elif match := re.fullmatch(r"(CYP\w+)\s+(PM|IM|NM|UM)", option, flags=re.IGNORECASE):
+        elif match := re.fullmatch(r"(CYP\w+)\s+(PM|IM|NM|RM|UM)", option, flags=re.IGNORECASE):
             gene, phenotype = match[1].upper(), match[2].upper()
             if gene not in data.genotypes or phenotype not in data.genotypes[gene].activity:
                 known = ", ".join(f"{g} {'/'.join(d.activity)}" for g, d in data.genotypes.items())

@@ -65,7 +65,8 @@ def test_same_seed_same_subjects(european):
 
 @pytest.mark.parametrize("text, gene, phenotype, group", [
     ("adult", "CYP2D6", "PM", "European"), ("adult: chinese", "CYP2C19", "PM", "East Asian"),
-    ("adult", "CYP2C9", "IM", "European"),
+    ("adult", "CYP2C9", "IM", "European"), ("adult", "CYP2C19", "RM", "European"),
+    ("adult", "CYP2C19", "UM", "European"),
 ])
 def test_phenotype_frequencies_follow_cpic(text, gene, phenotype, group):
     n = 20_000
@@ -79,6 +80,9 @@ def test_phenotype_frequencies_follow_cpic(text, gene, phenotype, group):
 def test_fixed_phenotype_and_its_activity():
     subjects = sample(parse_population("adult: CYP2D6 PM"), 200, 1)
     assert set(subjects.phenotype["CYP2D6"]) == {"PM"} and np.all(subjects.enzyme_factor["CYP2D6"] == 0)
+    # CYP2C19 *17/*17 (UM): escitalopram exposure -20 % with fm 0.70 (Jukic 2018) → 1 + (1/0.8 − 1)/0.70
+    ultra = sample(parse_population("adult: CYP2C19 UM"), 50, 1)
+    assert np.allclose(ultra.enzyme_factor["CYP2C19"], 1 + (1 / 0.8 - 1) / (1 - 1 / 3.3), atol=0.01)
 
 
 def test_body_size_and_organ_spread(european):
