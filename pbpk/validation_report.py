@@ -108,7 +108,7 @@ def _age_trend_sections(trends: Sequence[AgeTrend], figure: Path) -> list[tuple]
     ]
     rows = []
     for trend in trends:
-        rows.append((trend.compound, f"adults ({trend.adult_cases} cases)", f"{trend.adult_observed:.3g}",
+        rows.append((trend.compound, f"adults ({trend.adult_cases} case{'s' if trend.adult_cases > 1 else ''})", f"{trend.adult_observed:.3g}",
                      f"{trend.adult_predicted:.3g}", f"{trend.adult_predicted / trend.adult_observed:.2f}", "1", "-"))
         for g in trend.groups:
             error = trend.scaling_error(g)
