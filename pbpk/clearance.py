@@ -187,9 +187,30 @@ def renal_clearance(compound: Compound, individual: Individual) -> pint.Quantity
     if renal is None:
         return Quantity(0.0, "L/h")
     fu = plasma_unbound_fraction(compound, individual)
-    filtered = fu * renal.gfr_fraction * individual.gfr if renal.filtration else Quantity(0.0, "L/h")
+    filtered = fu * unreabsorbed_fraction(compound, individual) * individual.gfr if renal.filtration \
+        else Quantity(0.0, "L/h")
     secreted = fu * secretion_clearance(compound, individual)
     return (filtered + secreted).to("L/h")
+
+
+def unreabsorbed_fraction(compound: Compound, individual: Individual) -> float:
+    """Fraction of filtered drug that escapes tubular reabsorption, for a compound with a renal block.
+
+    With ``reabsorption: urine_flow``, passive reabsorption competes with the tubular fluid
+    flow, indexed by the urine flow Q: f = Q/(Q + R·GFR), so that 1/CL_R is linear in 1/Q
+    (Int J Clin Pharmacol Ther Toxicol 1986, PMID 3781671; theophylline: Tang-Liu DD, Tozer TN,
+    Riegelman S. J Pharmacokinet Biopharm 1982;10:351). The reabsorption clearance per unit
+    GFR, R, is set by the adult reference (f = ``gfr_fraction`` at its urine flow and GFR) and
+    grows with GFR (nephron mass), so infants, with more urine per GFR, reabsorb less.
+    """
+    renal = compound.clearance.renal
+    if renal.reabsorption == "constant":
+        return renal.gfr_fraction
+    reference = individual.adult_reference
+    per_gfr = float((reference.urine_flow / reference.gfr).to("").magnitude) * (1.0 - renal.gfr_fraction) \
+        / renal.gfr_fraction
+    urine = individual.urine_flow.to("L/h").magnitude
+    return urine / (urine + per_gfr * individual.gfr.to("L/h").magnitude)
 
 
 # -- intestine --------------------------------------------------------------------------------------------

@@ -574,7 +574,9 @@ def _compound_text(c: Compound) -> str:
     if renal is not None:
         secretion = f", secretion CL,u {_value_text(renal.secretion)}" if renal.secretion is not None else ""
         fitted = f"  [fitted to {renal.fitted_to}]" if renal.fitted_to else ""
-        lines.append(f"  renal: filtration {'yes' if renal.filtration else 'no'} (fraction {renal.gfr_fraction:g})"
+        reabsorption = ", passive reabsorption against urine flow" if renal.reabsorption == "urine_flow" else ""
+        lines.append(f"  renal: filtration {'yes' if renal.filtration else 'no'} (fraction {renal.gfr_fraction:g}"
+                     f"{reabsorption})"
                      f"{secretion}{fitted}\n      source: {renal.source}")
     biliary = c.clearance.biliary
     if biliary is not None:

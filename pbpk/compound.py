@@ -88,11 +88,18 @@ class HepaticPathway:
         return (clint / self.fu_inc).to(unit)
 
 
+#: How the fraction of filtered drug escaping tubular reabsorption varies between people.
+REABSORPTION = ("constant", "urine_flow")
+
+
 @dataclass(frozen=True)
 class RenalElimination:
     """Renal excretion: filtration of unbound drug (times ``gfr_fraction``) plus secretion.
 
     ``secretion`` is an unbound secretion clearance (L/h, adult reference).
+    ``reabsorption``: ``constant`` keeps ``gfr_fraction`` (the adult fraction of filtered
+    drug escaping reabsorption) for everyone; ``urine_flow`` makes it compete with urine
+    flow (passive reabsorption, :func:`pbpk.clearance.unreabsorbed_fraction`).
     """
 
     filtration: bool
@@ -100,6 +107,7 @@ class RenalElimination:
     gfr_fraction: float = 1.0
     secretion: pint.Quantity | None = None
     fitted_to: str | None = None
+    reabsorption: str = "constant"
 
 
 @dataclass(frozen=True)
@@ -336,7 +344,11 @@ def _clearance(r: Record | None) -> Clearance:
             gfr_fraction=_default(renal_record.number("gfr_fraction", required=False, low=0, high=1), 1.0),
             secretion=renal_record.quantity("secretion", "L/h", required=False, positive=False),
             fitted_to=renal_record.text("fitted_to", required=False),
+            reabsorption=renal_record.text("reabsorption", required=False, choices=REABSORPTION) or "constant",
         )
+        if renal.reabsorption == "urine_flow" and not 0 < renal.gfr_fraction < 1:
+            raise renal_record.error("gfr_fraction", renal.gfr_fraction,
+                                     "a fraction between 0 and 1 (exclusive) with reabsorption: urine_flow")
         renal_record.text("note", required=False)
         renal_record.finish()
     biliary_record = r.record("biliary", required=False)

@@ -33,6 +33,7 @@ from pbpk.clearance import (
     gut_intrinsic_clearance,
     pathway_intrinsic_clearance,
     secretion_clearance,
+    unreabsorbed_fraction,
 )
 from pbpk.compound import Compound, HepaticPathway
 from pbpk.distribution import partition_coefficients
@@ -89,7 +90,7 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
     renal = compound.clearance.renal
     if renal is not None:
         values["GFR"] = individual.gfr if renal.filtration else Quantity(0.0, "L/h")
-        values["f_filtered"] = renal.gfr_fraction
+        values["f_filtered"] = unreabsorbed_fraction(compound, individual)
         values["CLsec_u"] = secretion_clearance(compound, individual)
     if compound.absorption is not None:
         fg, note = _intestinal_availability(compound, individual)

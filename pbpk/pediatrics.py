@@ -70,6 +70,7 @@ class AgeTables:
     tissue_mass: dict[str, np.ndarray]  # g, per model tissue
     blood_volume: np.ndarray  # L
     cardiac_output: np.ndarray  # L/h
+    urine_flow: np.ndarray  # L/h
     brain_flow_per_gram: np.ndarray  # L/h/g
     haematocrit_days: np.ndarray
     haematocrit: np.ndarray
@@ -143,6 +144,7 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
         albumin=adult.albumin * albumin_ratio(postnatal, database),
         alpha1_acid_glycoprotein=adult.alpha1_acid_glycoprotein * agp_ratio(postnatal, database),
         gfr=gfr.to("L/h"),
+        urine_flow=Quantity(_at(tables.ages, tables.urine_flow, years) * size, "L/h"),
         microsomal_protein_per_gram=adult.microsomal_protein_per_gram * microsomal_protein_ratio(postnatal, database),
         hepatic_activity={e: enzyme_activity(e, postnatal, "liver", ontogeny=ontogeny, gestational_age=gestation,
                                              database=database) for e in functions.get("liver", {})},
@@ -243,6 +245,10 @@ def age_tables(sex: Sex, database: str | Path | None = None) -> AgeTables:
     sources["blood_volume"] = blood_block.source()
     blood = _series(blood_block, sex, n) * _factor(blood_block, "L")
     blood_block.finish(extra_known=list(SEXES))
+    urine_block = r.record("urine_flow")
+    sources["urine_flow"] = urine_block.source()
+    urine = _series(urine_block, sex, n) * _factor(urine_block, "L/h")
+    urine_block.finish(extra_known=list(SEXES))
     output = r.record("cardiac_output")
     sources["cardiac_output"] = output.source()
     cardiac = _series(output, sex, n) * _factor(output, "L/h")
@@ -278,6 +284,7 @@ def age_tables(sex: Sex, database: str | Path | None = None) -> AgeTables:
         tissue_mass={name: np.append(values, adult_masses[name]) for name, values in masses.items()},
         blood_volume=np.append(blood, adult.blood_volume.to("L").magnitude),
         cardiac_output=np.append(cardiac, adult.cardiac_output.to("L/h").magnitude),
+        urine_flow=np.append(urine, adult.urine_flow.to("L/h").magnitude),
         brain_flow_per_gram=np.append(brain_flow, adult_brain),
         haematocrit_days=np.append(days, adult_age * 365.25),
         haematocrit=np.append(hct, adult.haematocrit),

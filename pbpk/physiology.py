@@ -98,6 +98,7 @@ class AdultReference:
     alpha1_acid_glycoprotein: pint.Quantity
     gfr: pint.Quantity
     liver_weight: pint.Quantity
+    urine_flow: pint.Quantity
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Individual:
     albumin: pint.Quantity
     alpha1_acid_glycoprotein: pint.Quantity
     gfr: pint.Quantity
+    urine_flow: pint.Quantity
     microsomal_protein_per_gram: pint.Quantity
     hepatocytes_per_gram: pint.Quantity
     hepatic_abundance: Mapping[str, pint.Quantity]
@@ -274,6 +276,7 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
 
     body = _sex_block(reference, "anthropometry", sex, {"body_weight": "kg", "height": "cm"}, sources)
     cardiac_output = _per_sex(reference, "cardiac_output", sex, "L/min", sources)
+    urine_flow = _per_sex(reference, "urine_flow", sex, "mL/day", sources).to("L/h")
     blood = _sex_block(reference, "blood", sex, {"red_cell_volume": "L", "plasma_volume": "L"}, sources)
     arterial_fraction = _arterial_fraction(reference.record("blood_distribution"), sources)
     tissues = _tissues(reference, tissue_record, compositions, sex, cardiac_output, sources)
@@ -291,6 +294,7 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
         alpha1_acid_glycoprotein=proteins["alpha1_acid_glycoprotein"],
         gfr=gfr,
         liver_weight=tissues["liver"].mass.to("g"),
+        urine_flow=urine_flow,
     )
     return Individual(
         sex=sex,
@@ -307,6 +311,7 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
         albumin=proteins["albumin"],
         alpha1_acid_glycoprotein=proteins["alpha1_acid_glycoprotein"],
         gfr=gfr,
+        urine_flow=urine_flow,
         sources=sources,
         **liver,
         **intestine,

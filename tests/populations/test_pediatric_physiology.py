@@ -24,6 +24,7 @@ ICRP_MALE = {
 AGES = ["0 year", "1 year", "5 year", "10 year", "15 year"]
 CARDIAC_OUTPUT = [0.733, 1.817, 3.4, 5.0, 6.1]  # L/min: Alverson 1987 at 0 and 1 y, ICRP Table 2.39 after
 BLOOD_VOLUME = [0.270, 0.500, 1.400, 2.400, 4.500]  # L, ICRP 89
+URINE = [300, 400, 500, 700, 1200]  # mL/day, ICRP 89 daily urinary excretion (adult man 1600)
 
 
 @pytest.mark.parametrize("index, age", list(enumerate(AGES)))
@@ -35,6 +36,7 @@ def test_child_at_icrp_ages_matches_the_tables(index, age):
     assert boy.cardiac_output.to("L/min").magnitude == pytest.approx(CARDIAC_OUTPUT[index])
     assert boy.blood_volume.to("L").magnitude == pytest.approx(BLOOD_VOLUME[index])
     assert boy.venous_return.to("L/min").magnitude == pytest.approx(CARDIAC_OUTPUT[index], rel=1e-12)
+    assert boy.urine_flow.to("mL/day").magnitude == pytest.approx(URINE[index])
 
 
 def test_girl_at_15_years_uses_the_female_column():

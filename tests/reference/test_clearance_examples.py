@@ -13,6 +13,7 @@ from pbpk.clearance import (
     scale_hepatocyte,
     scale_microsomal,
     scale_recombinant,
+    unreabsorbed_fraction,
     well_stirred,
 )
 from pbpk.units import Quantity
@@ -131,3 +132,35 @@ def test_hepatocyte_pathway_from_a_compound_file_scales_per_million_cells():
                                person.liver_weight)
     assert pathway_intrinsic_clearance(pathway, person).to("L/h").magnitude == pytest.approx(
         by_hand.to("L/h").magnitude, rel=1e-9)
+
+
+def test_passive_reabsorption_competes_with_urine_flow():
+    """f = Q/(Q + R·GFR) with R from the adult (theophylline: f 0.12 at 1600 mL/day and the reference GFR);
+    the reference adults keep f; a preterm infant, with ~4× the urine per GFR, reabsorbs far less."""
+    from dataclasses import replace
+
+    from pbpk.compound import load_compound
+    from pbpk.pediatrics import child
+    from pbpk.physiology import reference_individual
+
+    theophylline = load_compound("theophylline")
+    man, woman = reference_individual("male"), reference_individual("female")
+    assert man.urine_flow.to("mL/day").magnitude == pytest.approx(1600)
+    assert unreabsorbed_fraction(theophylline, man) == pytest.approx(0.12)
+    assert unreabsorbed_fraction(theophylline, woman) == pytest.approx(0.12)
+    q, gfr = man.urine_flow.to("L/h").magnitude, man.gfr.to("L/h").magnitude
+    r = q / gfr * (1 - 0.12) / 0.12
+    diuresis = replace(man, urine_flow=man.urine_flow * 2)
+    assert unreabsorbed_fraction(theophylline, diuresis) == pytest.approx(2 * q / (2 * q + r * gfr))
+    preterm = child("9 day", gestational_age="30 week", weight="1.3 kg")
+    qp, gfrp = preterm.urine_flow.to("L/h").magnitude, preterm.gfr.to("L/h").magnitude
+    assert qp == pytest.approx(0.300 / 24 * 1.3 / 3.5)  # the newborn's urine per kg (ICRP 89)
+    assert unreabsorbed_fraction(theophylline, preterm) == pytest.approx(qp / (qp + r * gfrp))
+    assert unreabsorbed_fraction(theophylline, preterm) > 3 * 0.12
+    from pbpk.protein_binding import plasma_unbound_fraction
+
+    fu = plasma_unbound_fraction(theophylline, preterm)  # renal clearance = fu·f·GFR (no secretion)
+    assert renal_clearance(theophylline, preterm).to("L/h").magnitude == pytest.approx(
+        fu * unreabsorbed_fraction(theophylline, preterm) * gfrp)
+    digoxin = load_compound("digoxin")  # constant reabsorption (none): unchanged by urine flow
+    assert unreabsorbed_fraction(digoxin, diuresis) == unreabsorbed_fraction(digoxin, man) == 1.0

@@ -111,3 +111,17 @@ def test_zwitterion_without_logp(tmp_path, compound):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(PbpkInputError, match="logP for a zwitterion"):
         load_compound(path)
+
+
+def test_urine_flow_reabsorption_needs_a_fraction_below_one(tmp_path):
+    """Passive reabsorption is calibrated on the adult fraction; 1 (no reabsorption) cannot be calibrated."""
+    data = yaml.safe_load((data_dir("compounds") / "theophylline.yaml").read_text(encoding="utf-8"))
+    data["clearance"]["renal"]["gfr_fraction"] = 1.0
+    path = tmp_path / "theophylline.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(PbpkInputError, match=r"gfr_fraction.*between 0 and 1 \(exclusive\)"):
+        load_compound(str(path))
+    data["clearance"]["renal"]["gfr_fraction"], data["clearance"]["renal"]["reabsorption"] = 0.12, "active"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(PbpkInputError, match="reabsorption.*constant, urine_flow"):
+        load_compound(str(path))
