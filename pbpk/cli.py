@@ -216,9 +216,10 @@ def _run_population(args: argparse.Namespace) -> int:
         return 0
     print(f"{compound.name}: {args.dose} {args.route} in {result.n} subjects of \"{args.population}\" "
           f"({result.method} solver, {result.seconds:.1f} s; {result.failed} failed)")
-    print(f"  {'metric':<12}{'unit':<9}" + "".join(f"{f'P{p:g}':>12}" for p in PERCENTILES))
+    width = max([12] + [len(row["metric"]) + 1 for _, row in summary.iterrows()])
+    print(f"  {'metric':<{width}}{'unit':<9}" + "".join(f"{f'P{p:g}':>12}" for p in PERCENTILES))
     for row in summary.to_dict("records"):
-        print(f"  {row['metric']:<12}{row['unit']:<9}" + "".join(f"{row[f'P{p:g}']:>12.4g}" for p in PERCENTILES))
+        print(f"  {row['metric']:<{width}}{row['unit']:<9}" + "".join(f"{row[f'P{p:g}']:>12.4g}" for p in PERCENTILES))
     return 0
 
 
