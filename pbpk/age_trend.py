@@ -60,12 +60,16 @@ class AgeTrend:
         """(predicted child/adult) / (observed child/adult) CL per kg."""
         return (group.predicted / self.adult_predicted) / (group.observed / self.adult_observed)
 
-    def follows(self, fold: float = TREND_FOLD) -> bool:
-        """Every age group's scaling error within ``fold``."""
-        return all(1.0 / fold <= self.scaling_error(g) <= fold for g in self.groups)
+    def on_trend(self, group: AgeGroup, fold: float = TREND_FOLD) -> bool:
+        """The group's scaling error lies within ``fold``."""
+        return 1.0 / fold <= self.scaling_error(group) <= fold
 
     def off_trend(self, fold: float = TREND_FOLD) -> list[AgeGroup]:
-        return [g for g in self.groups if not 1.0 / fold <= self.scaling_error(g) <= fold]
+        return [g for g in self.groups if not self.on_trend(g, fold)]
+
+    def follows(self, fold: float = TREND_FOLD) -> bool:
+        """Every age group's scaling error within ``fold``."""
+        return not self.off_trend(fold)
 
 
 def clearance_per_kg(result: CaseResult) -> tuple[float, float]:

@@ -64,20 +64,19 @@ class Maturation:
 
     def varied(self, postmenstrual_weeks: np.ndarray, z_n: np.ndarray, z_pma50: np.ndarray) -> np.ndarray:
         """F with each subject's n·geosd_nᶻ and P50·geosd_pma50ᶻ over the typical F, at the same ages."""
-        p50 = self.k ** (1.0 / self.n)
         n = self.n * self.geosd_n ** z_n
-        k = (p50 * self.geosd_pma50 ** z_pma50) ** n
-        power, typical_power = postmenstrual_weeks ** n, postmenstrual_weeks ** self.n
-        own, typical = power / (k + power), typical_power / (self.k + typical_power)
-        if self.amplitude < 0:
-            own, typical = self.offset + 1.0 - own, self.offset + 1.0 - typical
-        return own / typical
+        k = (self.k ** (1.0 / self.n) * self.geosd_pma50 ** z_pma50) ** n
+        return self._of_pma(postmenstrual_weeks, n, k) / self._of_pma(postmenstrual_weeks, self.n, self.k)
+
+    def _of_pma(self, weeks, n, k):
+        """PK-Sim Hill function of postmenstrual age (declining form for ``amplitude`` < 0)."""
+        power = weeks ** n
+        fraction = power / (k + power)
+        return self.offset + 1.0 - fraction if self.amplitude < 0 else fraction
 
     def __call__(self, postnatal_years: float, postmenstrual_weeks: float) -> float:
         if self.basis == "pma":
-            power = postmenstrual_weeks ** self.n
-            fraction = power / (self.k + power)
-            return self.offset + 1.0 - fraction if self.amplitude < 0 else fraction
+            return self._of_pma(postmenstrual_weeks, self.n, self.k)
         if self.decline is not None and postnatal_years > self.decline[0]:
             after, c0, c1, c2, c3 = self.decline
             return c0 + c1 * math.exp(c2 * (postnatal_years - after - c3))

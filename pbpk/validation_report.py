@@ -108,13 +108,13 @@ def _age_trend_sections(trends: Sequence[AgeTrend], figure: Path) -> list[tuple]
     ]
     rows = []
     for trend in trends:
-        rows.append((trend.compound, f"adults ({trend.adult_cases} case{'s' if trend.adult_cases > 1 else ''})", f"{trend.adult_observed:.3g}",
-                     f"{trend.adult_predicted:.3g}", f"{trend.adult_predicted / trend.adult_observed:.2f}", "1", "-"))
+        adults = f"adults ({trend.adult_cases} case{'s' if trend.adult_cases > 1 else ''})"
+        rows.append((trend.compound, adults, f"{trend.adult_observed:.3g}", f"{trend.adult_predicted:.3g}",
+                     f"{trend.adult_predicted / trend.adult_observed:.2f}", "1", "-"))
         for g in trend.groups:
-            error = trend.scaling_error(g)
             rows.append((trend.compound, f"{g.label}: {g.case_id}", f"{g.observed:.3g}", f"{g.predicted:.3g}",
-                         f"{g.predicted / g.observed:.2f}", f"{error:.2f}",
-                         "yes" if 1 / TREND_FOLD <= error <= TREND_FOLD else "no"))
+                         f"{g.predicted / g.observed:.2f}", f"{trend.scaling_error(g):.2f}",
+                         "yes" if trend.on_trend(g) else "no"))
     blocks.append(("table", ("compound", "age group", "observed CL (mL/min/kg)", "predicted CL (mL/min/kg)",
                              "predicted/observed", "age-scaling error", f"within {TREND_FOLD:g}-fold"), rows))
     return blocks
@@ -131,13 +131,14 @@ def _age_trend_figure(trends: Sequence[AgeTrend], path: Path) -> Path:
     for axis in axes.flat[len(trends):]:
         axis.set_visible(False)
     for axis, trend in zip(axes.flat, trends):
-        years = [max(g.postnatal_age_years, 1.0 / 365.25) for g in trend.groups] + [adult_years]
+        at = {g.case_id: max(g.postnatal_age_years, 1.0 / 365.25) for g in trend.groups}  # log axis: ≥ 1 day
+        years = list(at.values()) + [adult_years]
         observed = [g.observed for g in trend.groups] + [trend.adult_observed]
         predicted = [g.predicted for g in trend.groups] + [trend.adult_predicted]
         axis.plot(years, observed, "o--", mfc="none", color="k", label="observed")
         axis.plot(years, predicted, "o-", color="tab:blue", label="predicted")
         for g in trend.off_trend():
-            axis.plot([max(g.postnatal_age_years, 1.0 / 365.25)], [g.predicted], "o", color="tab:red")
+            axis.plot([at[g.case_id]], [g.predicted], "o", color="tab:red")
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("postnatal age (years; adults at 30)")
