@@ -2,7 +2,7 @@
 
 Runs side by side, each in a fresh process (so peak memory is its own):
 
-stream      pbpk.population_simulation, local backend, profiles not kept (the default
+stream      pbpk.populations.run, local backend, profiles not kept (the default
             for large n): percentiles from per-time histograms, metrics per subject
 kept        the same run keeping every profile (the memory the streaming avoids),
             on fewer subjects and scaled to n
@@ -28,7 +28,7 @@ import textwrap
 RUN = textwrap.dedent("""
     import json, resource, sys, time
     from pbpk.compound import load_compound
-    from pbpk.population_simulation import simulate_virtual_population
+    from pbpk.populations.run import simulate_virtual_population
     n, backend, keep = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "keep"
     midazolam = load_compound("midazolam")
     simulate_virtual_population(midazolam, "adult", 100, dose="5 mg", kinetics="linear")  # compile, warm up

@@ -39,7 +39,6 @@ import time
 
 import numpy as np
 
-
 RTOL = 1e-6          # relative tolerance of every integrator
 ATOL = RTOL * 0.1    # pbpk absolute tolerance, as a fraction of the dose (same AUC accuracy as libroadrunner)
 
@@ -72,11 +71,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from pbpk import load_compound, reference_individual
-    from pbpk.codegen import compile_model
-    from pbpk.dosing import Dose, Regimen, schedule
-    from pbpk.parameters import parameter_vector
-    from pbpk.sbml import to_sbml
-    from pbpk.solve import model_for, simulate_population
+    from pbpk.engine.codegen import compile_model
+    from pbpk.model.parameters import parameter_vector
+    from pbpk.model.sbml import to_sbml
+    from pbpk.simulation.dosing import Dose, Regimen, schedule
+    from pbpk.simulation.simulate import model_for, simulate_population
 
     compound, person = load_compound("midazolam"), reference_individual("male")
     model = model_for(compound, person, kinetics="linear")
@@ -183,8 +182,8 @@ def run_lsoda(kernel, parameters, times, plan, n_states, auc_index):
 LOAD_SCRIPT = textwrap.dedent("""
     import json, time
     from pbpk import load_compound, reference_individual
-    from pbpk.codegen import compile_model
-    from pbpk.solve import model_for, simulate
+    from pbpk.engine.codegen import compile_model
+    from pbpk.simulation.simulate import model_for, simulate
     mdz, man = load_compound("midazolam"), reference_individual("male")
     start = time.perf_counter()
     model = model_for(mdz, man, kinetics="linear")

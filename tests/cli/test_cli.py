@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from pbpk.cli import main
-from pbpk.datafiles import data_dir
+from pbpk.core.datafiles import data_dir
 
 METHODS = ["rodgers-rowland", "poulin-theil", "berezhkovskiy", "schmitt"]
 

@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pbpk.codegen import compile_model
 from pbpk.compound import load_compound
-from pbpk.ddi import Arm, interaction, merge_schedules, simulate_ddi
-from pbpk.ddi_model import build_coupled_model, coupled_parameters
-from pbpk.ddi_static import turnover_rate
-from pbpk.dosing import schedule
+from pbpk.core.units import Quantity
+from pbpk.ddi.dynamic import Arm, interaction, simulate_ddi
+from pbpk.engine.schedules import merge_schedules
+from pbpk.disposition.turnover import turnover_rate
+from pbpk.engine.codegen import compile_model
+from pbpk.engine.reference_solver import solve_scipy
+from pbpk.model.coupled import build_coupled_model, coupled_parameters
 from pbpk.physiology import reference_individual
-from pbpk.reference_solver import solve_scipy
-from pbpk.solve import simulate
-from pbpk.units import Quantity
+from pbpk.simulation.dosing import schedule
+from pbpk.simulation.simulate import simulate
 
 HERE = Path(__file__).parent / "compounds"
 WINDOW = (50.0, 250.0)  # victim dosed at 50 h; ~23 victim half-lives to 250 h

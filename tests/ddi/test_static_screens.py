@@ -9,10 +9,10 @@ import pytest
 
 from pbpk.cli import main
 from pbpk.compound import load_compound
-from pbpk.ddi_static import Exposure, basic_screens, exposure, mechanistic_static
-from pbpk.dosing import Dose, Regimen
+from pbpk.core.units import Quantity
+from pbpk.ddi.static import Exposure, basic_screens, exposure, mechanistic_static
 from pbpk.physiology import reference_individual
-from pbpk.units import Quantity
+from pbpk.simulation.dosing import Dose, Regimen
 
 
 def levels(unbound: float, gut: float = 0.0, inlet: float | None = None, enterocyte: float = 0.0) -> Exposure:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from pbpk.cli import main
-from pbpk.datafiles import data_dir
-from pbpk.ddi_study import load_study, run_study
-from pbpk.errors import PbpkInputError
+from pbpk.core.datafiles import data_dir
+from pbpk.core.errors import PbpkInputError
+from pbpk.qualification.studies import load_study, run_study
 
 FLUCONAZOLE = "fluconazole-midazolam-po-olkkola-1996-osp380"
 

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from pbpk.compound import Absorption, load_compound
-from pbpk.records import Cited
-from pbpk.units import Quantity
+from pbpk.core.records import Cited
+from pbpk.core.units import Quantity
 
 
 @pytest.fixture(scope="session")

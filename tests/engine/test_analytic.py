@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from pbpk.linear import expm
+from pbpk.engine.linear import expm
 from pbpk.physiology import reference_individual
-from pbpk.solve import simulate
+from pbpk.simulation.simulate import simulate
 
 
 def well_mixed(individual, factor=1e4):

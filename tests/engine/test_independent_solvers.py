@@ -5,10 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from pbpk.records import Cited
-from pbpk.sbml import to_sbml
-from pbpk.solve import simulate
-from pbpk.units import Quantity
+from pbpk.core.records import Cited
+from pbpk.core.units import Quantity
+from pbpk.model.sbml import to_sbml
+from pbpk.simulation.simulate import simulate
 
 
 @pytest.mark.parametrize("name", [

@@ -5,14 +5,14 @@ import subprocess
 import sys
 import textwrap
 
-from pbpk.codegen import cache_dir
-from pbpk.solve import model_for, simulate
+from pbpk.engine.codegen import cache_dir
+from pbpk.simulation.simulate import model_for, simulate
 
 SCRIPT = textwrap.dedent("""
     import json, time
     from pbpk import load_compound, reference_individual
-    from pbpk.codegen import compile_model
-    from pbpk.solve import model_for, simulate
+    from pbpk.engine.codegen import compile_model
+    from pbpk.simulation.simulate import model_for, simulate
     start = time.perf_counter()
     mdz, man = load_compound("midazolam"), reference_individual("male")
     simulation = simulate(mdz, man, dose="5 mg", route="iv", until="24 h")
@@ -41,7 +41,7 @@ def test_second_process_loads_the_kernel_from_disk(tmp_path):
 
 
 def test_new_parameter_values_and_new_models_do_not_recompile_the_solver(compound, male, female):
-    from pbpk.rosenbrock import integrate
+    from pbpk.engine.rosenbrock import integrate
 
     mdz = compound("midazolam")
     simulate(mdz, male, dose="5 mg", until="24 h")

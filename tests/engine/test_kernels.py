@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from pbpk.codegen import compile_model, generate_source
-from pbpk.parameters import parameter_vector
-from pbpk.solve import model_for
+from pbpk.engine.codegen import compile_model, generate_source
+from pbpk.model.parameters import parameter_vector
+from pbpk.simulation.simulate import model_for
 
 
 @pytest.mark.parametrize("kinetics", ["michaelis_menten", "linear"])

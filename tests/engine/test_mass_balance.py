@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
-from pbpk.solve import simulate
-
 from engine_helpers import dosed_amount
+
+from pbpk.simulation.simulate import simulate
 
 ROUTES = [
     {"route": "iv", "dose": "5 mg"},

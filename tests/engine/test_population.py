@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pbpk.dosing import Dose, Regimen, schedule
-from pbpk.solve import simulate, simulate_population
+from pbpk.simulation.dosing import Dose, Regimen, schedule
+from pbpk.simulation.simulate import simulate, simulate_population
 
 
 @pytest.mark.parametrize("kinetics, method", [("michaelis_menten", "general"), ("linear", "exact")])
@@ -24,9 +24,9 @@ def test_population_equals_single_runs(compound, male, kinetics, method):
     states, status = simulate_population(model, parameters, bolus, rate, plan.times, single.times, method=method,
                                          rtol=1e-6)
     assert np.all(status == 0)
-    from pbpk.codegen import compile_model
-    from pbpk.linear import propagate
-    from pbpk.rosenbrock import integrate
+    from pbpk.engine.codegen import compile_model
+    from pbpk.engine.linear import propagate
+    from pbpk.engine.rosenbrock import integrate
 
     compiled = compile_model(model).compiled
     for k in range(n):

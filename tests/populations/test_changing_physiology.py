@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from pbpk.compound import load_compound
-from pbpk.errors import PbpkInputError
-from pbpk.pediatrics import child, growing_child
+from pbpk.core.errors import PbpkInputError
 from pbpk.physiology import reference_individual
-from pbpk.pregnancy import advancing_pregnancy
-from pbpk.solve import simulate, simulate_changing
+from pbpk.physiology.pediatrics import child, growing_child
+from pbpk.physiology.pregnancy import advancing_pregnancy
+from pbpk.simulation.simulate import simulate, simulate_changing
 
 
 @pytest.mark.parametrize("compound, kinetics, route", [("midazolam", "michaelis_menten", "oral"),

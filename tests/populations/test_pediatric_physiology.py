@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from pbpk.errors import PbpkInputError
-from pbpk.ontogeny import enzyme_activity, gfr_maturation, microsomal_protein_ratio
-from pbpk.pediatrics import child
-from pbpk.physiology import reference_individual
-from pbpk.protein_binding import plasma_unbound_fraction
 from pbpk.compound import load_compound
-from pbpk.units import Quantity
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import Quantity
+from pbpk.disposition.binding import plasma_unbound_fraction
+from pbpk.physiology import reference_individual
+from pbpk.physiology.ontogeny import (
+    enzyme_activity,
+    gfr_maturation,
+    microsomal_protein_ratio,
+)
+from pbpk.physiology.pediatrics import child
 
 # ICRP 89 (2002) Table 2.8 (g) and Table 2.9 (kg), male, at newborn, 1, 5, 10, 15 y.
 ICRP_MALE = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pbpk.clearance import hepatic_clearance, renal_clearance
 from pbpk.compound import load_compound
-from pbpk.pediatrics import child
-from pbpk.solve import model_for, simulate
+from pbpk.disposition.clearance import hepatic_clearance, renal_clearance
+from pbpk.physiology.pediatrics import child
+from pbpk.simulation.simulate import model_for, simulate
 
 
 def dosed(simulation) -> float:
@@ -40,7 +40,7 @@ def test_renal_clearance_per_kg_is_low_at_birth_and_highest_in_early_childhood()
 
 
 def test_simulated_clearance_matches_the_clearance_functions_in_a_child():
-    """NCA of a simulated 2-year-old equals renal + hepatic clearance from pbpk.clearance (linear drug).
+    """NCA of a simulated 2-year-old equals renal + hepatic clearance from pbpk.disposition.clearance (linear drug).
 
     The model filters from kidney blood (a flow limitation the static formula omits): 0.2 % apart in adults too.
     """

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from pbpk.compound import load_compound
-from pbpk.datafiles import data_dir
+from pbpk.core.datafiles import data_dir
+from pbpk.disposition.binding import plasma_unbound_fraction
 from pbpk.physiology import reference_individual
-from pbpk.pregnancy import pregnancy_data, pregnant
-from pbpk.protein_binding import plasma_unbound_fraction
-from pbpk.solve import simulate
+from pbpk.physiology.pregnancy import pregnancy_data, pregnant
+from pbpk.simulation.simulate import simulate
 
 # Kapraun et al. 2019 at gestational weeks 0, 20 and 40 (coefficients as implemented in httk 2.7.4):
 KAPRAUN = {

@@ -9,16 +9,22 @@ import pytest
 
 from pbpk.cli import main
 from pbpk.compound import load_compound
-from pbpk.dosing import Dose, Regimen
-from pbpk.errors import PbpkInputError
-from pbpk.population_simulation import (
+from pbpk.core.errors import PbpkInputError
+from pbpk.populations.run import (
     prepare,
     simulate_virtual_population,
     subject_parameters,
     subject_plans,
 )
-from pbpk.solve import simulate_population
-from pbpk.virtual_population import anchor_table, anchors, parse_population, population_data, sample
+from pbpk.populations.sampling import (
+    anchor_table,
+    anchors,
+    parse_population,
+    population_data,
+    sample,
+)
+from pbpk.simulation.dosing import Dose, Regimen
+from pbpk.simulation.simulate import simulate_population
 
 
 @pytest.mark.parametrize("text, kind, ages, weeks, ethnicity, female, phenotypes", [
@@ -154,7 +160,7 @@ def test_population_cli_json_gives_metric_percentiles_with_units(tmp_path, capsy
 
 def test_dose_matching_reaches_the_reference_median(capsys):
     """Linear kinetics: one proportional correction matches the median; AUC per dose is linear."""
-    from pbpk.dose_matching import match_doses
+    from pbpk.populations.dose_matching import match_doses
 
     table = match_doses(load_compound("vancomycin"), "adult", "1000 mg", ["pediatric: 2-6 y"], route="infusion",
                         infusion_time="1 h", every="12 h", doses=6, metric="AUC", n=100, kinetics="linear")
@@ -170,7 +176,7 @@ def test_dose_matching_reaches_the_reference_median(capsys):
 
 
 def test_trough_matching_needs_a_repeated_regimen():
-    from pbpk.dose_matching import match_doses
+    from pbpk.populations.dose_matching import match_doses
 
     with pytest.raises(PbpkInputError, match="repeated regimen"):
         match_doses(load_compound("vancomycin"), "adult", "1000 mg", ["pediatric: 2-6 y"], metric="Ctrough")
@@ -189,7 +195,7 @@ def test_children_follow_the_cdc_growth_charts(years, weight_m, weight_s, height
 def test_each_childs_maturation_varies_with_the_pksim_geometric_sds():
     """CYP3A4 (PK-Sim 7.3: n 3.331, PMA50 73.019 wk, GeoSDs 1.255 and 1.345): a child at +1 SD of both
     has F(P; 3.331·1.255, 73.019·1.345)/F(P; 3.331, 73.019); typical children (z = 0) and adults get 1."""
-    from pbpk.ontogeny import maturation_variability, varying_enzymes
+    from pbpk.physiology.ontogeny import maturation_variability, varying_enzymes
 
     pma = 40 + 0.5 * 365.25 / 7  # weeks, term infant of 6 months
     f = lambda n, p50: pma ** n / (pma ** n + p50 ** n)  # noqa: E731

@@ -2,7 +2,8 @@
 
 import pytest
 
-from pbpk.clearance import (
+from pbpk.core.units import Quantity
+from pbpk.disposition.clearance import (
     fraction_metabolised,
     hepatic_clearance,
     hepatic_intrinsic_clearances,
@@ -16,7 +17,6 @@ from pbpk.clearance import (
     unreabsorbed_fraction,
     well_stirred,
 )
-from pbpk.units import Quantity
 
 PER_KG = "mL/min/kg"
 
@@ -120,8 +120,8 @@ def test_renal_clearance_filtration_and_reabsorption(male, compound):
 def test_hepatocyte_pathway_from_a_compound_file_scales_per_million_cells():
     """A hepatocyte CLint written per 10⁶ cells (the usual in-vitro unit) reaches the whole liver:
     CLint,u × hepatocytes per gram × liver weight, the same as scale_hepatocyte by hand."""
-    from pbpk.clearance import pathway_intrinsic_clearance
     from pbpk.compound import load_compound
+    from pbpk.disposition.clearance import pathway_intrinsic_clearance
     from pbpk.physiology import reference_individual
 
     compound = load_compound("theophylline")
@@ -140,8 +140,8 @@ def test_passive_reabsorption_competes_with_urine_flow():
     from dataclasses import replace
 
     from pbpk.compound import load_compound
-    from pbpk.pediatrics import child
     from pbpk.physiology import reference_individual
+    from pbpk.physiology.pediatrics import child
 
     theophylline = load_compound("theophylline")
     man, woman = reference_individual("male"), reference_individual("female")
@@ -157,7 +157,7 @@ def test_passive_reabsorption_competes_with_urine_flow():
     assert qp == pytest.approx(0.300 / 24 * 1.3 / 3.5)  # the newborn's urine per kg (ICRP 89)
     assert unreabsorbed_fraction(theophylline, preterm) == pytest.approx(qp / (qp + r * gfrp))
     assert unreabsorbed_fraction(theophylline, preterm) > 3 * 0.12
-    from pbpk.protein_binding import plasma_unbound_fraction
+    from pbpk.disposition.binding import plasma_unbound_fraction
 
     fu = plasma_unbound_fraction(theophylline, preterm)  # renal clearance = fu·f·GFR (no secretion)
     assert renal_clearance(theophylline, preterm).to("L/h").magnitude == pytest.approx(

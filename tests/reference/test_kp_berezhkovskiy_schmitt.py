@@ -11,8 +11,12 @@ published method, so adipose is compared only for the un-ionised drugs.
 
 import pytest
 
-from pbpk.distribution import DrugPartitionInputs, kp_berezhkovskiy, kp_schmitt
-from pbpk.ionization import PKa
+from pbpk.compound.ionization import PKa
+from pbpk.disposition.distribution import (
+    DrugPartitionInputs,
+    kp_berezhkovskiy,
+    kp_schmitt,
+)
 from pbpk.physiology import TissueComposition
 
 TISSUES = ["adipose", "bone", "brain", "heart", "kidney", "gut", "liver", "lung", "muscle", "pancreas", "skin", "spleen"]

@@ -10,8 +10,8 @@ Vss = Σ V_t·Kp_t + V_e·E:P + V_p with E:P = (B:P − (1 − Hct))/Hct, Hct 0.
 
 import pytest
 
-from pbpk.distribution import DrugPartitionInputs, kp_poulin_theil
-from pbpk.ionization import PKa
+from pbpk.compound.ionization import PKa
+from pbpk.disposition.distribution import DrugPartitionInputs, kp_poulin_theil
 from pbpk.physiology import TissueComposition
 
 # tissue: f_water, f_n_l, f_pl, pH, volume (L/kg)

@@ -16,8 +16,8 @@ import math
 
 import pytest
 
-from pbpk.distribution import DrugPartitionInputs, kp_rodgers_rowland
-from pbpk.ionization import PKa
+from pbpk.compound.ionization import PKa
+from pbpk.disposition.distribution import DrugPartitionInputs, kp_rodgers_rowland
 from pbpk.physiology import TissueComposition
 
 # tissue: f_n_l, f_n_pl, f_ew, f_iw, f_a_pl (mg/g), AR, LR  (Rodgers 2005 / 2006, rat)

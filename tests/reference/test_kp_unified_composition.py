@@ -14,10 +14,8 @@ Poulin & Theil, Berezhkovskiy and Schmitt are compared.)
 
 import pytest
 
-from pbpk.distribution import METHODS, DrugPartitionInputs
-from pbpk.ionization import PKa
-
-
+from pbpk.compound.ionization import PKa
+from pbpk.disposition.distribution import METHODS, DrugPartitionInputs
 
 TISSUES = ["adipose", "bone", "brain", "heart", "kidney", "gut", "liver", "lung", "muscle", "skin", "spleen"]
 

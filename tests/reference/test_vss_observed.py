@@ -17,7 +17,7 @@ import dataclasses
 
 import pytest
 
-from pbpk.distribution import partition_coefficients
+from pbpk.disposition.distribution import partition_coefficients
 
 OBSERVED_VSS_L_PER_KG = {
     "midazolam": 1.1, "alfentanil": 0.45, "caffeine": 0.63, "theophylline": 0.51, "propranolol": 3.1,
@@ -71,7 +71,7 @@ def test_midazolam_kp_plausible_against_simcyp_library_set(male, compound):
 
 
 def test_measured_kp_replaces_prediction(male, compound):
-    from pbpk.records import Cited
+    from pbpk.core.records import Cited
 
     mdz = dataclasses.replace(compound("midazolam"), measured_kp={"muscle": Cited(5.0, "test value")})
     result = partition_coefficients(mdz, male)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from pbpk.compound import load_compound
-from pbpk.datafiles import data_dir
-from pbpk.errors import PbpkInputError
+from pbpk.core.datafiles import data_dir
+from pbpk.core.errors import PbpkInputError
 from pbpk.physiology import reference_individual
 
 

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from pbpk.compound import Compound, load_compound
-from pbpk.datafiles import bundled_names
+from pbpk.core.datafiles import bundled_names
 
 REQUIRED = ["midazolam", "alfentanil", "caffeine", "theophylline", "propranolol", "warfarin", "digoxin",
             "itraconazole", "rifampicin", "clarithromycin", "fluconazole", "vancomycin", "cefepime"]

@@ -5,8 +5,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pbpk.distribution import METHODS, DrugPartitionInputs
-from pbpk.ionization import PKa
+from pbpk.compound.ionization import PKa
+from pbpk.disposition.distribution import METHODS, DrugPartitionInputs
 from pbpk.physiology import reference_individual
 
 MAN = reference_individual("male")

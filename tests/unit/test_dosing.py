@@ -3,9 +3,16 @@
 import numpy as np
 import pytest
 
-from pbpk.dosing import Dose, Regimen, from_table, parse_amount, repeated, schedule
-from pbpk.errors import PbpkInputError
-from pbpk.units import Quantity
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import Quantity
+from pbpk.simulation.dosing import (
+    Dose,
+    Regimen,
+    from_table,
+    parse_amount,
+    repeated,
+    schedule,
+)
 
 
 def test_amounts_in_mg_and_per_kg():

@@ -4,7 +4,13 @@ import math
 
 import pytest
 
-from pbpk.ionization import PKa, charge_class, fraction_neutral, ionization_ratio, is_strong_base
+from pbpk.compound.ionization import (
+    PKa,
+    charge_class,
+    fraction_neutral,
+    ionization_ratio,
+    is_strong_base,
+)
 
 ACID = PKa(4.0, "acid", "")
 BASE = PKa(9.0, "base", "")

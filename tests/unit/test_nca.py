@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from pbpk.nca import analyse, terminal_slope
+from pbpk.simulation.nca import analyse, terminal_slope
 
 
 def one_compartment(t, dose=10.0, volume=20.0, k=0.2):
@@ -38,7 +38,7 @@ def test_terminal_slope_ignores_distribution_phase():
 
 def test_trapezoids_overestimate_auc_after_iv_bolus(compound, male):
     """DESIGN §4 pitfall: the venous spike makes trapezoids overestimate AUC on an output grid."""
-    from pbpk.solve import simulate
+    from pbpk.simulation.simulate import simulate
 
     sim = simulate(compound("midazolam"), male, dose="5 mg", route="iv", times=np.arange(0, 24.01, 0.1))
     trapezoids = np.trapezoid(sim.output("C_plasma"), sim.times)

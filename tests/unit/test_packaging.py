@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pbpk
-from pbpk.datafiles import bundled_names, data_dir
+from pbpk.core.datafiles import bundled_names, data_dir
 
 
 def test_data_folders_are_found():

@@ -4,16 +4,16 @@ from dataclasses import replace
 
 import pytest
 
-from pbpk.clearance import (
+from pbpk.compound import load_compound
+from pbpk.disposition.binding import plasma_unbound_fraction, scaled_unbound_fraction
+from pbpk.disposition.clearance import (
     biliary_intrinsic_clearance,
     hepatic_intrinsic_clearances,
     pathway_intrinsic_clearance,
     secretion_clearance,
 )
-from pbpk.compound import load_compound
-from pbpk.distribution import blood_plasma_ratio
+from pbpk.disposition.distribution import blood_plasma_ratio
 from pbpk.physiology import reference_individual, scale_to_weight
-from pbpk.protein_binding import plasma_unbound_fraction, scaled_unbound_fraction
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from pbpk.physiology import ROLES, reference_individual, tissue_names
-from pbpk.units import Quantity
+from pbpk.core.units import Quantity
+from pbpk.core.names import tissue_names
+from pbpk.physiology import ROLES, reference_individual
 
 DESIGN_TISSUES = {"lung", "brain", "heart", "adipose", "muscle", "bone", "skin", "kidney", "liver", "gut",
                   "spleen", "pancreas", "stomach", "gonads", "rest_of_body"}
@@ -105,8 +106,8 @@ def test_every_value_has_a_source(male):
 @pytest.mark.parametrize("sex", ["male", "female"])
 def test_icrp_flow_table_sums_to_100_percent_and_every_row_is_used(sex):
     """ICRP 89 Table 2.40 with the liver as hepatic artery: each column sums to 100 %."""
-    from pbpk.datafiles import data_dir
-    from pbpk.records import load_yaml
+    from pbpk.core.datafiles import data_dir
+    from pbpk.core.records import load_yaml
 
     rows = load_yaml(data_dir("physiology_db") / "adult_reference.yaml")["blood_flow_percent"]["rows"]
     assert sum(row[sex] for row in rows.values()) == pytest.approx(100.0)

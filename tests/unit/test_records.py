@@ -2,8 +2,8 @@
 
 import pytest
 
-from pbpk.errors import PbpkInputError
-from pbpk.records import Record, load_yaml
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.records import Record, load_yaml
 
 
 def write(tmp_path, text, name="x.yaml"):

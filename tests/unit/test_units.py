@@ -2,8 +2,8 @@
 
 import pytest
 
-from pbpk.errors import PbpkInputError
-from pbpk.units import Quantity, magnitude, parse_quantity
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import Quantity, magnitude, parse_quantity
 
 
 def test_parses_and_converts_clearance():

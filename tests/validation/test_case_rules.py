@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from pbpk.cli import main
-from pbpk.errors import PbpkInputError
-from pbpk.validation import CaseResult, load_case, run_case, summarise
+from pbpk.core.errors import PbpkInputError
+from pbpk.qualification.cases import CaseResult, load_case, run_case, summarise
 
 
 def case_dict(**changes) -> dict:
@@ -185,7 +185,7 @@ def test_summaries_split_adults_and_children(tmp_path):
 @pytest.mark.parametrize("observed, limit", [(1.0, 1.0), (2.0, 1.5), (5.0, 1.8), (0.5, 1.5), (0.2, 1.8)])
 def test_guest_limits(observed, limit):
     """Guest et al. 2011 with δ = 1: (1 + 2(R − 1))/R, R inverted below 1; approaches 2 for large ratios."""
-    from pbpk.validation import guest_limit
+    from pbpk.qualification.cases import guest_limit
 
     assert guest_limit(observed) == pytest.approx(limit)
     assert guest_limit(100.0) < 2.0
@@ -225,7 +225,7 @@ def _cleared(compound: str, age: str | None, observed: float, predicted: float, 
     """A case with CL in L/h/kg (per-kg values need no body weight)."""
     from types import SimpleNamespace
 
-    from pbpk.units import Quantity
+    from pbpk.core.units import Quantity
 
     population = SimpleNamespace(age=Quantity(float(age.split()[0]), age.split()[1]) if age else None,
                                  gestational_age=None, gestational_week=None)
@@ -237,7 +237,7 @@ def _cleared(compound: str, age: str | None, observed: float, predicted: float, 
 def test_age_scaling_error_by_hand():
     """Adults: 1.0 observed, 1.5 predicted mL/min/kg (adult bias 1.5, removed by the scaling error).
     Toddler: observed 3× the adults, predicted 2× → error 0.67; infant: observed 0.5×, predicted 1× → error 2."""
-    from pbpk.age_trend import age_trends
+    from pbpk.qualification.age_trend import age_trends
 
     results = [_cleared("x", None, 0.06, 0.09), _cleared("x", "30 year", 0.06, 0.09),
                _cleared("x", "2 year", 0.18, 0.18), _cleared("x", "1 month", 0.03, 0.09),

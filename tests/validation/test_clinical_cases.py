@@ -11,8 +11,8 @@ import json
 import pytest
 
 from pbpk.cli import main
-from pbpk.datafiles import data_dir
-from pbpk.validation import load_case, load_cases
+from pbpk.core.datafiles import data_dir
+from pbpk.qualification.cases import load_case, load_cases
 
 CASE_FILES = sorted(data_dir("validation_cases").glob("*.yaml"))
 STUDY_FILES = sorted(data_dir("ddi").glob("*.yaml"))
@@ -21,8 +21,8 @@ STUDY_FILES = sorted(data_dir("ddi").glob("*.yaml"))
 @pytest.fixture(scope="module")
 def validation(tmp_path_factory):
     """One full run: JSON results and the report folder."""
-    import io
     import contextlib
+    import io
 
     report = tmp_path_factory.mktemp("report")
     buffer = io.StringIO()

@@ -1,0 +1,19 @@
+"""The drug as data: the compound schema, the loader of ``compounds/*.yaml`` and ionization."""
+
+from pbpk.compound.load import load_compound
+from pbpk.compound.schema import (
+    BINDING_PROTEINS,
+    PARTITION_METHODS,
+    Absorption,
+    BiliaryElimination,
+    Clearance,
+    Compound,
+    HepaticPathway,
+    Interaction,
+    Metabolite,
+    RenalElimination,
+    SpecificBinding,
+)
+
+__all__ = ["BINDING_PROTEINS", "PARTITION_METHODS", "Absorption", "BiliaryElimination", "Clearance", "Compound",
+           "HepaticPathway", "Interaction", "Metabolite", "RenalElimination", "SpecificBinding", "load_compound"]

@@ -1,0 +1,324 @@
+"""Reading compound files (``compounds/*.yaml``) into a validated :class:`~pbpk.compound.schema.Compound`.
+
+The format is documented in ``docs/compound-format.md``; every error names the
+file, line, field, the value found and what was expected.
+
+Examples
+--------
+>>> mdz = load_compound("midazolam")
+>>> mdz.fu_plasma.value
+0.031
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pint
+
+from pbpk.compound.ionization import PKa, charge_class
+from pbpk.compound.schema import (
+    BINDING_PROTEINS,
+    BLOOD_PLASMA_METHODS,
+    HEPATIC_SYSTEMS,
+    INTERACTION_TYPES,
+    PARTITION_METHODS,
+    REABSORPTION,
+    Absorption,
+    BiliaryElimination,
+    Clearance,
+    Compound,
+    HepaticPathway,
+    Interaction,
+    Metabolite,
+    RenalElimination,
+    SpecificBinding,
+)
+from pbpk.core import datafiles
+from pbpk.core.errors import PbpkInputError, did_you_mean
+from pbpk.core.names import enzyme_names, tissue_names, transporter_names
+from pbpk.core.records import Cited, Record, load_yaml
+
+_VMAX_UNITS = {"HLM": "pmol/min/mg", "hepatocytes": "pmol/min/Mcell", "rCYP": "pmol/min/pmol"}
+
+
+def load_compound(name_or_path: str | Path) -> Compound:
+    """Read and validate a compound file (a path, or the name of a bundled compound).
+
+    Raises
+    ------
+    PbpkInputError
+        Naming file, line, field, the value found and what was expected.
+    """
+    path = datafiles.resolve("compounds", name_or_path)
+    data = load_yaml(path)
+    record = Record(data, datafiles.display_path(path))
+    return _compound(record)
+
+
+def _compound(r: Record) -> Compound:
+    name = r.text("name")
+    pka = tuple(_pka(item) for item in r.records("pKa", required=False))
+    logP = r.cited("logP", required=False, low=-10, high=15)
+    logD74 = r.cited("logD7.4", required=False, low=-10, high=15)
+    if logP is None and logD74 is None:
+        raise PbpkInputError(r.where(), "logP", None, "logP (or logD7.4)", 'add "logP: {value: ..., source: ...}"')
+    if logP is None and charge_class(pka) == "zwitterion":
+        raise PbpkInputError(r.where("logD7.4"), "logP", "only logD7.4", "logP for a zwitterion",
+                             "logD7.4 of a zwitterion reflects its zwitterionic form, so logP of the neutral "
+                             "species cannot be derived from it; add logP")
+    fu = r.cited("fu_plasma", low=0, high=1, low_open=True,
+                 hint="if this is percent unbound, divide by 100")
+    bp, bp_method = _blood_plasma(r)
+    compound = Compound(
+        name=name,
+        file=r.file,
+        molecular_weight=r.cited("molecular_weight", "g/mol", example="325.8 g/mol"),
+        pka=pka,
+        fu_plasma=fu,
+        binding_protein=r.text("binding_protein", choices=BINDING_PROTEINS),
+        logP=logP,
+        logD74=logD74,
+        blood_plasma_ratio=bp,
+        blood_plasma_method=bp_method,
+        partition_method=_partition_method(r),
+        clearance=_clearance(r.record("clearance", required=False)),
+        absorption=_absorption(r.record("absorption", required=False)),
+        interactions=tuple(_interaction(item) for item in r.records("interactions", required=False)),
+        measured_kp=_measured_kp(r),
+        specific_binding=tuple(_specific_binding(item) for item in r.records("specific_binding", required=False)),
+        permeability_limited=_permeability_limited(r),
+        placental_transfer=r.cited("placental_transfer", "L/h", required=False),
+    )
+    r.text("description", required=False)
+    r.finish()
+    return compound
+
+
+def _pka(r: Record) -> PKa:
+    pka = PKa(r.number("value", low=-5, high=20), r.text("type", choices=("acid", "base")), r.source())
+    r.finish()
+    return pka
+
+
+def _blood_plasma(r: Record) -> tuple[Cited | None, str | None]:
+    raw = r.raw("blood_plasma_ratio", expected="{value: ..., source: ...} or {method: ...}")
+    if isinstance(raw, Mapping) and "method" in raw:
+        sub = r.record("blood_plasma_ratio")
+        method = sub.text("method", choices=BLOOD_PLASMA_METHODS)
+        sub.finish()
+        return None, method
+    return r.cited("blood_plasma_ratio", low=0, low_open=True, high=20,
+                   hint="B:P is blood over plasma concentration; ≥ 1 − haematocrit (≈ 0.55) for any drug"), None
+
+
+def _partition_method(r: Record) -> str:
+    method = r.raw("partition_method", required=False)
+    if method is None:
+        return "rodgers_rowland"
+    normalised = str(method).replace("-", "_").lower()
+    if normalised not in PARTITION_METHODS:
+        raise r.error("partition_method", method, f"one of {', '.join(PARTITION_METHODS)}",
+                      did_you_mean(normalised, PARTITION_METHODS))
+    return normalised
+
+
+def _clearance(r: Record | None) -> Clearance:
+    if r is None:
+        return Clearance()
+    hepatic = tuple(_hepatic(item) for item in r.records("hepatic", required=False))
+    renal_record = r.record("renal", required=False)
+    renal = None
+    if renal_record is not None:
+        renal = RenalElimination(
+            filtration=renal_record.boolean("filtration"),
+            source=renal_record.source(),
+            gfr_fraction=_default(renal_record.number("gfr_fraction", required=False, low=0, high=1), 1.0),
+            secretion=renal_record.quantity("secretion", "L/h", required=False, positive=False),
+            fitted_to=renal_record.text("fitted_to", required=False),
+            reabsorption=renal_record.text("reabsorption", required=False, choices=REABSORPTION) or "constant",
+        )
+        if renal.reabsorption == "urine_flow" and not 0 < renal.gfr_fraction < 1:
+            raise renal_record.error("gfr_fraction", renal.gfr_fraction,
+                                     "a fraction between 0 and 1 (exclusive) with reabsorption: urine_flow")
+        renal_record.text("note", required=False)
+        renal_record.finish()
+    biliary_record = r.record("biliary", required=False)
+    biliary = None
+    if biliary_record is not None:
+        biliary = BiliaryElimination(
+            clint_unbound=biliary_record.quantity("CLint_u", "L/h"),
+            source=biliary_record.source(),
+            fitted_to=biliary_record.text("fitted_to", required=False),
+        )
+        biliary_record.text("note", required=False)
+        biliary_record.finish()
+    r.finish()
+    return Clearance(hepatic=hepatic, renal=renal, biliary=biliary)
+
+
+def _hepatic(r: Record) -> HepaticPathway:
+    enzyme = _known(r, "enzyme", enzyme_names() + ("other",))
+    system = r.text("system", choices=tuple(HEPATIC_SYSTEMS))
+    source = r.source()
+    fitted_to = r.text("fitted_to", required=False)
+    r.text("note", required=False)
+    metabolite = _metabolite(r.record("metabolite", required=False))
+    if system == "in_vivo":
+        clint = r.quantity("CLint_u", "L/h")
+        r.finish()
+        return HepaticPathway(enzyme, system, source, clint=clint, fitted_to=fitted_to, metabolite=metabolite)
+    has_clint = r.has("CLint")
+    if has_clint and (r.has("Vmax") or r.has("Km")):
+        raise r.error("CLint", r.data["CLint"], "either CLint or Vmax with Km, not both")
+    if has_clint:
+        clint = r.quantity("CLint", HEPATIC_SYSTEMS[system], example=f"10 {HEPATIC_SYSTEMS[system]}")
+        vmax = km = None
+    else:
+        vmax = r.quantity("Vmax", _VMAX_UNITS[system], example=f"850 {_VMAX_UNITS[system]}")
+        km = r.quantity("Km", "umol/L", example="4 umol/L")
+        clint = None
+    fu_inc = r.number("fu_inc", low=0, high=1, low_open=True,
+                      hint="the unbound fraction in the incubation; write 1 (and say so in the source) if binding was negligible")
+    isef = r.number("ISEF", low=0, low_open=True) if system == "rCYP" else None
+    r.finish()
+    return HepaticPathway(enzyme, system, source, vmax=vmax, km=km, clint=clint, fu_inc=fu_inc, isef=isef,
+                          fitted_to=fitted_to, metabolite=metabolite)
+
+
+def _metabolite(r: Record | None) -> Metabolite | None:
+    if r is None:
+        return None
+    metabolite = Metabolite(r.text("compound"), float(r.number("fraction", low=0, high=1, low_open=True)), r.source())
+    r.finish()
+    return metabolite
+
+
+def _absorption(r: Record | None) -> Absorption | None:
+    if r is None:
+        return None
+    model = r.text("model", choices=("first_order", "transit"))
+    solubility, ph = _solubility(r)
+    absorption = Absorption(
+        model=model,
+        source=r.source(),
+        ka=r.quantity("ka", "1/h", required=model == "first_order"),
+        fa=r.number("fa", required=model == "first_order", low=0, high=1, low_open=True),
+        fg=r.number("fg", required=False, low=0, high=1, low_open=True),
+        permeability=r.quantity("permeability", "cm/s", required=model == "transit", example="1.5e-4 cm/s"),
+        solubility=solubility,
+        solubility_ph=ph,
+        fitted_to=r.text("fitted_to", required=False),
+    )
+    r.text("note", required=False)
+    r.finish()
+    return absorption
+
+
+def _solubility(r: Record) -> tuple[pint.Quantity | None, float | None]:
+    """Solubility written ``"0.049 mg/mL @ pH 6.5"``."""
+    text = r.raw("solubility", required=False)
+    if text is None:
+        return None, None
+    quantity_text, _, ph_text = str(text).partition("@")
+    ph_text = ph_text.strip()
+    if not ph_text.lower().startswith("ph"):
+        raise r.error("solubility", text, 'a solubility with its pH, e.g. "0.049 mg/mL @ pH 6.5"')
+    try:
+        ph = float(ph_text[2:])
+    except ValueError:
+        raise r.error("solubility", text, 'a solubility with its pH, e.g. "0.049 mg/mL @ pH 6.5"') from None
+    sub = Record({"solubility": quantity_text.strip()}, r.file, r.path, getattr(r.data, "lines", {}).get("solubility"))
+    return sub.quantity("solubility", "mg/mL"), ph
+
+
+def _interaction(r: Record) -> Interaction:
+    if r.has("transporter"):
+        target = _known(r, "transporter", transporter_names())
+    else:
+        target = _known(r, "enzyme", enzyme_names())
+    kind = r.text("type", choices=INTERACTION_TYPES)
+    source = r.source()
+    fitted_to = r.text("fitted_to", required=False)
+    r.text("note", required=False)
+    values: dict[str, object] = {}
+    if kind in ("competitive", "noncompetitive", "mixed"):
+        values["ki_u"] = _unbound_constant(r, "Ki")
+        if kind == "mixed":
+            values["alpha"] = r.number("alpha", low=0, low_open=True)
+    elif kind == "mechanism_based":
+        values["kinact"] = r.quantity("kinact", "1/h", example="0.04 1/min")
+        values["KI_u"] = _unbound_constant(r, "KI")
+    else:
+        values["emax"] = r.number("Emax", low=0,
+                                  hint="Emax is the maximal fold-increase over baseline minus 1 (0 = no induction)")
+        values["ec50_u"] = _unbound_constant(r, "EC50")
+    r.finish()
+    return Interaction(target, kind, source, fitted_to=fitted_to, **values)
+
+
+def _unbound_constant(r: Record, name: str) -> pint.Quantity:
+    """``<name>_u`` as given, or ``<name>`` × ``fu_inc`` (unbound in the incubation)."""
+    if r.has(f"{name}_u"):
+        if r.has(name):
+            raise r.error(name, r.data[name], f"either {name}_u (unbound) or {name} with fu_inc, not both")
+        return r.quantity(f"{name}_u", "umol/L")
+    if not r.has(name):
+        raise PbpkInputError(r.where(), r.field(f"{name}_u"), None, f"{name}_u (unbound), or {name} with fu_inc",
+                             f'add "{name}_u: <value> umol/L"')
+    total = r.quantity(name, "umol/L")
+    fu_inc = r.number("fu_inc", low=0, high=1, low_open=True,
+                      hint=f"needed to turn the total {name} into an unbound constant")
+    return total * fu_inc
+
+
+def _per_tissue(r: Record, key: str, unit: str | None) -> dict[str, Cited]:
+    """A mapping ``{<tissue>: {value, source}}`` with known tissue names."""
+    sub = r.record(key, required=False)
+    if sub is None:
+        return {}
+    values = {}
+    for tissue in sub.keys():
+        if tissue not in tissue_names():
+            raise sub.error(tissue, tissue, f"a tissue name ({', '.join(tissue_names())})",
+                            did_you_mean(tissue, tissue_names()))
+        values[tissue] = sub.cited(tissue, unit) if unit else sub.cited(tissue, low=0, low_open=True)
+    sub.finish()
+    return values
+
+
+def _measured_kp(r: Record) -> dict[str, Cited]:
+    return _per_tissue(r, "measured_kp", None)
+
+
+def _permeability_limited(r: Record) -> dict[str, Cited]:
+    """Tissues with permeability-limited distribution and their permeability-surface products."""
+    limited = _per_tissue(r, "permeability_limited", "L/h")
+    if "lung" in limited:
+        raise r.error("permeability_limited", "lung", "tissues other than the lung (it is perfusion-limited here)")
+    return limited
+
+
+def _specific_binding(r: Record) -> SpecificBinding:
+    binding = SpecificBinding(
+        tissue=_known(r, "tissue", tissue_names()),
+        target=r.text("target"),
+        bmax=r.quantity("Bmax", "umol/L"),
+        kd=r.quantity("Kd", "umol/L"),
+        source=r.source(),
+    )
+    r.text("note", required=False)
+    r.finish()
+    return binding
+
+
+def _default(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def _known(r: Record, key: str, names: tuple[str, ...]) -> str:
+    value = r.text(key)
+    if value not in names:
+        raise r.error(key, value, f"a known {key} ({', '.join(names)})", did_you_mean(value, names))
+    return value

@@ -1,0 +1,337 @@
+"""Dynamic DDI simulation: a victim with its perpetrators in one coupled model, AUC and Cmax ratios.
+
+The control phase is the same coupled model (one compiled kernel) with the
+perpetrators' doses left out, so the ratios compare like with like. Ratios
+are those of the victim's plasma AUC (from its last dose to infinity, or over
+a window on the study clock) and Cmax in that window.
+
+Examples
+--------
+>>> from pbpk.compound import load_compound
+>>> result = interaction(Arm.of(load_compound("midazolam"), "7.5 mg", "oral", time="72 h"),
+...                      [Arm.of(load_compound("itraconazole"), "200 mg", "iv", every="24 h", doses=4)])
+>>> result.aucr > 3
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from pbpk.compound import Compound
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import Quantity, parse_quantity
+from pbpk.engine import rosenbrock
+from pbpk.engine.codegen import compile_model
+from pbpk.engine.drivers import evaluate_outputs
+from pbpk.engine.schedules import Schedule, merge_schedules
+from pbpk.engine.status import SolverStatus
+from pbpk.model.coupled import CoupledModel, build_coupled_model, coupled_parameters
+from pbpk.model.topology import Kinetics
+from pbpk.physiology import Individual, reference_individual
+from pbpk.populations.sampling import PopulationSpec
+from pbpk.simulation.dosing import Dose, Regimen, repeated, schedule
+from pbpk.simulation.nca import terminal_slope
+from pbpk.simulation.simulate import require_absorption
+
+#: Longest simulated time after the victim's last dose when looking for its terminal phase (h).
+MAX_HORIZON = 24.0 * 14
+#: AUC∞ is accepted when the extrapolated part is below this fraction.
+MAX_EXTRAPOLATED = 0.2
+#: Relative tolerance of the virtual-population runs (as of the single runs).
+RTOL_POPULATION = 1e-7
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A compound and its regimen (times on the study clock: h after the first perpetrator dose)."""
+
+    compound: Compound
+    regimen: Regimen
+
+    @classmethod
+    def of(cls, compound: Compound, dose: str, route: str, *, time: str = "0 h", every: str | None = None,
+           doses: int = 1, duration: str | None = None) -> Arm:
+        return cls(compound, repeated(Dose(dose, route, time, duration), every=every, doses=doses))
+
+
+@dataclass(frozen=True)
+class DdiSimulation:
+    """One phase of a DDI study: every compound of the coupled model over time."""
+
+    coupled: CoupledModel
+    individual: Individual
+    arms: tuple[Arm, ...]
+    times: np.ndarray  # h
+    states: np.ndarray  # (time, state), µmol
+    outputs: np.ndarray  # (time, output), µmol/L
+    status: SolverStatus
+
+    def output(self, name: str) -> np.ndarray:
+        return self.outputs[:, list(self.coupled.model.outputs).index(name)]
+
+    def state(self, name: str) -> np.ndarray:
+        return self.states[:, self.coupled.model.state_index(name)]
+
+    def plasma(self, compound: Compound) -> np.ndarray:
+        """Plasma concentration of ``compound`` (mg/L)."""
+        tag = next(m.tag for m in self.coupled.members if m.compound.name == compound.name)
+        return self.output(f"{tag}__C_plasma") * compound.molecular_weight.value.to("g/mol").magnitude / 1000.0
+
+    def mass_balance(self, tag: str) -> np.ndarray:
+        """Drug of compound ``tag`` in the body, lumen and eliminated (µmol) over time."""
+        member = self.coupled.member(tag)
+        names = [f"{tag}__{n}" for n in member.model.mass_states]
+        return sum(self.state(n) for n in names)
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """Plasma concentrations (mg/L) of every compound and enzyme amounts/activities over time."""
+        columns = {"time [h]": self.times}
+        for member in self.coupled.members:
+            columns[f"{member.compound.name} C_plasma [mg/L]"] = self.plasma(member.compound)
+        for name in self.coupled.model.outputs:
+            if name.startswith(("E_", "activity_")):
+                columns[name] = self.output(name)
+        return pd.DataFrame(columns)
+
+
+@dataclass(frozen=True)
+class DdiResult:
+    """A victim with and without its perpetrators: AUC and Cmax ratios."""
+
+    victim: Compound
+    control: DdiSimulation
+    treatment: DdiSimulation
+    window: tuple[float, float]  # h on the study clock; end inf for AUC∞
+    auc_control: float  # mg·h/L
+    auc_treatment: float
+    cmax_control: float  # mg/L
+    cmax_treatment: float
+
+    @property
+    def aucr(self) -> float:
+        return self.auc_treatment / self.auc_control
+
+    @property
+    def cmaxr(self) -> float:
+        return self.cmax_treatment / self.cmax_control
+
+    @property
+    def ignored(self) -> tuple[str, ...]:
+        return self.treatment.coupled.ignored
+
+    def plot(self, path: str | None = None):
+        """Victim profile with and without perpetrators, and the enzyme activities (see :mod:`pbpk.simulation.plots`)."""
+        from pbpk.simulation.plots import ddi_profile
+
+        return ddi_profile(self, path)
+
+
+def simulate_ddi(arms: Sequence[Arm], individual: Individual | None = None, *, dosed: Sequence[bool] | None = None,
+                 until: float | None = None, kinetics: Kinetics = "michaelis_menten", rtol: float = 1e-7,
+                 max_steps: int = 400_000, coupled: CoupledModel | None = None) -> DdiSimulation:
+    """Simulate the coupled model of ``arms`` (victim first); ``dosed[i]`` False leaves arm i undosed.
+
+    ``until`` (h) ends the simulation (default: last dose + 48 h).
+    """
+    person = individual or reference_individual("male")
+    for arm in arms:
+        require_absorption(arm.compound, arm.regimen)
+    coupled = coupled or build_coupled_model([a.compound for a in arms], person, kinetics=kinetics)
+    dosed = [True] * len(arms) if dosed is None else list(dosed)
+    model = coupled.model
+    kernel = compile_model(model, "numba")
+    vector, _ = coupled_parameters(coupled, person)
+    if not any(dosed):
+        raise PbpkInputError("ddi", "regimen", None, "at least one dosed compound")
+    last = max(d.time.to("h").magnitude for arm, g in zip(arms, dosed) if g for d in arm.regimen.doses)
+    end = until if until is not None else last + 48.0
+    plan, atol = _plans(arms, dosed, coupled, person.body_weight.to("kg").magnitude, end, rtol)
+    grid = _grid(arms[0].regimen, plan, end)
+    out = np.empty((len(grid), len(model.states)))
+    code, steps = rosenbrock.integrate(kernel.compiled.rhs, kernel.compiled.jac, np.zeros(len(model.states)), vector,
+                                       grid, plan.times, plan.bolus, plan.rate, rtol, atol, max_steps, out)
+    status = SolverStatus.of(code, steps=steps)
+    return DdiSimulation(coupled, person, tuple(arms), grid, out, evaluate_outputs(kernel, out, vector), status)
+
+
+def interaction(victim: Arm, perpetrators: Sequence[Arm], individual: Individual | None = None, *,
+                window: tuple[float, float] | None = None, kinetics: Kinetics = "michaelis_menten") -> DdiResult:
+    """AUCR and CmaxR of ``victim`` with ``perpetrators`` (same victim regimen alone as control).
+
+    ``window``: (start, end) in h on the study clock for the AUC and Cmax; default
+    from the victim's last dose to infinity (extrapolated by the terminal slope).
+    """
+    person = individual or reference_individual("male")
+    if not perpetrators:
+        raise PbpkInputError("ddi", "perpetrators", None, "at least one perpetrator")
+    arms = (victim, *perpetrators)
+    coupled = build_coupled_model([a.compound for a in arms], person, kinetics=kinetics)
+    start = victim.regimen.doses[-1].time.to("h").magnitude
+    if window is not None and window[0] > start + 1e-9 and not math.isinf(window[1]):
+        start = window[0]
+    if window is not None and not math.isinf(window[1]) and window[1] <= window[0]:
+        raise PbpkInputError("ddi", "auc", list(window), "a window whose end is after its start")
+    horizon = 48.0
+    while True:
+        end = window[1] if window is not None and not math.isinf(window[1]) else start + horizon
+        end = max(end, start + 1.0)
+        treatment = simulate_ddi(arms, person, until=end, coupled=coupled)
+        control = simulate_ddi(arms, person, dosed=[True] + [False] * len(perpetrators), until=end, coupled=coupled)
+        for phase in (treatment, control):
+            if not phase.status.ok:
+                raise PbpkInputError("ddi", "simulation", phase.status.code, "a solved simulation",
+                                     phase.status.message)
+        finite = window is not None and not math.isinf(window[1])
+        auc_t, extra_t = _victim_auc(treatment, victim.compound, start, end, finite)
+        auc_c, extra_c = _victim_auc(control, victim.compound, start, end, finite)
+        if finite or max(extra_t, extra_c) <= MAX_EXTRAPOLATED or horizon >= MAX_HORIZON:
+            break
+        horizon = min(horizon * 3.0, MAX_HORIZON)
+    cmax_t = _cmax(treatment, victim.compound, start, end)
+    cmax_c = _cmax(control, victim.compound, start, end)
+    return DdiResult(victim.compound, control, treatment, (start, end if finite else math.inf),
+                     auc_c, auc_t, cmax_c, cmax_t)
+
+
+def _grid(victim: Regimen, plan: Schedule, end: float) -> np.ndarray:
+    """Output times: coarse over the study, dense after each victim dose (6 min for 24 h, then 30 min)."""
+    parts = [np.linspace(0.0, end, 481), plan.times[plan.times <= end]]
+    for dose in victim.doses:
+        t0 = dose.time.to("h").magnitude
+        parts.append(t0 + np.arange(0.0, 24.0, 0.1))
+        parts.append(t0 + np.arange(24.0, max(end - t0, 24.0), 0.5))
+    grid = np.unique(np.concatenate(parts))
+    return grid[(grid >= 0) & (grid <= end)]
+
+
+def _victim_auc(phase: DdiSimulation, victim: Compound, start: float, end: float, finite: bool) -> tuple[float, float]:
+    """AUC (mg·h/L) of the victim's plasma concentration from ``start`` to ``end`` (or ∞), and the extrapolated part."""
+    to_mg = victim.molecular_weight.value.to("g/mol").magnitude / 1000.0
+    auc = phase.state(f"{phase.coupled.members[0].tag}__AUC_plasma") * to_mg
+    return auc_between(phase.times, auc, phase.plasma(victim), start, end, finite)
+
+
+def auc_between(times: np.ndarray, auc: np.ndarray, concentration: np.ndarray, start: float, end: float,
+                finite: bool) -> tuple[float, float]:
+    """AUC from the integrated state between ``start`` and ``end``, or to ∞ by the terminal slope
+    (λz from the last ≤ 200 points after the peak); returns (AUC, extrapolated fraction)."""
+    within = float(np.interp(end, times, auc) - np.interp(start, times, auc))
+    if finite:
+        return within, 0.0
+    after = times >= start
+    tt, cc = times[after], concentration[after]
+    peak = int(np.argmax(cc))
+    tail = slice(peak + 1 + max(0, (len(tt) - peak - 1) - 200), len(tt))
+    fit = terminal_slope(tt[tail], cc[tail])
+    if fit is None:
+        raise PbpkInputError("ddi", "auc", "inf", "a victim profile with a terminal decline",
+                             "give a finite AUC window")
+    extrapolated = float(cc[-1] / fit[0])
+    return within + extrapolated, extrapolated / (within + extrapolated)
+
+
+def _cmax(phase: DdiSimulation, victim: Compound, start: float, end: float) -> float:
+    return cmax_between(phase.times, phase.plasma(victim), start, end)
+
+
+def cmax_between(times: np.ndarray, concentration: np.ndarray, start: float, end: float) -> float:
+    inside = (times >= start - 1e-9) & (times <= end + 1e-9)
+    return float(concentration[inside].max())
+
+
+def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, *,
+                           seed: int = 1, window: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+    """AUCR and CmaxR of ``n`` virtual subjects of ``spec`` (adults; :mod:`pbpk.populations.sampling`).
+
+    Each subject's coupled parameter vector is its reference person's (by sex and
+    ethnicity) with its own organ sizes, flows, GFR and enzyme activities applied to
+    every compound (:func:`pbpk.populations.run.apply_subject_factors`);
+    interaction constants and enzyme turnover are shared. Both phases run on the
+    typical subject's grid, in parallel over subjects.
+    """
+    from pbpk.engine.drivers import solve_population
+    from pbpk.populations.run import apply_subject_factors, factor_rules
+    from pbpk.populations.sampling import anchor_table, anchors, sample
+
+    people = anchors(spec)
+    typical = interaction(victim, perpetrators, people[0][2], window=window)
+    coupled = typical.treatment.coupled
+    model = coupled.model
+    vectors = np.array([coupled_parameters(coupled, person)[0] for _, _, person in people])
+    subjects = sample(spec, n, seed, anchor_table(people))
+    rules, offset = [], 0
+    for member in coupled.members:
+        rules.extend(factor_rules(member.model, offset))
+        offset += len(member.model.parameters)
+    parameters = apply_subject_factors(vectors[subjects.anchor].copy(), tuple(rules), subjects)
+    times = typical.treatment.times
+    kernel = compile_model(model, "numba")
+    start, end = typical.window
+    finite = not math.isinf(end)
+    stop = end if finite else times[-1]
+    arms = (victim, *perpetrators)
+    result = {}
+    for phase, dosed in (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators))):
+        # doses (mg or mg/kg) and tolerances are linear in body weight: two schedules give every subject's
+        (one, atol_one), (two, atol_two) = (_plans(arms, dosed, coupled, w, stop, RTOL_POPULATION) for w in (1.0, 2.0))
+        extra = (subjects.weight - 1.0)[:, None, None]
+        bolus = one.bolus[None] + extra * (two.bolus - one.bolus)[None]
+        rate = one.rate[None] + extra * (two.rate - one.rate)[None]
+        atol = atol_one[None] + extra[:, :, 0] * (atol_two - atol_one)[None]
+        plan_times = one.times
+        out = np.empty((n, len(times), len(model.states)))
+        status = np.zeros(n, dtype=np.int64)
+        solve_population(kernel.compiled.rhs, kernel.compiled.jac, np.zeros(len(model.states)), parameters, times,
+                         plan_times, bolus, rate, RTOL_POPULATION, atol, 400_000, out, status)
+        tag = coupled.members[0].tag
+        to_mg = victim.compound.molecular_weight.value.to("g/mol").magnitude / 1000.0
+        venous, auc = model.state_index(f"{tag}__A_venous"), model.state_index(f"{tag}__AUC_plasma")
+        names = model.parameter_names
+        v_venous, bp = names.index(f"{tag}__V_venous"), names.index(f"{tag}__BP")
+        concentration = out[:, :, venous] / (parameters[:, v_venous] * parameters[:, bp])[:, None] * to_mg
+        values = [auc_between(times, out[k, :, auc] * to_mg, concentration[k], start, stop, finite)[0]
+                  if status[k] == 0 else np.nan for k in range(n)]
+        peaks = [cmax_between(times, concentration[k], start, stop) if status[k] == 0 else np.nan for k in range(n)]
+        result[phase] = (np.array(values), np.array(peaks))
+    return {"AUCR": result["treatment"][0] / result["control"][0], "CmaxR": result["treatment"][1] / result["control"][1]}
+
+
+def _plans(arms: Sequence[Arm], dosed: Sequence[bool], coupled: CoupledModel, weight: float, until: float,
+           rtol: float) -> tuple[Schedule, np.ndarray]:
+    """The merged schedule of the dosed arms for a body weight (kg), and the absolute tolerance of each state
+    (a small fraction of its compound's total dose)."""
+    model = coupled.model
+    plans = []
+    atol = np.full(len(model.states), rtol * 1e-3)
+    for arm, member, given in zip(arms, coupled.members, dosed):
+        if not given:
+            continue
+        targets = {route.split(":", 1)[1]: model.state_index(state)
+                   for route, state in model.dose_targets.items() if route.startswith(f"{member.tag}:")}
+        plan = schedule(arm.regimen, targets, len(model.states), molecular_weight=arm.compound.molecular_weight.value,
+                        body_weight=Quantity(weight, "kg"))
+        plans.append(plan)
+        for state in member.model.states:
+            atol[model.state_index(f"{member.tag}__{state.name}")] = max(plan.total_amount, 1e-30) * rtol * 1e-3
+    return merge_schedules(plans, until=until), atol
+
+
+def parse_window(text: str | Sequence | None) -> tuple[float, float] | None:
+    """``inf`` (None), or a [start, end] window in h."""
+    if text is None or (isinstance(text, str) and text.strip() == "inf"):
+        return None
+    if isinstance(text, str):
+        text = [part for part in text.replace(",", " ").split() if part]
+    if len(text) != 2:
+        raise PbpkInputError("ddi", "auc", text, "inf or [start, end] in h")
+    start, end = (parse_quantity(str(v) if " " in str(v) else f"{v} h", "h", where="ddi", field="auc",
+                                 example="72 h").to("h").magnitude for v in text)
+    return float(start), float(end)

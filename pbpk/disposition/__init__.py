@@ -1,0 +1,1 @@
+"""Compound × person → numbers: protein binding, tissue partitioning (Kp), IVIVE clearance, enzyme turnover."""

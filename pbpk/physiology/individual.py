@@ -1,0 +1,217 @@
+"""One person as data: organs, flows, blood, proteins, kidney and enzymes.
+
+:func:`pbpk.physiology.reference.reference_individual` builds the ICRP 89 reference
+adult from ``physiology_db/``. An :class:`Individual` is frozen; special populations
+(pediatric, pregnancy, virtual populations) derive new ones from the same
+structure, so the model generated from it keeps its shape.
+
+Examples
+--------
+>>> from pbpk.physiology.reference import reference_individual
+>>> man = reference_individual("male")
+>>> man.body_weight.to("kg")
+<Quantity(73, 'kilogram')>
+>>> round(man.portal_blood_flow.to("L/min").magnitude, 3)   # gut + stomach + spleen + pancreas
+1.235
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import pint
+
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import Quantity, parse_quantity
+
+Sex = Literal["male", "female"]
+SEXES: tuple[Sex, ...] = ("male", "female")
+ROLES = ("lung", "portal", "eliminating", "absorbing", "placenta", "fetus")
+
+
+@dataclass(frozen=True)
+class TissueComposition:
+    """Composition of a tissue for partition-coefficient methods (fractions of volume).
+
+    Attribute names follow the columns of Utsey et al. 2020 (DMD 48:903):
+    water, lipids, proteins, phospholipids (all, neutral ``n_pl``, acidic
+    ``a_pl``), neutral lipids ``n_l``, extra-/intracellular water ``ew``/``iw``,
+    intracellular ``pH``, and the albumin (``AR``) and lipoprotein (``LR``)
+    tissue:plasma ratios. ``None`` where the source gives no value.
+    """
+
+    name: str
+    f_water: float
+    f_lipids: float
+    f_proteins: float
+    f_pl: float | None
+    f_n_l: float
+    f_n_pl: float
+    f_a_pl: float
+    pH: float
+    f_ew: float | None
+    f_iw: float | None
+    AR: float | None
+    LR: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Tissue:
+    """One organ of the model.
+
+    ``blood_flow`` is the arterial inflow; the liver's total inflow adds the
+    portal flow (see :attr:`Individual.liver_blood_flow`).
+    """
+
+    name: str
+    mass: pint.Quantity
+    density: pint.Quantity
+    blood_flow: pint.Quantity
+    composition: TissueComposition
+    roles: frozenset[str] = frozenset()
+    surrogate_composition: str | None = None
+
+    @property
+    def volume(self) -> pint.Quantity:
+        return (self.mass / self.density).to("L")
+
+
+@dataclass(frozen=True)
+class AdultReference:
+    """The adult values that a compound's data refer to.
+
+    Plasma fu and B:P are measured in adult blood, renal secretion is derived from
+    adult clearances: for another person they are rescaled from these values
+    (see :mod:`pbpk.disposition.binding`, :func:`pbpk.disposition.distribution.blood_plasma_ratio`,
+    :func:`pbpk.disposition.clearance.renal_clearance`).
+    """
+
+    haematocrit: float
+    albumin: pint.Quantity
+    alpha1_acid_glycoprotein: pint.Quantity
+    gfr: pint.Quantity
+    liver_weight: pint.Quantity
+    urine_flow: pint.Quantity
+
+
+@dataclass(frozen=True)
+class Individual:
+    """One person: anthropometry, organs, blood, plasma proteins, kidney and enzymes.
+
+    All dimensioned fields are pint quantities. ``sources`` maps each field
+    (or ``tissue.<name>.mass`` etc.) to where its value came from.
+    """
+
+    sex: Sex
+    age: pint.Quantity
+    body_weight: pint.Quantity
+    height: pint.Quantity
+    cardiac_output: pint.Quantity
+    tissues: Mapping[str, Tissue]
+    red_cell_volume: pint.Quantity
+    plasma_volume: pint.Quantity
+    arterial_blood_fraction: float
+    plasma: TissueComposition
+    red_blood_cells: TissueComposition
+    albumin: pint.Quantity
+    alpha1_acid_glycoprotein: pint.Quantity
+    gfr: pint.Quantity
+    urine_flow: pint.Quantity
+    microsomal_protein_per_gram: pint.Quantity
+    hepatocytes_per_gram: pint.Quantity
+    hepatic_abundance: Mapping[str, pint.Quantity]
+    intestinal_abundance: Mapping[str, pint.Quantity]
+    enzyme_turnover: Mapping[str, Mapping[str, pint.Quantity]]
+    villous_blood_flow: pint.Quantity
+    intestinal_absorptive_area: pint.Quantity
+    small_intestine_radius: pint.Quantity
+    small_intestine_transit_time: pint.Quantity
+    transit_compartments: int
+    adult_reference: AdultReference
+    sources: Mapping[str, str] = field(default_factory=dict)
+    hepatic_activity: Mapping[str, float] = field(default_factory=dict)
+    intestinal_activity: Mapping[str, float] = field(default_factory=dict)
+
+    def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
+        """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set."""
+        table = self.hepatic_activity if organ == "liver" else self.intestinal_activity
+        return float(table.get(enzyme, 1.0))
+
+    @property
+    def renal_function(self) -> float:
+        """GFR relative to the adult reference (scales renal secretion with kidney maturation and size)."""
+        return float((self.gfr / self.adult_reference.gfr).to("").magnitude)
+
+    @property
+    def blood_volume(self) -> pint.Quantity:
+        return (self.red_cell_volume + self.plasma_volume).to("L")
+
+    @property
+    def haematocrit(self) -> float:
+        """Red-cell volume / blood volume (dimensionless)."""
+        return float((self.red_cell_volume / self.blood_volume).to("").magnitude)
+
+    @property
+    def arterial_blood_volume(self) -> pint.Quantity:
+        return self.blood_volume * self.arterial_blood_fraction
+
+    @property
+    def venous_blood_volume(self) -> pint.Quantity:
+        return self.blood_volume * (1.0 - self.arterial_blood_fraction)
+
+    @property
+    def liver_weight(self) -> pint.Quantity:
+        return self.tissues["liver"].mass.to("g")
+
+    def tissues_with_role(self, role: str) -> list[Tissue]:
+        return [tissue for tissue in self.tissues.values() if role in tissue.roles]
+
+    @property
+    def portal_blood_flow(self) -> pint.Quantity:
+        """Blood flow in the portal vein: the outflow of all portal organs."""
+        return sum((t.blood_flow for t in self.tissues_with_role("portal")), Quantity(0.0, "L/h")).to("L/h")
+
+    @property
+    def liver_blood_flow(self) -> pint.Quantity:
+        """Total hepatic blood flow: hepatic artery + portal vein."""
+        return (self.tissues["liver"].blood_flow + self.portal_blood_flow).to("L/h")
+
+    @property
+    def venous_return(self) -> pint.Quantity:
+        """Flow into the venous pool: every systemic organ not draining into the liver."""
+        flows = [t.blood_flow for t in self.tissues.values()
+                 if not t.roles & {"portal", "lung", "fetus"} and t.name != "liver"]
+        return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow).to("L/h")
+
+
+def scale_to_weight(individual: Individual, body_weight: pint.Quantity | str) -> Individual:
+    """The same person at another body weight (a first-order size adjustment).
+
+    Organ and blood volumes scale in proportion to weight, blood flows and GFR
+    with weight^0.75 (allometric scaling of cardiac output and GFR; Rhodin et
+    al. 2009 use the same exponent for GFR). Composition, enzyme abundances and
+    protein levels are unchanged. Special populations use their own covariate
+    models; this is for adults of non-reference weight.
+    """
+    weight = body_weight if isinstance(body_weight, pint.Quantity) else parse_quantity(
+        body_weight, "kg", where="individual", field="body_weight", example="60 kg")
+    if not weight.is_compatible_with("kg") or weight.to("kg").magnitude <= 0:
+        raise PbpkInputError("individual", "body_weight", str(body_weight), 'a positive mass such as "60 kg"')
+    ratio = float((weight / individual.body_weight).to("").magnitude)
+    flow_ratio = ratio ** 0.75
+    tissues = {name: replace(t, mass=t.mass * ratio, blood_flow=t.blood_flow * flow_ratio)
+               for name, t in individual.tissues.items()}
+    return replace(
+        individual,
+        body_weight=weight.to("kg"),
+        tissues=tissues,
+        cardiac_output=individual.cardiac_output * flow_ratio,
+        red_cell_volume=individual.red_cell_volume * ratio,
+        plasma_volume=individual.plasma_volume * ratio,
+        gfr=individual.gfr * flow_ratio,
+        villous_blood_flow=individual.villous_blood_flow * flow_ratio,
+        sources={**individual.sources, "scaled": f"scaled from {individual.body_weight:~P} to {weight:~P}"},
+    )

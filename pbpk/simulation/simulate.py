@@ -1,0 +1,359 @@
+"""Simulation: one entry point from a compound and a person to concentration–time data.
+
+``simulate`` builds (or reuses) the model of the compound's structure,
+compiles it once, computes the parameter vector, turns the dosing into a
+schedule and solves — exactly (matrix exponential) when the model is linear,
+with the Numba RODAS4 integrator otherwise. ``simulate_population`` solves an
+n × p parameter matrix with the same kernel in a parallel loop.
+
+Examples
+--------
+>>> from pbpk import load_compound, reference_individual
+>>> sim = simulate(load_compound("midazolam"), reference_individual("male"), dose="5 mg", route="iv", until="24 h")
+>>> sim.status.ok, sim.method
+(True, 'general')
+>>> 10 < sim.nca().CL < 40    # L/h
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import pint
+
+from pbpk.compound import Compound
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import parse_quantity
+from pbpk.engine import drivers, rosenbrock
+from pbpk.engine.codegen import Kernel, compile_model
+from pbpk.engine.drivers import evaluate_outputs
+from pbpk.engine.linear import propagate
+from pbpk.engine.schedules import Schedule, segment
+from pbpk.engine.status import SolverCode, SolverStatus
+from pbpk.model.parameters import ParameterSet, parameter_table, to_vector
+from pbpk.model.symbolic import SymbolicModel, build_model
+from pbpk.model.topology import Kinetics, build_topology
+from pbpk.physiology import Individual, reference_individual
+from pbpk.simulation.dosing import Regimen, as_regimen, schedule
+from pbpk.simulation.nca import NCAResult, analyse
+
+METHODS = ("auto", "exact", "general")
+_MODELS: dict[tuple[str, str], SymbolicModel] = {}
+
+def model_for(compound: Compound, individual: Individual, *, kinetics: Kinetics = "michaelis_menten") -> SymbolicModel:
+    """The symbolic model of the compound's structure (built once per structure)."""
+    topology = build_topology(compound, individual, kinetics=kinetics)
+    key = (topology.signature, "pbpk")
+    if key not in _MODELS:
+        _MODELS[key] = build_model(topology)
+    return _MODELS[key]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A solved simulation: states and outputs on the time grid, with what produced them."""
+
+    compound: Compound
+    individual: Individual
+    regimen: Regimen
+    model: SymbolicModel
+    parameters: ParameterSet
+    vector: np.ndarray
+    times: np.ndarray
+    states: np.ndarray
+    outputs: np.ndarray
+    method: str
+    status: SolverStatus
+    warnings: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)
+
+    @property
+    def molecular_weight(self) -> float:
+        return self.compound.molecular_weight.value.to("g/mol").magnitude
+
+    def state(self, name: str) -> np.ndarray:
+        """A state over time, in internal units (µmol; AUC states µmol·h/L)."""
+        return self.states[:, self.model.state_index(name)]
+
+    def output(self, name: str) -> np.ndarray:
+        """An output over time, in internal units (µmol/L)."""
+        return self.outputs[:, list(self.model.outputs).index(name)]
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """Time × outputs with units in the column names (mg/L, mg, mg·h/L)."""
+        mw = self.molecular_weight
+        to_mg = mw / 1000.0  # µmol → mg, µmol/L → mg/L
+        columns = {"time [h]": self.times}
+        for name in self.model.outputs:
+            columns[f"{name} [mg/L]"] = self.output(name) * to_mg
+        for name in self.model.state_names:
+            if name.startswith("AUC"):
+                continue
+            columns[f"{name} [mg]"] = self.state(name) * to_mg
+        columns["AUC_plasma [mg*h/L]"] = self.state("AUC_plasma") * to_mg
+        return pd.DataFrame(columns)
+
+    def mass_balance(self) -> np.ndarray:
+        """Drug in the body, lumen, eliminated and unabsorbed (µmol), per time point."""
+        indices = [self.model.state_index(name) for name in self.model.mass_states]
+        return self.states[:, indices].sum(axis=1)
+
+    def nca(self) -> NCAResult:
+        """NCA of the plasma profile; for oral dosing F from a paired IV bolus simulation."""
+        doses = self.regimen.doses
+        route = doses[0].route
+        to_mg = self.molecular_weight / 1000.0
+        last = doses[-1].time.to("h").magnitude
+        interval = None
+        if len(doses) > 1:
+            interval = last - doses[-2].time.to("h").magnitude
+        infusion = doses[0].duration.to("h").magnitude if route == "infusion" else 0.0
+        dose_mg = doses[-1].mass(self.individual.body_weight).to("mg").magnitude
+        result = analyse(self.times, self.output("C_plasma") * to_mg, self.state("AUC_plasma") * to_mg,
+                         self.state("AUC_integral") * to_mg, dose=dose_mg, route=route, last_dose_time=last,
+                         interval=interval, infusion_duration=infusion)
+        if route == "oral" and len(doses) == 1 and result.AUC_inf is not None:
+            reference = simulate(self.compound, self.individual, regimen=Regimen((replace(doses[0], route="iv"),)),
+                                 times=self.times, **self.options)
+            iv = reference.nca()
+            fraction = result.AUC_inf / iv.AUC_inf
+            result = replace(result, F=fraction, CL=iv.CL, Vss=iv.Vss, Vz=iv.Vz)
+        return result
+
+    def plot(self, path: str | None = None, *, scale: str = "both", outputs: tuple[str, ...] = ("C_plasma",)):
+        """Concentration–time figure (see :func:`pbpk.simulation.plots.profile`)."""
+        from pbpk.simulation.plots import profile
+
+        return profile(self, path, scale=scale, outputs=outputs)
+
+
+def simulate(
+    compound: Compound,
+    individual: Individual | None = None,
+    *,
+    dose: str | pint.Quantity | None = None,
+    route: str = "iv",
+    infusion_time: str | None = None,
+    every: str | None = None,
+    doses: int = 1,
+    regimen: Regimen | None = None,
+    until: str | None = None,
+    times: np.ndarray | None = None,
+    points: int = 481,
+    method: str = "auto",
+    kinetics: Kinetics = "michaelis_menten",
+    partition_method: str | None = None,
+    backend: str = "numba",
+    rtol: float = 1e-8,
+    max_steps: int = 200_000,
+) -> Simulation:
+    """Simulate ``compound`` in ``individual`` (default: ICRP 89 reference man).
+
+    Give either ``dose`` (with ``route``, ``infusion_time``, ``every``,
+    ``doses``) or a ready ``regimen``. ``until`` (e.g. ``"48 h"``) sets the end
+    of the grid; by default it covers the last dose plus five predicted
+    half-lives (at least 24 h). ``method``: ``auto`` (exact when the model is
+    linear), ``exact`` or ``general``.
+    """
+    individual = individual or reference_individual("male")
+    if method not in METHODS:
+        raise PbpkInputError("simulate", "method", method, f"one of {', '.join(METHODS)}")
+    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
+    require_absorption(compound, regimen)
+    model = model_for(compound, individual, kinetics=kinetics)
+    kernel = compile_model(model, backend)
+    table = parameter_table(model, compound, individual, partition_method=partition_method)
+    vector = to_vector(model, table.values)
+    if method == "exact" and not model.is_linear:
+        raise PbpkInputError("simulate", "method", "exact", "a linear model for the exact solution",
+                             'use kinetics="linear" (CLint = Vmax/Km) or method="general"')
+    chosen = "exact" if method == "exact" or (method == "auto" and model.is_linear) else "general"
+    plan = schedule(regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()}, len(model.states),
+                    molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight)
+    grid = output_grid(times, until, points, regimen, plan, model, vector)
+    states, status = _solve(kernel, chosen, vector, grid, plan, rtol, max_steps)
+    outputs = evaluate_outputs(kernel, states, vector)
+    options = {"method": method, "kinetics": kinetics, "partition_method": partition_method, "backend": backend,
+               "rtol": rtol, "max_steps": max_steps}
+    return Simulation(compound, individual, regimen, model, table, vector, grid, states, outputs, chosen, status,
+                      table.warnings, options)
+
+
+def require_absorption(compound: Compound, regimen: Regimen) -> None:
+    """Oral doses need the compound's absorption block."""
+    if "oral" in regimen.routes and compound.absorption is None:
+        raise PbpkInputError(compound.file, "absorption", None, "an absorption block for oral dosing",
+                             "add absorption: {model: first_order, ka: ..., fa: ..., source: ...}")
+
+
+def simulate_changing(
+    compound: Compound,
+    physiology: Callable[[float], Individual],
+    *,
+    dose: str | pint.Quantity | None = None,
+    route: str = "iv",
+    infusion_time: str | None = None,
+    every: str | None = None,
+    doses: int = 1,
+    regimen: Regimen | None = None,
+    until: str | None = None,
+    update_every: str = "24 h",
+    points: int = 481,
+    kinetics: Kinetics = "michaelis_menten",
+    rtol: float = 1e-8,
+    max_steps: int = 200_000,
+) -> Simulation:
+    """Simulate while the body changes: ``physiology(t)`` gives the person at time t (h).
+
+    The parameters are renewed every ``update_every`` (piecewise constant; the
+    drug amounts carry over) with the same compiled kernel — for a neonate
+    growing over weeks of therapy (:func:`pbpk.physiology.pediatrics.growing_child`) or an
+    advancing pregnancy (:func:`pbpk.physiology.pregnancy.advancing_pregnancy`). Doses per
+    kg use the weight at the time of each dose. The model structure must stay the
+    same (a pregnancy cannot cross the week the fetus joins the model).
+    """
+    start = physiology(0.0)
+    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
+    require_absorption(compound, regimen)
+    step = parse_quantity(update_every, "h", where="simulate", field="update_every", example="24 h").to("h").magnitude
+    if step <= 0:
+        raise PbpkInputError("simulate", "update_every", update_every, "a positive interval")
+    fixed = Regimen(tuple(replace(d, amount=d.mass(physiology(d.time.to("h").magnitude).body_weight))
+                          for d in regimen.doses))
+    model = model_for(compound, start, kinetics=kinetics)
+    kernel = compile_model(model, "numba")
+    first = parameter_table(model, compound, start)
+    plan = schedule(fixed, {r: model.state_index(n) for r, n in model.dose_targets.items()}, len(model.states),
+                    molecular_weight=compound.molecular_weight.value, body_weight=start.body_weight)
+    grid = output_grid(None, until, points, fixed, plan, model, to_vector(model, first.values))
+    method = "exact" if model.is_linear else "general"
+    boundaries = np.append(np.arange(0.0, grid[-1], step), grid[-1])
+    states = np.empty((len(grid), len(model.states)))
+    outputs = np.empty((len(grid), len(model.outputs)))
+    y = np.zeros(len(model.states))
+    status = SolverStatus.of(SolverCode.OK)
+    for a, b in zip(boundaries[:-1], boundaries[1:]):
+        person = physiology(a)
+        if build_topology(compound, person, kinetics=kinetics).signature != model.topology.signature:
+            raise PbpkInputError("simulate", "physiology", f"at {a:g} h",
+                                 "the same model structure throughout (e.g. not across the week the fetus appears)")
+        vector = to_vector(model, parameter_table(model, compound, person).values)
+        last = b == boundaries[-1]
+        inside = (grid >= a) & ((grid <= b) if last else (grid < b))
+        times = np.unique(np.concatenate([[a], grid[inside], [b]]))
+        part = segment(plan, a, b, last)
+        out, status = _solve_from(kernel, method, vector, times, part, rtol, max_steps, y)
+        if not status.ok:
+            break
+        keep = np.isin(times, grid[inside])
+        states[inside] = out[keep]
+        outputs[inside] = evaluate_outputs(kernel, out[keep], vector)
+        y = out[-1]
+    return Simulation(compound, start, fixed, model, first, to_vector(model, first.values), grid, states, outputs,
+                      method, status, first.warnings,
+                      {"method": "auto", "kinetics": kinetics, "partition_method": None, "backend": "numba",
+                       "rtol": rtol, "max_steps": max_steps})
+
+
+def _solve_from(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
+                max_steps: int, y0: np.ndarray) -> tuple[np.ndarray, SolverStatus]:
+    out = np.empty((len(grid), len(y0)))
+    compiled = kernel.compiled
+    if method == "exact":
+        propagate(compiled.jac, y0, vector, grid, plan.times, plan.bolus, plan.rate, out)
+        return out, SolverStatus(SolverCode.OK, "solved exactly (matrix exponential)")
+    atol = absolute_tolerance(kernel.model, plan, rtol)
+    code, steps = rosenbrock.integrate(compiled.rhs, compiled.jac, y0, vector, grid, plan.times, plan.bolus,
+                                       plan.rate, rtol, atol, max_steps, out)
+    return out, SolverStatus.of(code, steps=steps)
+
+
+def absolute_tolerance(model: SymbolicModel, plan: Schedule, rtol: float) -> np.ndarray:
+    """Absolute tolerance per state: a small fraction of the total dose (µmol, or µmol·h/L for AUC)."""
+    return np.full(len(model.states), max(plan.total_amount, 1e-30) * rtol * 1e-3)
+
+
+def _solve(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
+           max_steps: int) -> tuple[np.ndarray, SolverStatus]:
+    y0 = np.zeros(len(kernel.model.states))
+    if kernel.backend == "python":
+        from pbpk.engine.reference_solver import solve_scipy
+
+        return solve_scipy(kernel, y0, vector, grid, plan, rtol)
+    return _solve_from(kernel, method, vector, grid, plan, rtol, max_steps, y0)
+
+
+def output_grid(times: np.ndarray | None, until: str | None, points: int, regimen: Regimen, plan: Schedule,
+                model: SymbolicModel, vector: np.ndarray) -> np.ndarray:
+    """Output times (h): ``times`` as given, or ``points`` to ``until`` (default: last dose + 5 predicted
+    half-lives, at least 24 h, at most 14 days), plus every dosing event."""
+    if times is not None:
+        grid = np.asarray(times, dtype=float)
+        if grid.ndim != 1 or len(grid) < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0:
+            raise PbpkInputError("simulate", "times", "array", "an increasing 1-D array of times ≥ 0 h")
+        return grid
+    last = regimen.last_time.to("h").magnitude
+    if until is not None:
+        end = parse_quantity(until, "h", where="simulate", field="until", example="48 h").to("h").magnitude
+        if end <= last:
+            raise PbpkInputError("simulate", "until", until, f"a time after the last dose ({last:g} h)")
+    else:
+        end = last + max(24.0, min(5 * _predicted_half_life(model, vector), 24.0 * 14))
+    grid = np.linspace(0.0, end, points)
+    extra = plan.times[(plan.times > 0) & (plan.times < end)]
+    return np.unique(np.concatenate([grid, extra]))
+
+
+def _predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
+    """ln2 × Vss/CL from the parameter vector (a horizon for the default grid, h)."""
+    values = dict(zip(model.parameter_names, vector))
+    bp, fu = values["BP"], values["fu_p"]
+    volume = (values["V_venous"] + values["V_arterial"]) * bp
+    volume += sum(values[f"V_{o.name}"] * values[f"Kp_{o.name}"] for o in model.topology.organs)
+    clint = sum(values.get(f"CLint_{r.name}", 0.0) + values.get(f"Vmax_{r.name}", 0.0) / values.get(f"Km_{r.name}", 1.0)
+                for r in model.topology.hepatic_pathways) + values.get("CLint_bile", 0.0)
+    q_liver = values["Q_liver"] + sum(values[f"Q_{o.name}"] for o in model.topology.organs if o.drains_to == "liver")
+    fu_b = fu / bp
+    hepatic = q_liver * fu_b * clint / (q_liver + fu_b * clint) * bp if clint > 0 else 0.0
+    renal = fu * (values.get("f_filtered", 0.0) * values.get("GFR", 0.0) + values.get("CLsec_u", 0.0))
+    clearance = hepatic + renal
+    return math.log(2) * volume / clearance if clearance > 0 else 24.0 * 14 / 5
+
+
+def simulate_population(model: SymbolicModel, parameters: np.ndarray, plan_bolus: np.ndarray, plan_rate: np.ndarray,
+                        plan_times: np.ndarray, times: np.ndarray, *, method: str = "auto", rtol: float = 1e-6,
+                        atol: float | None = None, max_steps: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+    """Solve n subjects (rows of ``parameters``) with one compiled kernel, in parallel.
+
+    ``plan_bolus`` and ``plan_rate`` are (n, schedule points, states) arrays
+    (doses may differ by subject, e.g. mg/kg); ``plan_times`` is shared.
+    ``atol`` is the absolute tolerance as a fraction of each subject's total
+    dose (default ``rtol``·1e-3). Returns the states (n, len(times), states)
+    and a status code per subject.
+    """
+    kernel = compile_model(model, "numba")
+    n, n_states = parameters.shape[0], len(model.states)
+    out = np.empty((n, len(times), n_states))
+    status = np.zeros(n, dtype=np.int64)
+    chosen = "exact" if method == "exact" or (method == "auto" and model.is_linear) else "general"
+    y0 = np.zeros(n_states)
+    compiled = kernel.compiled
+    if chosen == "exact":
+        drivers.exact_population(compiled.jac, y0, parameters, times, plan_times, plan_bolus, plan_rate, out, status)
+    else:
+        durations = np.diff(np.append(plan_times, plan_times[-1]))
+        totals = plan_bolus.sum(axis=(1, 2)) + np.einsum("ksi,s->k", plan_rate, durations)
+        fraction = rtol * 1e-3 if atol is None else atol
+        atol = np.repeat((np.maximum(totals, 1e-30) * fraction)[:, None], n_states, axis=1)
+        drivers.solve_population(compiled.rhs, compiled.jac, y0, parameters, times, plan_times, plan_bolus, plan_rate,
+                               rtol, atol, max_steps, out, status)
+    return out, status
+
+
