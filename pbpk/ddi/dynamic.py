@@ -26,10 +26,9 @@ import pandas as pd
 
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.units import Quantity, parse_quantity
-from pbpk.engine import rosenbrock
+from pbpk.core.units import Quantity, mg_per_umol, parse_quantity
 from pbpk.engine.codegen import compile_model
-from pbpk.engine.drivers import evaluate_outputs
+from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.engine.schedules import Schedule, merge_schedules
 from pbpk.engine.status import SolverStatus
 from pbpk.model.coupled import CoupledModel, build_coupled_model, coupled_parameters
@@ -82,12 +81,12 @@ class DdiSimulation:
     def plasma(self, compound: Compound) -> np.ndarray:
         """Plasma concentration of ``compound`` (mg/L)."""
         tag = next(m.tag for m in self.coupled.members if m.compound.name == compound.name)
-        return self.output(f"{tag}__C_plasma") * compound.molecular_weight.value.to("g/mol").magnitude / 1000.0
+        return self.output(self.coupled.qualified(tag, "C_plasma")) * mg_per_umol(compound.molecular_weight.value)
 
     def mass_balance(self, tag: str) -> np.ndarray:
         """Drug of compound ``tag`` in the body, lumen and eliminated (µmol) over time."""
         member = self.coupled.member(tag)
-        names = [f"{tag}__{n}" for n in member.model.mass_states]
+        names = [self.coupled.qualified(tag, n) for n in member.model.mass_states]
         return sum(self.state(n) for n in names)
 
     @cached_property
@@ -153,13 +152,10 @@ def simulate_ddi(arms: Sequence[Arm], individual: Individual | None = None, *, d
         raise PbpkInputError("ddi", "regimen", None, "at least one dosed compound")
     last = max(d.time.to("h").magnitude for arm, g in zip(arms, dosed) if g for d in arm.regimen.doses)
     end = until if until is not None else last + 48.0
-    plan, atol = _plans(arms, dosed, coupled, person.body_weight.to("kg").magnitude, end, rtol)
+    plan = _plans(arms, dosed, coupled, person.body_weight.to("kg").magnitude, end)
     grid = _grid(arms[0].regimen, plan, end)
-    out = np.empty((len(grid), len(model.states)))
-    code, steps = rosenbrock.integrate(kernel.compiled.rhs, kernel.compiled.jac, np.zeros(len(model.states)), vector,
-                                       grid, plan.times, plan.bolus, plan.rate, rtol, atol, max_steps, out)
-    status = SolverStatus.of(code, steps=steps)
-    return DdiSimulation(coupled, person, tuple(arms), grid, out, evaluate_outputs(kernel, out, vector), status)
+    solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, SolveOptions("general", rtol, None, max_steps))
+    return DdiSimulation(coupled, person, tuple(arms), grid, solved.states[0], solved.outputs[0], solved.status(0))
 
 
 def interaction(victim: Arm, perpetrators: Sequence[Arm], individual: Individual | None = None, *,
@@ -214,8 +210,8 @@ def _grid(victim: Regimen, plan: Schedule, end: float) -> np.ndarray:
 
 def _victim_auc(phase: DdiSimulation, victim: Compound, start: float, end: float, finite: bool) -> tuple[float, float]:
     """AUC (mg·h/L) of the victim's plasma concentration from ``start`` to ``end`` (or ∞), and the extrapolated part."""
-    to_mg = victim.molecular_weight.value.to("g/mol").magnitude / 1000.0
-    auc = phase.state(f"{phase.coupled.members[0].tag}__AUC_plasma") * to_mg
+    auc = phase.state(phase.coupled.qualified(phase.coupled.members[0].tag, "AUC_plasma")) \
+        * mg_per_umol(victim.molecular_weight.value)
     return auc_between(phase.times, auc, phase.plasma(victim), start, end, finite)
 
 
@@ -257,7 +253,6 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     interaction constants and enzyme turnover are shared. Both phases run on the
     typical subject's grid, in parallel over subjects.
     """
-    from pbpk.engine.drivers import solve_population
     from pbpk.populations.run import apply_subject_factors, factor_rules
     from pbpk.populations.sampling import anchor_table, anchors, sample
 
@@ -280,48 +275,35 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     arms = (victim, *perpetrators)
     result = {}
     for phase, dosed in (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators))):
-        # doses (mg or mg/kg) and tolerances are linear in body weight: two schedules give every subject's
-        (one, atol_one), (two, atol_two) = (_plans(arms, dosed, coupled, w, stop, RTOL_POPULATION) for w in (1.0, 2.0))
-        extra = (subjects.weight - 1.0)[:, None, None]
-        bolus = one.bolus[None] + extra * (two.bolus - one.bolus)[None]
-        rate = one.rate[None] + extra * (two.rate - one.rate)[None]
-        atol = atol_one[None] + extra[:, :, 0] * (atol_two - atol_one)[None]
-        plan_times = one.times
-        out = np.empty((n, len(times), len(model.states)))
-        status = np.zeros(n, dtype=np.int64)
-        solve_population(kernel.compiled.rhs, kernel.compiled.jac, np.zeros(len(model.states)), parameters, times,
-                         plan_times, bolus, rate, RTOL_POPULATION, atol, 400_000, out, status)
+        # doses (mg or mg/kg) and dose scales are linear in body weight: two schedules give every subject's
+        one, two = (_plans(arms, dosed, coupled, w, stop) for w in (1.0, 2.0))
         tag = coupled.members[0].tag
-        to_mg = victim.compound.molecular_weight.value.to("g/mol").magnitude / 1000.0
-        venous, auc = model.state_index(f"{tag}__A_venous"), model.state_index(f"{tag}__AUC_plasma")
-        names = model.parameter_names
-        v_venous, bp = names.index(f"{tag}__V_venous"), names.index(f"{tag}__BP")
-        concentration = out[:, :, venous] / (parameters[:, v_venous] * parameters[:, bp])[:, None] * to_mg
-        values = [auc_between(times, out[k, :, auc] * to_mg, concentration[k], start, stop, finite)[0]
+        solved = solve_many(kernel, parameters, Schedules.linear_in(one, two, subjects.weight), times,
+                            SolveOptions("general", RTOL_POPULATION, None, 400_000),
+                            states=(coupled.qualified(tag, "AUC_plasma"),), outputs=(coupled.qualified(tag, "C_plasma"),))
+        to_mg = mg_per_umol(victim.compound.molecular_weight.value)
+        concentration, auc, status = solved.outputs[:, :, 0] * to_mg, solved.states[:, :, 0] * to_mg, solved.codes
+        values = [auc_between(times, auc[k], concentration[k], start, stop, finite)[0]
                   if status[k] == 0 else np.nan for k in range(n)]
         peaks = [cmax_between(times, concentration[k], start, stop) if status[k] == 0 else np.nan for k in range(n)]
         result[phase] = (np.array(values), np.array(peaks))
     return {"AUCR": result["treatment"][0] / result["control"][0], "CmaxR": result["treatment"][1] / result["control"][1]}
 
 
-def _plans(arms: Sequence[Arm], dosed: Sequence[bool], coupled: CoupledModel, weight: float, until: float,
-           rtol: float) -> tuple[Schedule, np.ndarray]:
-    """The merged schedule of the dosed arms for a body weight (kg), and the absolute tolerance of each state
-    (a small fraction of its compound's total dose)."""
+def _plans(arms: Sequence[Arm], dosed: Sequence[bool], coupled: CoupledModel, weight: float,
+           until: float) -> Schedule:
+    """The merged schedule of the dosed arms for a body weight (kg); each compound's states take its own dose
+    as their scale (:mod:`pbpk.engine.tolerances`)."""
     model = coupled.model
     plans = []
-    atol = np.full(len(model.states), rtol * 1e-3)
     for arm, member, given in zip(arms, coupled.members, dosed):
         if not given:
             continue
-        targets = {route.split(":", 1)[1]: model.state_index(state)
-                   for route, state in model.dose_targets.items() if route.startswith(f"{member.tag}:")}
-        plan = schedule(arm.regimen, targets, len(model.states), molecular_weight=arm.compound.molecular_weight.value,
-                        body_weight=Quantity(weight, "kg"))
+        plan = schedule(arm.regimen, coupled.dose_targets(member.tag), len(model.states),
+                        molecular_weight=arm.compound.molecular_weight.value, body_weight=Quantity(weight, "kg"),
+                        states=coupled.state_indices(member.tag))
         plans.append(plan)
-        for state in member.model.states:
-            atol[model.state_index(f"{member.tag}__{state.name}")] = max(plan.total_amount, 1e-30) * rtol * 1e-3
-    return merge_schedules(plans, until=until), atol
+    return merge_schedules(plans, until=until)
 
 
 def parse_window(text: str | Sequence | None) -> tuple[float, float] | None:

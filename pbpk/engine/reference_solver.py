@@ -17,14 +17,14 @@ from pbpk.engine.schedules import Schedule
 from pbpk.engine.status import SolverCode, SolverStatus
 
 
-def solve_scipy(kernel: Kernel, y0: np.ndarray, p: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float):
-    """States on ``grid`` (rows) and a status, solved with scipy Radau."""
+def solve_scipy(kernel: Kernel, y0: np.ndarray, p: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
+                atol: np.ndarray) -> tuple[np.ndarray, SolverStatus]:
+    """States on ``grid`` (rows) and a status, solved with scipy Radau (``atol`` per state)."""
     n = len(y0)
     dy = np.empty(n)
     jacobian = np.empty((n, n))
     y = y0.astype(float).copy()
     u = np.zeros(n)
-    atol = max(plan.total_amount, 1e-30) * rtol * 1e-3
 
     def f(_t, state):
         kernel.rhs(state, p, dy)

@@ -17,12 +17,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Schedule:
-    """Solver input: change times (h), bolus amounts and input rates per state."""
+    """Solver input: change times (h), bolus amounts (µmol) and input rates (µmol/h) per state.
+
+    ``total_amount`` is everything dosed (µmol); ``scale`` is each state's dose scale (µmol:
+    the dose of the compound the state belongs to, 0 where that compound is not dosed),
+    from which the absolute tolerance is set (:mod:`pbpk.engine.tolerances`).
+    """
 
     times: np.ndarray
     bolus: np.ndarray
     rate: np.ndarray
-    total_amount: float  # µmol
+    total_amount: float
+    scale: np.ndarray
 
 
 def merge_schedules(plans: Sequence[Schedule], until: float = math.inf) -> Schedule:
@@ -41,7 +47,7 @@ def merge_schedules(plans: Sequence[Schedule], until: float = math.inf) -> Sched
         index = np.searchsorted(plan.times, times, side="right") - 1
         running = index >= 0
         rate[running] += plan.rate[index[running]]
-    return Schedule(times, bolus, rate, sum(p.total_amount for p in plans))
+    return Schedule(times, bolus, rate, sum(p.total_amount for p in plans), sum(p.scale for p in plans))
 
 
 def segment(plan: Schedule, a: float, b: float, last: bool) -> Schedule:
@@ -53,4 +59,4 @@ def segment(plan: Schedule, a: float, b: float, last: bool) -> Schedule:
     bolus = np.vstack([plan.bolus[within & (plan.times == a)].sum(axis=0, keepdims=True),
                        plan.bolus[within & (plan.times > a)]])
     rate = np.vstack([running[None], plan.rate[within & (plan.times > a)]])
-    return Schedule(times, bolus, rate, plan.total_amount)
+    return Schedule(times, bolus, rate, plan.total_amount, plan.scale)

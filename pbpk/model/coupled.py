@@ -88,6 +88,21 @@ class CoupledModel:
     def member(self, tag: str) -> Member:
         return next(m for m in self.members if m.tag == tag)
 
+    @staticmethod
+    def qualified(tag: str, name: str) -> str:
+        """A member's state, parameter or output name in the coupled model (``midazolam__A_liver``)."""
+        return f"{tag}__{name}"
+
+    def state_indices(self, tag: str) -> list[int]:
+        """Where the member's own states sit in the coupled state vector."""
+        return [self.model.state_index(self.qualified(tag, s.name)) for s in self.member(tag).model.states]
+
+    def dose_targets(self, tag: str) -> dict[str, int]:
+        """Route → index of the state a dose of member ``tag`` goes to."""
+        prefix = f"{tag}:"
+        return {route.removeprefix(prefix): self.model.state_index(state)
+                for route, state in self.model.dose_targets.items() if route.startswith(prefix)}
+
 
 def tag_of(compound: Compound) -> str:
     """A compound's prefix in the coupled model (its name as an identifier)."""

@@ -28,6 +28,9 @@ import pandas as pd
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity
+from pbpk.engine.codegen import compile_model
+from pbpk.engine.schedules import Schedule
+from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.model.parameters import parameter_vector
 from pbpk.populations.sampling import (
     PopulationSpec,
@@ -42,7 +45,6 @@ from pbpk.simulation.simulate import (
     model_for,
     output_grid,
     require_absorption,
-    simulate_population,
 )
 
 PERCENTILES = (5.0, 50.0, 95.0)
@@ -62,13 +64,11 @@ class ChunkTask:
     table: object
     vectors: np.ndarray  # anchors × parameters
     rules: tuple  # (column, kind, key) of the per-subject factors
-    plan_times: np.ndarray
-    bolus: tuple[np.ndarray, np.ndarray]  # schedule at 1 kg and its change per kg
-    rate: tuple[np.ndarray, np.ndarray]
+    at_one_kg: Schedule  # dosing of a 1 kg and a 2 kg subject (doses are linear in weight)
+    at_two_kg: Schedule
     times: np.ndarray
     method: str
     rtol: float
-    outputs: tuple[int, int, int, int]  # A_venous, AUC_plasma state indices; V_venous, BP parameter indices
     molecular_weight: float  # g/mol
     keep_profiles: bool
     last_dose_time: float  # h
@@ -228,20 +228,15 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
     grid = output_grid(times, until, points, regimen, one, model, vectors[len(vectors) // 2])
     return ChunkTask(
         model=model, spec=spec, table=anchor_table(people), vectors=vectors, rules=factor_rules(model),
-        plan_times=one.times, bolus=(one.bolus, two.bolus - one.bolus), rate=(one.rate, two.rate - one.rate),
-        times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
-        outputs=(model.state_index("A_venous"), model.state_index("AUC_plasma"),
-                 model.parameter_names.index("V_venous"), model.parameter_names.index("BP")),
+        at_one_kg=one, at_two_kg=two, times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
         molecular_weight=mw.to("g/mol").magnitude, keep_profiles=keep_profiles,
         last_dose_time=max(d.time.to("h").magnitude for d in regimen.doses),
     )
 
 
-def subject_plans(task: ChunkTask, subjects: Subjects) -> tuple[np.ndarray, np.ndarray]:
-    """Bolus and infusion-rate arrays per subject (doses per kg follow each subject's weight)."""
-    weight = subjects.weight[:, None, None]
-    return (task.bolus[0][None] + (weight - 1.0) * task.bolus[1][None],
-            task.rate[0][None] + (weight - 1.0) * task.rate[1][None])
+def subject_schedules(task: ChunkTask, subjects: Subjects) -> Schedules:
+    """Each subject's dosing (doses per kg follow each subject's weight)."""
+    return Schedules.linear_in(task.at_one_kg, task.at_two_kg, subjects.weight)
 
 
 def _run_chunks(task: ChunkTask, sizes, seeds, backend: str, scheduler: str | None, progress: bool, n: int):
@@ -284,18 +279,15 @@ def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequen
     """Sample, parameterise and solve one chunk of subjects (a pure function of its inputs)."""
     subjects = sample(task.spec, size, seed, task.table)
     parameters = subject_parameters(task, subjects)
-    bolus, rate = subject_plans(task, subjects)
-    states, status = simulate_population(task.model, parameters, bolus, rate, task.plan_times, task.times,
-                                         method=task.method, rtol=task.rtol)
-    venous, auc_state, v_venous, bp = task.outputs
+    schedules = subject_schedules(task, subjects)
+    solved = solve_many(compile_model(task.model, "numba"), parameters, schedules, task.times,
+                        SolveOptions(task.method, task.rtol), states=("AUC_plasma",), outputs=("C_plasma",))
     to_mg = task.molecular_weight / 1000.0
-    concentration = states[:, :, venous] / (parameters[:, v_venous] * parameters[:, bp])[:, None] * to_mg
-    auc = states[:, :, auc_state] * to_mg
-    failed = status != 0
+    concentration = solved.output("C_plasma") * to_mg
+    auc = solved.state("AUC_plasma") * to_mg
+    failed = ~solved.ok
     concentration[failed] = np.nan
-    dose_mg = (bolus.sum(axis=(1, 2)) + np.einsum("ksi,s->k", rate, np.diff(np.append(task.plan_times,
-                                                                                      task.plan_times[-1])))) * to_mg
-    metrics = _metrics(task.times, concentration, auc, dose_mg, task.last_dose_time)
+    metrics = _metrics(task.times, concentration, auc, schedules.doses() * to_mg, task.last_dose_time)
     return ChunkResult(index, subjects.covariates(), metrics, _histogram(concentration), int(failed.sum()),
                        concentration if task.keep_profiles else None)
 
@@ -400,4 +392,4 @@ def _histogram_percentile(histogram: np.ndarray, percentile: float) -> np.ndarra
 
 
 __all__ = ["simulate_virtual_population", "PopulationResult", "prepare", "run_chunk", "subject_parameters",
-           "subject_plans", "PERCENTILES"]
+           "subject_schedules", "PERCENTILES"]

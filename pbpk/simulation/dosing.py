@@ -148,8 +148,12 @@ def from_table(rows: Iterable[Sequence]) -> Regimen:
 
 
 def schedule(regimen: Regimen, targets: dict[str, int], n_states: int, *, molecular_weight: pint.Quantity,
-             body_weight: pint.Quantity) -> Schedule:
-    """Arrays for the solvers; ``targets`` maps a route to the index of the state it doses."""
+             body_weight: pint.Quantity, states: Sequence[int] | None = None) -> Schedule:
+    """Arrays for the solvers; ``targets`` maps a route to the index of the state it doses.
+
+    ``states`` are the states of the dosed compound (default: all), whose dose scale is the
+    regimen's total amount (a compound in a coupled model).
+    """
     events: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     total = 0.0
     for dose in regimen.doses:
@@ -172,7 +176,9 @@ def schedule(regimen: Regimen, targets: dict[str, int], n_states: int, *, molecu
     deltas = np.array([events[t][1] for t in times])
     rate = np.cumsum(deltas, axis=0)
     rate[np.abs(rate) < 1e-12 * max(1.0, np.abs(deltas).max())] = 0.0
-    return Schedule(times, bolus, rate, total)
+    scale = np.zeros(n_states)
+    scale[slice(None) if states is None else list(states)] = total
+    return Schedule(times, bolus, rate, total, scale)
 
 
 def _event(events: dict, time: float, n_states: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,12 +30,10 @@ import pint
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import parse_quantity
-from pbpk.engine import drivers, rosenbrock
-from pbpk.engine.codegen import Kernel, compile_model
-from pbpk.engine.drivers import evaluate_outputs
-from pbpk.engine.linear import propagate
+from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule, segment
-from pbpk.engine.status import SolverCode, SolverStatus
+from pbpk.engine.solve import Schedules, SolveOptions, solve_many
+from pbpk.engine.status import SolverStatus
 from pbpk.model.parameters import ParameterSet, parameter_table, to_vector
 from pbpk.model.symbolic import SymbolicModel, build_model
 from pbpk.model.topology import Kinetics, build_topology
@@ -43,7 +41,6 @@ from pbpk.physiology import Individual, reference_individual
 from pbpk.simulation.dosing import Regimen, as_regimen, schedule
 from pbpk.simulation.nca import NCAResult, analyse
 
-METHODS = ("auto", "exact", "general")
 _MODELS: dict[tuple[str, str], SymbolicModel] = {}
 
 def model_for(compound: Compound, individual: Individual, *, kinetics: Kinetics = "michaelis_menten") -> SymbolicModel:
@@ -163,27 +160,21 @@ def simulate(
     linear), ``exact`` or ``general``.
     """
     individual = individual or reference_individual("male")
-    if method not in METHODS:
-        raise PbpkInputError("simulate", "method", method, f"one of {', '.join(METHODS)}")
+    options = SolveOptions(method, rtol, None, max_steps)
     regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
     require_absorption(compound, regimen)
     model = model_for(compound, individual, kinetics=kinetics)
     kernel = compile_model(model, backend)
     table = parameter_table(model, compound, individual, partition_method=partition_method)
     vector = to_vector(model, table.values)
-    if method == "exact" and not model.is_linear:
-        raise PbpkInputError("simulate", "method", "exact", "a linear model for the exact solution",
-                             'use kinetics="linear" (CLint = Vmax/Km) or method="general"')
-    chosen = "exact" if method == "exact" or (method == "auto" and model.is_linear) else "general"
     plan = schedule(regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()}, len(model.states),
                     molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight)
     grid = output_grid(times, until, points, regimen, plan, model, vector)
-    states, status = _solve(kernel, chosen, vector, grid, plan, rtol, max_steps)
-    outputs = evaluate_outputs(kernel, states, vector)
-    options = {"method": method, "kinetics": kinetics, "partition_method": partition_method, "backend": backend,
-               "rtol": rtol, "max_steps": max_steps}
-    return Simulation(compound, individual, regimen, model, table, vector, grid, states, outputs, chosen, status,
-                      table.warnings, options)
+    solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
+    settings = {"method": method, "kinetics": kinetics, "partition_method": partition_method, "backend": backend,
+                "rtol": rtol, "max_steps": max_steps}
+    return Simulation(compound, individual, regimen, model, table, vector, grid, solved.states[0], solved.outputs[0],
+                      solved.method, solved.status(0), table.warnings, settings)
 
 
 def require_absorption(compound: Compound, regimen: Regimen) -> None:
@@ -233,12 +224,11 @@ def simulate_changing(
     plan = schedule(fixed, {r: model.state_index(n) for r, n in model.dose_targets.items()}, len(model.states),
                     molecular_weight=compound.molecular_weight.value, body_weight=start.body_weight)
     grid = output_grid(None, until, points, fixed, plan, model, to_vector(model, first.values))
-    method = "exact" if model.is_linear else "general"
     boundaries = np.append(np.arange(0.0, grid[-1], step), grid[-1])
     states = np.empty((len(grid), len(model.states)))
     outputs = np.empty((len(grid), len(model.outputs)))
     y = np.zeros(len(model.states))
-    status = SolverStatus.of(SolverCode.OK)
+    options = SolveOptions("auto", rtol, None, max_steps)
     for a, b in zip(boundaries[:-1], boundaries[1:]):
         person = physiology(a)
         if build_topology(compound, person, kinetics=kinetics).signature != model.topology.signature:
@@ -248,46 +238,18 @@ def simulate_changing(
         last = b == boundaries[-1]
         inside = (grid >= a) & ((grid <= b) if last else (grid < b))
         times = np.unique(np.concatenate([[a], grid[inside], [b]]))
-        part = segment(plan, a, b, last)
-        out, status = _solve_from(kernel, method, vector, times, part, rtol, max_steps, y)
+        solved = solve_many(kernel, vector[None], Schedules.of(segment(plan, a, b, last)), times, options, initial=y)
+        status = solved.status(0)
         if not status.ok:
             break
         keep = np.isin(times, grid[inside])
-        states[inside] = out[keep]
-        outputs[inside] = evaluate_outputs(kernel, out[keep], vector)
-        y = out[-1]
+        states[inside] = solved.states[0, keep]
+        outputs[inside] = solved.outputs[0, keep]
+        y = solved.states[0, -1]
     return Simulation(compound, start, fixed, model, first, to_vector(model, first.values), grid, states, outputs,
-                      method, status, first.warnings,
+                      solved.method, status, first.warnings,
                       {"method": "auto", "kinetics": kinetics, "partition_method": None, "backend": "numba",
                        "rtol": rtol, "max_steps": max_steps})
-
-
-def _solve_from(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
-                max_steps: int, y0: np.ndarray) -> tuple[np.ndarray, SolverStatus]:
-    out = np.empty((len(grid), len(y0)))
-    compiled = kernel.compiled
-    if method == "exact":
-        propagate(compiled.jac, y0, vector, grid, plan.times, plan.bolus, plan.rate, out)
-        return out, SolverStatus(SolverCode.OK, "solved exactly (matrix exponential)")
-    atol = absolute_tolerance(kernel.model, plan, rtol)
-    code, steps = rosenbrock.integrate(compiled.rhs, compiled.jac, y0, vector, grid, plan.times, plan.bolus,
-                                       plan.rate, rtol, atol, max_steps, out)
-    return out, SolverStatus.of(code, steps=steps)
-
-
-def absolute_tolerance(model: SymbolicModel, plan: Schedule, rtol: float) -> np.ndarray:
-    """Absolute tolerance per state: a small fraction of the total dose (µmol, or µmol·h/L for AUC)."""
-    return np.full(len(model.states), max(plan.total_amount, 1e-30) * rtol * 1e-3)
-
-
-def _solve(kernel: Kernel, method: str, vector: np.ndarray, grid: np.ndarray, plan: Schedule, rtol: float,
-           max_steps: int) -> tuple[np.ndarray, SolverStatus]:
-    y0 = np.zeros(len(kernel.model.states))
-    if kernel.backend == "python":
-        from pbpk.engine.reference_solver import solve_scipy
-
-        return solve_scipy(kernel, y0, vector, grid, plan, rtol)
-    return _solve_from(kernel, method, vector, grid, plan, rtol, max_steps, y0)
 
 
 def output_grid(times: np.ndarray | None, until: str | None, points: int, regimen: Regimen, plan: Schedule,
@@ -325,35 +287,3 @@ def _predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
     renal = fu * (values.get("f_filtered", 0.0) * values.get("GFR", 0.0) + values.get("CLsec_u", 0.0))
     clearance = hepatic + renal
     return math.log(2) * volume / clearance if clearance > 0 else 24.0 * 14 / 5
-
-
-def simulate_population(model: SymbolicModel, parameters: np.ndarray, plan_bolus: np.ndarray, plan_rate: np.ndarray,
-                        plan_times: np.ndarray, times: np.ndarray, *, method: str = "auto", rtol: float = 1e-6,
-                        atol: float | None = None, max_steps: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
-    """Solve n subjects (rows of ``parameters``) with one compiled kernel, in parallel.
-
-    ``plan_bolus`` and ``plan_rate`` are (n, schedule points, states) arrays
-    (doses may differ by subject, e.g. mg/kg); ``plan_times`` is shared.
-    ``atol`` is the absolute tolerance as a fraction of each subject's total
-    dose (default ``rtol``·1e-3). Returns the states (n, len(times), states)
-    and a status code per subject.
-    """
-    kernel = compile_model(model, "numba")
-    n, n_states = parameters.shape[0], len(model.states)
-    out = np.empty((n, len(times), n_states))
-    status = np.zeros(n, dtype=np.int64)
-    chosen = "exact" if method == "exact" or (method == "auto" and model.is_linear) else "general"
-    y0 = np.zeros(n_states)
-    compiled = kernel.compiled
-    if chosen == "exact":
-        drivers.exact_population(compiled.jac, y0, parameters, times, plan_times, plan_bolus, plan_rate, out, status)
-    else:
-        durations = np.diff(np.append(plan_times, plan_times[-1]))
-        totals = plan_bolus.sum(axis=(1, 2)) + np.einsum("ksi,s->k", plan_rate, durations)
-        fraction = rtol * 1e-3 if atol is None else atol
-        atol = np.repeat((np.maximum(totals, 1e-30) * fraction)[:, None], n_states, axis=1)
-        drivers.solve_population(compiled.rhs, compiled.jac, y0, parameters, times, plan_times, plan_bolus, plan_rate,
-                               rtol, atol, max_steps, out, status)
-    return out, status
-
-

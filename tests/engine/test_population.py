@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from pbpk.simulation.dosing import Dose, Regimen, schedule
-from pbpk.simulation.simulate import simulate, simulate_population
+from pbpk.engine.codegen import compile_model
+from pbpk.engine.solve import Schedules, SolveOptions, solve_many
+from pbpk.simulation.simulate import simulate
 
 
 @pytest.mark.parametrize("kinetics, method", [("michaelis_menten", "general"), ("linear", "exact")])
@@ -19,12 +21,10 @@ def test_population_equals_single_runs(compound, male, kinetics, method):
     parameters[:, fractions] = np.minimum(parameters[:, fractions], 1.0)
     plan = schedule(Regimen((Dose("5 mg", "oral"),)), {r: model.state_index(s) for r, s in model.dose_targets.items()},
                     len(model.states), molecular_weight=mdz.molecular_weight.value, body_weight=male.body_weight)
-    bolus = np.repeat(plan.bolus[None], n, axis=0)
-    rate = np.repeat(plan.rate[None], n, axis=0)
-    states, status = simulate_population(model, parameters, bolus, rate, plan.times, single.times, method=method,
-                                         rtol=1e-6)
-    assert np.all(status == 0)
-    from pbpk.engine.codegen import compile_model
+    schedules = Schedules(plan.times, *(np.repeat(a[None], n, axis=0) for a in (plan.bolus, plan.rate, plan.scale)))
+    solved = solve_many(compile_model(model), parameters, schedules, single.times, SolveOptions(method, 1e-6))
+    states = solved.states
+    assert solved.method == method and np.all(solved.ok)
     from pbpk.engine.linear import propagate
     from pbpk.engine.rosenbrock import integrate
 

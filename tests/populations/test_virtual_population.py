@@ -14,7 +14,7 @@ from pbpk.populations.run import (
     prepare,
     simulate_virtual_population,
     subject_parameters,
-    subject_plans,
+    subject_schedules,
 )
 from pbpk.populations.sampling import (
     anchor_table,
@@ -24,7 +24,8 @@ from pbpk.populations.sampling import (
     sample,
 )
 from pbpk.simulation.dosing import Dose, Regimen
-from pbpk.simulation.simulate import simulate_population
+from pbpk.engine.codegen import compile_model
+from pbpk.engine.solve import SolveOptions, solve_many
 
 
 @pytest.mark.parametrize("text, kind, ages, weeks, ethnicity, female, phenotypes", [
@@ -120,12 +121,13 @@ def test_mass_balance_in_every_population_member(text, compound, route):
     drug = load_compound(compound)
     task = prepare(drug, parse_population(text), Regimen((Dose("1 mg/kg", route),)), until="48 h")
     subjects = sample(task.spec, 64, 9, task.table)
-    bolus, rate = subject_plans(task, subjects)
-    states, status = simulate_population(task.model, subject_parameters(task, subjects), bolus, rate,
-                                         task.plan_times, task.times, method=task.method, rtol=1e-8, atol=1e-12)
-    assert np.all(status == 0)
+    schedules = subject_schedules(task, subjects)
+    solved = solve_many(compile_model(task.model), subject_parameters(task, subjects), schedules, task.times,
+                        SolveOptions(task.method, 1e-8, 1e-12))
+    assert np.all(solved.ok)
+    states = solved.states
     mass = [task.model.state_index(s) for s in task.model.mass_states]
-    dosed = bolus.sum(axis=(1, 2))
+    dosed = schedules.bolus.sum(axis=(1, 2))
     np.testing.assert_allclose(states[:, -1, mass].sum(axis=1), dosed, rtol=1e-8)
 
 
