@@ -12,16 +12,20 @@ Methods
 -------
 general     pbpk RODAS4 in Numba, one kernel, parallel over subjects (prange)
 linear      pbpk exact solution (matrix exponential), parallel over subjects
+plain_expm  a plain exact baseline written here: per subject one matrix exponential
+            Φ = exp(A·Δt) of the generated Jacobian and y(t+Δt) = Φ·y(t) on the grid, in
+            Numba, parallel over subjects, keeping only AUC (no schedule handling, no
+            outputs: the least an exact solver must do)
 roadrunner  libroadrunner (CVODE) on pbpk's exported SBML, one subject after another
 lsoda       scipy solve_ivp(LSODA) with the generated Numba right-hand side
 
 The slow baselines run on a subset and report their rate per subject. The
 maximum relative difference in AUC(0–24 h) between methods is printed for the
 subjects all methods solved. The last line is
-``general_vs_roadrunner=<ratio> linear_vs_roadrunner=<ratio> compile_s=<s> cached_s=<s>``
-(throughput ratios; compile and cached load times of the kernel measured in
-fresh processes). Goals on a 2-core machine: general ≥ 5×, linear ≥ 20×,
-compile ≤ 3 s, cached ≤ 0.3 s.
+``general_vs_roadrunner=<ratio> linear_vs_roadrunner=<ratio> linear_vs_plain_expm=<ratio> compile_s=<s>
+cached_s=<s>`` (throughput ratios; compile and cached load times of the kernel measured in
+fresh processes). Goals on a 2-core machine: general ≥ 5×, linear ≥ 20× libroadrunner,
+linear ≥ 1× the plain expm baseline, compile ≤ 3 s, cached ≤ 0.3 s.
 
 Run: ``python benchmarks/population_throughput.py [--subjects 1000 10000] [--subset 200]``
 """
@@ -75,7 +79,8 @@ def main() -> None:
     from pbpk.model.parameters import parameter_vector
     from pbpk.model.sbml import to_sbml
     from pbpk.simulation.dosing import Dose, Regimen, schedule
-    from pbpk.simulation.simulate import model_for, simulate_population
+    from pbpk.engine.solve import Schedules, SolveOptions, solve_many
+    from pbpk.simulation.simulate import model_for
 
     compound, person = load_compound("midazolam"), reference_individual("male")
     model = model_for(compound, person, kinetics="linear")
@@ -88,24 +93,34 @@ def main() -> None:
     n_states = len(model.states)
     results: dict[str, dict] = {}
 
+    def schedules(n: int) -> Schedules:
+        return Schedules(plan.times, *(np.repeat(a[None], n, 0) for a in (plan.bolus, plan.rate, plan.scale)))
+
+    def solve(p: np.ndarray, method: str):
+        """States kept: AUC only, as a population run keeps (outputs: none)."""
+        return solve_many(kernel, p, schedules(len(p)), times, SolveOptions(method, RTOL, ATOL),
+                          states=("AUC_plasma",), outputs=())
+
     # warm-up: compile the parallel drivers before timing
     warm = population_parameters(model, base, 4)
     for method in ("general", "exact"):
-        simulate_population(model, warm, np.repeat(plan.bolus[None], 4, 0), np.repeat(plan.rate[None], 4, 0),
-                            plan.times, times, method=method, rtol=RTOL, atol=ATOL)
+        solve(warm, method)
+    plain_expm_auc(kernel.compiled.jac, warm, times[1] - times[0], len(times), plan.bolus[0], auc_index)
 
     largest = max(args.subjects)
     parameters = population_parameters(model, base, largest)
     for n in sorted(args.subjects):
         p = parameters[:n]
-        bolus, rate = np.repeat(plan.bolus[None], n, 0), np.repeat(plan.rate[None], n, 0)
         for label, method in (("general", "general"), ("linear", "exact")):
-            (states, status), seconds = timed(simulate_population, model, p, bolus, rate, plan.times, times,
-                                              method=method, rtol=RTOL, atol=ATOL)
-            results.setdefault(label, {})[n] = {"seconds": seconds, "rate": n / seconds,
-                                                "failed": int(np.count_nonzero(status)),
-                                                "auc": states[: args.subset, -1, auc_index].copy()}
-            print(f"{label:<11} n={n:>6}: {seconds:8.2f} s  {n / seconds:10.0f} subjects/s  failures={np.count_nonzero(status)}")
+            solved, seconds = timed(solve, p, method)
+            failed = int(np.count_nonzero(~solved.ok))
+            results.setdefault(label, {})[n] = {"seconds": seconds, "rate": n / seconds, "failed": failed,
+                                                "auc": solved.states[: args.subset, -1, 0].copy()}
+            print(f"{label:<11} n={n:>6}: {seconds:8.2f} s  {n / seconds:10.0f} subjects/s  failures={failed}")
+        auc, seconds = timed(plain_expm_auc, kernel.compiled.jac, p, times[1] - times[0], len(times), plan.bolus[0],
+                             auc_index)
+        results.setdefault("plain_expm", {})[n] = {"seconds": seconds, "rate": n / seconds, "auc": auc[: args.subset]}
+        print(f"{'plain_expm':<11} n={n:>6}: {seconds:8.2f} s  {n / seconds:10.0f} subjects/s")
 
     subset = parameters[: args.subset]
     roadrunner_auc, roadrunner_seconds = run_roadrunner(model, subset, times, plan, to_sbml)
@@ -119,6 +134,7 @@ def main() -> None:
     reference = results["linear"][min(args.subjects)]["auc"]
     differences = {
         "general": results["general"][min(args.subjects)]["auc"],
+        "plain_expm": results["plain_expm"][min(args.subjects)]["auc"],
         "roadrunner": roadrunner_auc,
         "lsoda": lsoda_auc,
     }
@@ -131,13 +147,50 @@ def main() -> None:
     rr_rate = results["roadrunner"]["rate"]
     general_rate = results["general"][largest]["rate"]
     linear_rate = results["linear"][largest]["rate"]
-    print(f"subjects/s at n={largest}: general {general_rate:.0f}, linear {linear_rate:.0f}, "
+    plain_rate = results["plain_expm"][largest]["rate"]
+    print(f"subjects/s at n={largest}: general {general_rate:.0f}, linear {linear_rate:.0f}, plain expm {plain_rate:.0f}, "
           f"roadrunner {rr_rate:.0f}, lsoda {results['lsoda']['rate']:.0f}")
     cores = os.cpu_count() or 1
     print(f"per core ({cores} cores; pbpk runs on all, libroadrunner on one): general "
           f"{general_rate / cores / rr_rate:.2f}x, linear {linear_rate / cores / rr_rate:.2f}x libroadrunner")
     print(f"general_vs_roadrunner={general_rate / rr_rate:.2f} linear_vs_roadrunner={linear_rate / rr_rate:.2f} "
-          f"compile_s={compile_s:.2f} cached_s={cached_s:.2f}")
+          f"linear_vs_plain_expm={linear_rate / plain_rate:.2f} compile_s={compile_s:.2f} cached_s={cached_s:.2f}")
+
+
+def plain_expm_auc(jac, parameters: np.ndarray, step: float, points: int, y0: np.ndarray, auc_index: int) -> np.ndarray:
+    """The plain exact baseline: AUC at the end of a uniform grid, one matrix exponential per subject."""
+    return _plain_expm(jac, np.ascontiguousarray(parameters), step, points, np.ascontiguousarray(y0), auc_index)
+
+
+def _compile_plain_expm():
+    from numba import njit, prange
+
+    from pbpk.engine.linear import expm
+
+    @njit(parallel=True, fastmath=True)
+    def run(jac, parameters, step, points, y0, auc_index):
+        n, m = parameters.shape[0], y0.shape[0]
+        auc = np.empty(n)
+        for k in prange(n):
+            a = np.empty((m, m))
+            jac(y0, parameters[k], a)
+            phi = expm(a * step)
+            y = y0.copy()
+            for _ in range(points - 1):
+                y = phi @ y
+            auc[k] = y[auc_index]
+        return auc
+
+    return run
+
+
+_PLAIN = []
+
+
+def _plain_expm(jac, parameters, step, points, y0, auc_index):
+    if not _PLAIN:
+        _PLAIN.append(_compile_plain_expm())
+    return _PLAIN[0](jac, parameters, step, points, y0, auc_index)
 
 
 def run_roadrunner(model, parameters, times, plan, to_sbml):

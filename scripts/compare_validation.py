@@ -45,9 +45,10 @@ def flatten(value: object, path: str = "") -> dict[str, object]:
     return {path: value}
 
 
-def differences(before: object, after: object, rtol: float) -> tuple[list[str], int]:
-    """Lines describing each difference, and how many leaves were compared."""
+def differences(before: object, after: object, rtol: float) -> tuple[list[str], int, float]:
+    """Lines describing each difference, how many leaves were compared and the largest relative difference."""
     old, new = flatten(before), flatten(after)
+    largest = 0.0
     lines = [f"only before: {path} = {old[path]!r}" for path in sorted(old.keys() - new.keys())]
     lines += [f"only after:  {path} = {new[path]!r}" for path in sorted(new.keys() - old.keys())]
     for path in sorted(old.keys() & new.keys()):
@@ -55,11 +56,13 @@ def differences(before: object, after: object, rtol: float) -> tuple[list[str], 
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
         if numbers:
             same = (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)
+            if not (math.isnan(a) or math.isnan(b)) and max(abs(a), abs(b)) > 0:
+                largest = max(largest, abs(a - b) / max(abs(a), abs(b)))
         else:
             same = a == b
         if not same:
             lines.append(f"differs:     {path}: {a!r} → {b!r}")
-    return lines, len(old.keys() & new.keys())
+    return lines, len(old.keys() & new.keys()), largest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance for numbers (default 1e-9)")
     args = parser.parse_args(argv)
     with open(args.before, encoding="utf-8") as a, open(args.after, encoding="utf-8") as b:
-        lines, compared = differences(json.load(a), json.load(b), args.rtol)
+        lines, compared, largest = differences(json.load(a), json.load(b), args.rtol)
     for line in lines:
         print(line)
-    print(f"{compared} values compared, {len(lines)} differences (rtol {args.rtol:g})")
+    print(f"{compared} values compared, {len(lines)} differences (rtol {args.rtol:g}); "
+          f"largest relative difference {largest:.1e}")
     return 1 if lines else 0
 
 

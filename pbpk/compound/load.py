@@ -12,7 +12,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pint
@@ -55,6 +55,29 @@ def load_compound(name_or_path: str | Path) -> Compound:
     data = load_yaml(path)
     record = Record(data, datafiles.display_path(path))
     return _compound(record)
+
+
+def formed_metabolites(compounds: Sequence[Compound]) -> dict[str, Compound]:
+    """The metabolites the compounds' hepatic pathways form (and theirs, in turn), loaded.
+
+    Returns metabolite reference (as written under ``metabolite: compound:``) → compound; a
+    reference that names one of ``compounds`` (by name or file) maps to it. A reference is a
+    bundled name or a path relative to the file of the compound that forms it.
+    """
+    walked = list(compounds)
+    found: dict[str, Compound] = {}
+    for compound in walked:  # the list grows while it is walked: metabolites of metabolites
+        for pathway in compound.clearance.hepatic:
+            formed = pathway.metabolite
+            if formed is None or formed.compound in found:
+                continue
+            known = next((c for c in walked if formed.compound in (c.name, c.file)), None)
+            beside = Path(compound.file).parent / formed.compound
+            metabolite = known or load_compound(beside if beside.is_file() else formed.compound)
+            if known is None:
+                walked.append(metabolite)
+            found[formed.compound] = metabolite
+    return found
 
 
 def _compound(r: Record) -> Compound:

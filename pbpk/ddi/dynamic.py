@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pbpk.compound import Compound
+from pbpk.compound.load import formed_metabolites
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity, mg_per_umol, parse_quantity
 from pbpk.engine.codegen import compile_model
@@ -133,6 +134,11 @@ class DdiResult:
         return ddi_profile(self, path)
 
 
+def coupled_model(compounds: Sequence[Compound], person: Individual, kinetics: Kinetics) -> CoupledModel:
+    """The coupled model of ``compounds`` (victim first) with the metabolites their pathways form."""
+    return build_coupled_model(compounds, person, kinetics=kinetics, metabolites=formed_metabolites(compounds))
+
+
 def simulate_ddi(arms: Sequence[Arm], individual: Individual | None = None, *, dosed: Sequence[bool] | None = None,
                  until: float | None = None, kinetics: Kinetics = "michaelis_menten", rtol: float = 1e-7,
                  max_steps: int = 400_000, coupled: CoupledModel | None = None) -> DdiSimulation:
@@ -143,7 +149,7 @@ def simulate_ddi(arms: Sequence[Arm], individual: Individual | None = None, *, d
     person = individual or reference_individual("male")
     for arm in arms:
         require_absorption(arm.compound, arm.regimen)
-    coupled = coupled or build_coupled_model([a.compound for a in arms], person, kinetics=kinetics)
+    coupled = coupled or coupled_model([a.compound for a in arms], person, kinetics)
     dosed = [True] * len(arms) if dosed is None else list(dosed)
     model = coupled.model
     kernel = compile_model(model, "numba")
@@ -169,7 +175,7 @@ def interaction(victim: Arm, perpetrators: Sequence[Arm], individual: Individual
     if not perpetrators:
         raise PbpkInputError("ddi", "perpetrators", None, "at least one perpetrator")
     arms = (victim, *perpetrators)
-    coupled = build_coupled_model([a.compound for a in arms], person, kinetics=kinetics)
+    coupled = coupled_model([a.compound for a in arms], person, kinetics)
     start = victim.regimen.doses[-1].time.to("h").magnitude
     if window is not None and window[0] > start + 1e-9 and not math.isinf(window[1]):
         start = window[0]

@@ -131,9 +131,9 @@ class Kernel:
 
 def _structure_key(model: SymbolicModel) -> str:
     """Hash of what determines the generated source: the structure and the generator's code."""
-    from pbpk.model import symbolic as model_module
+    from pbpk.model import absorption, builder, symbolic, templates
 
-    code = "".join(inspect.getsource(m) for m in (model_module, sys.modules[__name__]))
+    code = "".join(inspect.getsource(m) for m in (symbolic, builder, templates, absorption, sys.modules[__name__]))
     text = f"{model.name}|{model.signature}|{code}|{numba.__version__}|{np.__version__}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 

@@ -43,17 +43,17 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
-from pbpk.compound import Compound, Interaction, load_compound
+from pbpk.compound import Compound, Interaction
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.names import enzyme_names
 from pbpk.core.units import micromolar
 from pbpk.disposition.clearance import gut_intrinsic_clearances
 from pbpk.disposition.turnover import turnover_rate
+from pbpk.model.builder import ModelBuilder
 from pbpk.model.parameters import parameter_table, to_vector
 from pbpk.model.symbolic import SymbolicModel, _elimination_order, build_model
 from pbpk.model.topology import Kinetics, build_topology
@@ -110,32 +110,76 @@ def tag_of(compound: Compound) -> str:
 
 
 def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *,
-                        kinetics: Kinetics = "michaelis_menten", metabolites: bool = True) -> CoupledModel:
+                        kinetics: Kinetics = "michaelis_menten",
+                        metabolites: Mapping[str, Compound] | None = None) -> CoupledModel:
     """One symbolic model for ``compounds`` (victim first) in ``individual``'s organ set.
 
-    With ``metabolites``, a metabolite named by a hepatic pathway (``metabolite:`` in the
-    compound file) joins the model after the dosed compounds and is formed in the liver
-    from that fraction of the pathway's flux (mol for mol).
+    ``metabolites`` maps a metabolite reference of a hepatic pathway (``metabolite:`` in the
+    compound file) to its compound (:func:`pbpk.compound.load.formed_metabolites`); each joins
+    the model after the given compounds and is formed in the liver from that fraction of the
+    pathway's flux (mol for mol). Without it, pathways form nothing.
     """
-    compounds = list(compounds)
-    formed_tags: dict[str, str] = {}  # metabolite reference in a compound file → its member tag
-    if metabolites:
-        for compound in compounds:  # the list grows while it is walked: metabolites of metabolites
-            for pathway in compound.clearance.hepatic:
-                formed = pathway.metabolite
-                if formed is None or formed.compound in formed_tags:
-                    continue
-                known = next((c for c in compounds if formed.compound in (c.name, c.file)), None)
-                beside = Path(compound.file).parent / formed.compound  # a path relative to the parent's file
-                metabolite = known or load_compound(beside if beside.is_file() else formed.compound)
-                if known is None:
-                    compounds.append(metabolite)
-                formed_tags[formed.compound] = tag_of(metabolite)
+    compounds, formed_tags = _with_metabolites(list(compounds), metabolites or {})
     tags = [tag_of(c) for c in compounds]
     if len(set(tags)) != len(tags):
         raise PbpkInputError("ddi", "compounds", tags, "different compounds (each at most once)")
     members = tuple(Member(tag, c, build_model(build_topology(c, individual, kinetics=kinetics), name=tag))
                     for tag, c in zip(tags, compounds))
+    used, ignored = _interactions(members)
+    prefixed = {m.tag: {symbol: sp.Symbol(f"{m.tag}__{symbol.name}", **symbol.assumptions0)
+                        for symbol in (*m.model.states, *m.model.parameters)} for m in members}
+    b = ModelBuilder()  # the coupling's own parameters and enzyme states
+    concentration = _enzyme_site_concentrations(b, members, prefixed)
+    gut_enzymes = {m.tag: _gut_enzymes(m.compound, individual) for m in members}
+    terms = _interaction_terms(b, used, concentration, {e for enzymes in gut_enzymes.values() for e in enzymes})
+    enzyme_states = _enzyme_turnover(b, terms)
+    parts = _member_equations(b, members, prefixed, terms, enzyme_states, gut_enzymes, concentration)
+    _form_metabolites(b, members, formed_tags, parts, prefixed)
+    for (enzyme, site), state in enzyme_states.items():
+        parts.add_state(state, b.rates[state], (2, len(members)))
+        parts.outputs[f"E_{_identifier(enzyme)}_{site}"] = 1 + state
+    for enzyme, site in sorted(set(terms.competitive) | set(enzyme_states)):
+        parts.outputs[f"activity_{_identifier(enzyme)}_{site}"] = terms.amount(enzyme, site, enzyme_states) / (
+            1 + terms.inhibition(terms.competitive, enzyme, site))
+    ordered = sorted(parts.states, key=lambda s: parts.order[s])
+    structure = " ; ".join(
+        [f"{m.tag}: {m.model.topology.signature}" for m in members]
+        + [f"{tag}->{i.target}:{i.type}" for tag, i in used]
+        + [f"gut[{tag}]:{','.join(enzymes)}" for tag, enzymes in gut_enzymes.items()]
+        + [f"formed {reference}->{tag}" for reference, tag in sorted(formed_tags.items())]
+        + [f"ddi_model {_source_hash()}"])
+    model = SymbolicModel(
+        name="ddi_" + "_".join(tags),
+        topology=members[0].model.topology,
+        states=tuple(ordered),
+        parameters=tuple(prefixed[m.tag][p] for m in members for p in m.model.parameters) + tuple(b.parameters),
+        rhs=tuple(parts.rates[s] for s in ordered),
+        outputs=parts.outputs,
+        dose_targets=parts.dose_targets,
+        mass_states=tuple(parts.mass_states),
+        parameter_info=tuple(info.renamed(f"{m.tag}__{info.name}", m.tag) for m in members
+                             for info in m.model.parameter_info) + tuple(b.info[p.name] for p in b.parameters),
+        descriptions={**parts.descriptions, **b.descriptions},
+        structure=structure,
+    )
+    return CoupledModel(model, members, tuple(used), tuple(ignored), tuple(sorted(enzyme_states)), formed_tags)
+
+
+def _with_metabolites(compounds: list[Compound], metabolites: Mapping[str, Compound]
+                      ) -> tuple[list[Compound], dict[str, str]]:
+    """The compounds with the formed metabolites appended (once each), and metabolite reference → member tag."""
+    formed_tags: dict[str, str] = {}
+    for reference, metabolite in metabolites.items():
+        known = next((c for c in compounds if reference in (c.name, c.file) or c is metabolite), None)
+        if known is None:
+            compounds.append(metabolite)
+        formed_tags[reference] = tag_of(known or metabolite)
+    return compounds, formed_tags
+
+
+def _interactions(members: Sequence[Member]) -> tuple[list[tuple[str, Interaction]], list[str]]:
+    """The interactions the dynamic model represents (perpetrator tag, interaction), and the ignored ones
+    with the reason."""
     enzymes = set(enzyme_names())
     used: list[tuple[str, Interaction]] = []
     ignored: list[str] = []
@@ -149,182 +193,186 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
                                f"metabolised by {interaction.target}")
             else:
                 used.append((member.tag, interaction))
+    return used, ignored
 
-    prefixed = {m.tag: {symbol: sp.Symbol(f"{m.tag}__{symbol.name}", **symbol.assumptions0)
-                        for symbol in (*m.model.states, *m.model.parameters)} for m in members}
-    sites = {m.tag: {name: sp.sympify(e).xreplace(prefixed[m.tag]) for name, e in m.model.sites.items()}
-             for m in members}
-    parameters: list[sp.Symbol] = []
-    descriptions: dict[str, str] = {}
 
-    def parameter(name: str, description: str) -> sp.Symbol:
-        symbol = sp.Symbol(name, positive=True)
-        if symbol not in parameters:
-            parameters.append(symbol)
-            descriptions[name] = description
-        return symbol
-
-    q_enterocyte = parameter("Q_enterocyte", "villous (enterocyte) blood flow (L/h)")
+def _enzyme_site_concentrations(b: ModelBuilder, members: Sequence[Member], prefixed) -> dict[tuple[str, str], sp.Expr]:
+    """Each compound's unbound concentration at the enzymes: in liver cells, and in the enterocyte (absorbed
+    flux over the villous blood flow plus the unbound gut-tissue concentration)."""
+    q_enterocyte = b.parameter("Q_enterocyte", "villous_flow", "villous (enterocyte) blood flow (L/h)", organ="gut")
     concentration = {}
     for member in members:
-        concentration[(member.tag, "liver")] = sites[member.tag]["liver"]
-        concentration[(member.tag, "gut")] = sites[member.tag]["absorption"] / q_enterocyte + sites[member.tag]["gut"]
+        sites = {name: sp.sympify(e).xreplace(prefixed[member.tag]) for name, e in member.model.sites.items()}
+        concentration[(member.tag, "liver")] = sites["liver"]
+        concentration[(member.tag, "gut")] = sites["absorption"] / q_enterocyte + sites["gut"]
+    return concentration
 
-    # reversible inhibition sums and turnover terms per (enzyme, site); the gut wall only for its enzymes
-    gut_enzymes = {m.tag: _gut_enzymes(m.compound, individual) for m in members}
-    in_gut = {e for enzymes in gut_enzymes.values() for e in enzymes}
-    competitive: dict[tuple[str, str], dict[str, sp.Expr]] = {}  # (enzyme, site) → inhibitor tag → I/Ki
-    noncompetitive: dict[tuple[str, str], dict[str, sp.Expr]] = {}
-    synthesis: dict[tuple[str, str], sp.Expr] = {}
-    inactivation: dict[tuple[str, str], sp.Expr] = {}
+
+@dataclass
+class _Terms:
+    """Per (enzyme, site): the reversible inhibition sums by inhibitor, and the induction and inactivation terms."""
+
+    competitive: dict[tuple[str, str], dict[str, sp.Expr]] = field(default_factory=dict)  # → inhibitor tag → I/Ki
+    noncompetitive: dict[tuple[str, str], dict[str, sp.Expr]] = field(default_factory=dict)
+    synthesis: dict[tuple[str, str], sp.Expr] = field(default_factory=dict)
+    inactivation: dict[tuple[str, str], sp.Expr] = field(default_factory=dict)
+
+    @staticmethod
+    def inhibition(sums: dict, enzyme: str, site: str, exclude: str | None = None) -> sp.Expr:
+        """Σ I/Ki on ``enzyme`` at ``site`` over the inhibitors other than ``exclude``."""
+        return sum((term for tag, term in sums.get((enzyme, site), {}).items() if tag != exclude), sp.Integer(0))
+
+    @staticmethod
+    def amount(enzyme: str, site: str, enzyme_states: dict) -> sp.Expr:
+        """Enzyme amount relative to baseline (1 without turnover state)."""
+        return 1 + enzyme_states[(enzyme, site)] if (enzyme, site) in enzyme_states else sp.Integer(1)
+
+
+def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str]) -> _Terms:
+    """The interaction constants as parameters and their terms per enzyme and site (gut wall: its enzymes only)."""
+    terms = _Terms()
     for tag, interaction in used:
         enzyme = interaction.target
         label = f"{_identifier(enzyme)}_{tag}"
+        belongs = {"enzyme": enzyme, "member": tag}
         for site in SITES:
             if site == "gut" and enzyme not in in_gut:
                 continue
             key = (enzyme, site)
             inhibitor = concentration[(tag, site)]
             if interaction.type in REVERSIBLE:
-                ki = parameter(f"Ki_{label}", f"unbound inhibition constant of {tag} on {enzyme} (µmol/L)")
-                terms = competitive.setdefault(key, {})
-                terms[tag] = terms.get(tag, sp.Integer(0)) + inhibitor / ki
+                ki = b.parameter(f"Ki_{label}", "inhibition_constant",
+                                 f"unbound inhibition constant of {tag} on {enzyme} (µmol/L)", **belongs)
+                sums = terms.competitive.setdefault(key, {})
+                sums[tag] = sums.get(tag, sp.Integer(0)) + inhibitor / ki
                 if interaction.type != "competitive":
-                    alpha = parameter(f"alpha_{label}", f"mixed-inhibition α of {tag} on {enzyme}") \
+                    alpha = b.parameter(f"alpha_{label}", "inhibition_alpha",
+                                        f"mixed-inhibition α of {tag} on {enzyme}", **belongs) \
                         if interaction.type == "mixed" else sp.Integer(1)
-                    terms = noncompetitive.setdefault(key, {})
-                    terms[tag] = terms.get(tag, sp.Integer(0)) + inhibitor / (alpha * ki)
+                    sums = terms.noncompetitive.setdefault(key, {})
+                    sums[tag] = sums.get(tag, sp.Integer(0)) + inhibitor / (alpha * ki)
             elif interaction.type == "mechanism_based":
-                kinact = parameter(f"kinact_{label}", f"maximal inactivation rate of {enzyme} by {tag} (1/h)")
-                k_i = parameter(f"KI_{label}", f"unbound inactivation constant of {tag} on {enzyme} (µmol/L)")
-                inactivation[key] = inactivation.get(key, sp.Integer(0)) + kinact * inhibitor / (k_i + inhibitor)
+                kinact = b.parameter(f"kinact_{label}", "inactivation_rate",
+                                     f"maximal inactivation rate of {enzyme} by {tag} (1/h)", **belongs)
+                k_i = b.parameter(f"KI_{label}", "inactivation_constant",
+                                  f"unbound inactivation constant of {tag} on {enzyme} (µmol/L)", **belongs)
+                terms.inactivation[key] = terms.inactivation.get(key, sp.Integer(0)) \
+                    + kinact * inhibitor / (k_i + inhibitor)
             else:
-                emax = parameter(f"Emax_{label}", f"maximal induction of {enzyme} by {tag} (fold over baseline − 1)")
-                ec50 = parameter(f"EC50_{label}", f"unbound EC50 of {tag} for {enzyme} induction (µmol/L)")
-                synthesis[key] = synthesis.get(key, sp.Integer(0)) + emax * inhibitor / (ec50 + inhibitor)
+                emax = b.parameter(f"Emax_{label}", "induction_maximum",
+                                   f"maximal induction of {enzyme} by {tag} (fold over baseline − 1)", **belongs)
+                ec50 = b.parameter(f"EC50_{label}", "induction_ec50",
+                                   f"unbound EC50 of {tag} for {enzyme} induction (µmol/L)", **belongs)
+                terms.synthesis[key] = terms.synthesis.get(key, sp.Integer(0)) + emax * inhibitor / (ec50 + inhibitor)
+    return terms
 
-    turnover = sorted(set(synthesis) | set(inactivation))
-    enzyme_states: dict[tuple[str, str], sp.Symbol] = {}
-    enzyme_rates: dict[sp.Symbol, sp.Expr] = {}
-    for key in turnover:
+
+def _enzyme_turnover(b: ModelBuilder, terms: _Terms) -> dict[tuple[str, str], sp.Symbol]:
+    """An enzyme state (E − 1) per (enzyme, site) with induction or inactivation, and its rate in ``b.rates``."""
+    states: dict[tuple[str, str], sp.Symbol] = {}
+    for key in sorted(set(terms.synthesis) | set(terms.inactivation)):
         enzyme, site = key
-        kdeg = parameter(f"kdeg_{_identifier(enzyme)}_{site}", f"degradation rate constant of {enzyme}, {site} (1/h)")
+        kdeg = b.parameter(f"kdeg_{_identifier(enzyme)}_{site}", "degradation_rate",
+                           f"degradation rate constant of {enzyme}, {site} (1/h)", enzyme=enzyme, organ=site)
         state = sp.Symbol(f"dE_{_identifier(enzyme)}_{site}", real=True)
-        descriptions[state.name] = f"{enzyme} amount in the {site} relative to baseline, minus 1"
-        enzyme_states[key] = state
-        amount = 1 + state
-        enzyme_rates[state] = kdeg * synthesis.get(key, sp.Integer(0)) - kdeg * state \
-            - inactivation.get(key, sp.Integer(0)) * amount
+        b.descriptions[state.name] = f"{enzyme} amount in the {site} relative to baseline, minus 1"
+        states[key] = state
+        b.rates[state] = kdeg * terms.synthesis.get(key, sp.Integer(0)) - kdeg * state \
+            - terms.inactivation.get(key, sp.Integer(0)) * (1 + state)
+    return states
 
-    def inhibition(sums: dict, enzyme: str, site: str, exclude: str | None = None) -> sp.Expr:
-        """Σ I/Ki on ``enzyme`` at ``site`` over the inhibitors other than ``exclude``."""
-        return sum((term for tag, term in sums.get((enzyme, site), {}).items() if tag != exclude), sp.Integer(0))
 
-    def amount(enzyme: str, site: str) -> sp.Expr:
-        return 1 + enzyme_states[(enzyme, site)] if (enzyme, site) in enzyme_states else sp.Integer(1)
+@dataclass
+class _Parts:
+    """The coupled model as it is assembled: states with their rates and order, outputs, doses, mass states."""
 
-    # each member's equations with its metabolism modified
-    states: list[sp.Symbol] = []
-    rates: dict[sp.Symbol, sp.Expr] = {}
-    outputs: dict[str, sp.Expr] = {}
-    dose_targets: dict[str, str] = {}
-    mass_states: list[str] = []
-    order: dict[sp.Symbol, tuple[int, int]] = {}
-    mappings: dict[str, dict[sp.Symbol, sp.Expr]] = {}
+    states: list[sp.Symbol] = field(default_factory=list)
+    rates: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    order: dict[sp.Symbol, tuple[int, int]] = field(default_factory=dict)
+    outputs: dict[str, sp.Expr] = field(default_factory=dict)
+    dose_targets: dict[str, str] = field(default_factory=dict)
+    mass_states: list[str] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    mappings: dict[str, dict[sp.Symbol, sp.Expr]] = field(default_factory=dict)
+
+    def add_state(self, state: sp.Symbol, rate: sp.Expr, order: tuple[int, int]) -> None:
+        self.states.append(state)
+        self.rates[state] = rate
+        self.order[state] = order
+
+
+def _member_equations(b: ModelBuilder, members: Sequence[Member], prefixed, terms: _Terms, enzyme_states,
+                      gut_enzymes, concentration) -> _Parts:
+    """Each member's equations, prefixed, with its metabolism modified by the others (and by enzyme turnover)."""
+    parts = _Parts()
     for index, member in enumerate(members):
         rename = prefixed[member.tag]
-        mapping = mappings[member.tag] = dict(rename)
-        for route in member.model.topology.hepatic_pathways:
-            enzyme = route.enzyme
-            # a compound's reversible binding to its own enzyme is its Michaelis–Menten term already
-            s_c = inhibition(competitive, enzyme, "liver", exclude=member.tag)
-            s_n = inhibition(noncompetitive, enzyme, "liver", exclude=member.tag)
-            e = amount(enzyme, "liver")
-            if route.kinetics == "linear":
-                clint = sp.Symbol(f"CLint_{route.name}", positive=True)
-                mapping[clint] = rename[clint] * e / (1 + s_c)
-            else:
-                vmax = sp.Symbol(f"Vmax_{route.name}", positive=True)
-                km = sp.Symbol(f"Km_{route.name}", positive=True)
-                mapping[vmax] = rename[vmax] * e / (1 + s_n)
-                mapping[km] = rename[km] * (1 + s_c) / (1 + s_n)
+        mapping = parts.mappings[member.tag] = dict(rename)
+        mapping.update(_hepatic_coupling(member, rename, terms, enzyme_states))
         fg = sp.Symbol("Fg", positive=True)
         if fg in member.model.parameters and gut_enzymes[member.tag]:
             activity = sp.Integer(0)
             for enzyme in gut_enzymes[member.tag]:
-                share = parameter(f"share_gut_{_identifier(enzyme)}_{member.tag}",
-                                  f"{enzyme} share of the gut-wall CLint of {member.tag}")
-                activity += share * amount(enzyme, "gut") / (1 + inhibition(competitive, enzyme, "gut",
-                                                                            exclude=member.tag))
+                share = b.parameter(f"share_gut_{_identifier(enzyme)}_{member.tag}", "gut_share",
+                                    f"{enzyme} share of the gut-wall CLint of {member.tag}", enzyme=enzyme,
+                                    member=member.tag)
+                activity += share * terms.amount(enzyme, "gut", enzyme_states) / (
+                    1 + terms.inhibition(terms.competitive, enzyme, "gut", exclude=member.tag))
             mapping[fg] = 1 / (1 + (1 - rename[fg]) / rename[fg] * activity)
         for state, rate in zip(member.model.states, member.model.rhs):
-            new = rename[state]
-            states.append(new)
-            rates[new] = sp.sympify(rate).xreplace(mapping)
-            order[new] = (_elimination_order(state.name, member.model.topology), index)
+            parts.add_state(rename[state], sp.sympify(rate).xreplace(mapping),
+                            (_elimination_order(state.name, member.model.topology), index))
         for name, expression in member.model.outputs.items():
-            outputs[f"{member.tag}__{name}"] = sp.sympify(expression).xreplace(prefixed[member.tag])
-        outputs[f"{member.tag}__C_liver_unbound"] = concentration[(member.tag, "liver")]
-        outputs[f"{member.tag}__C_enterocyte_unbound"] = concentration[(member.tag, "gut")]
+            parts.outputs[f"{member.tag}__{name}"] = sp.sympify(expression).xreplace(rename)
+        parts.outputs[f"{member.tag}__C_liver_unbound"] = concentration[(member.tag, "liver")]
+        parts.outputs[f"{member.tag}__C_enterocyte_unbound"] = concentration[(member.tag, "gut")]
         for route, state_name in member.model.dose_targets.items():
-            dose_targets[f"{member.tag}:{route}"] = f"{member.tag}__{state_name}"
-        mass_states.extend(f"{member.tag}__{name}" for name in member.model.mass_states)
-        descriptions.update({f"{member.tag}__{k}": v for k, v in member.model.descriptions.items()})
-    _form_metabolites(members, formed_tags, mappings, prefixed, rates, states, order, parameter, descriptions)
-    for key, state in enzyme_states.items():
-        states.append(state)
-        rates[state] = enzyme_rates[state]
-        order[state] = (2, len(members))
-        enzyme, site = key
-        outputs[f"E_{_identifier(enzyme)}_{site}"] = 1 + state
-    for enzyme, site in sorted(set(competitive) | set(enzyme_states)):
-        outputs[f"activity_{_identifier(enzyme)}_{site}"] = amount(enzyme, site) / (
-            1 + inhibition(competitive, enzyme, site))
-    member_parameters = [prefixed[m.tag][p] for m in members for p in m.model.parameters]
-    ordered = sorted(states, key=lambda s: order[s])
-    structure = " ; ".join(
-        [f"{m.tag}: {m.model.topology.signature}" for m in members]
-        + [f"{tag}->{i.target}:{i.type}" for tag, i in used]
-        + [f"gut[{tag}]:{','.join(enzymes)}" for tag, enzymes in gut_enzymes.items()]
-        + [f"formed {reference}->{tag}" for reference, tag in sorted(formed_tags.items())]
-        + [f"ddi_model {_source_hash()}"])
-    model = SymbolicModel(
-        name="ddi_" + "_".join(tags),
-        topology=members[0].model.topology,
-        states=tuple(ordered),
-        parameters=tuple(member_parameters + parameters),
-        rhs=tuple(rates[s] for s in ordered),
-        outputs=outputs,
-        dose_targets=dose_targets,
-        mass_states=tuple(mass_states),
-        descriptions=descriptions,
-        structure=structure,
-    )
-    return CoupledModel(model, members, tuple(used), tuple(ignored), tuple(turnover), formed_tags)
+            parts.dose_targets[f"{member.tag}:{route}"] = f"{member.tag}__{state_name}"
+        parts.mass_states.extend(f"{member.tag}__{name}" for name in member.model.mass_states)
+        parts.descriptions.update({f"{member.tag}__{k}": v for k, v in member.model.descriptions.items()})
+    return parts
 
 
-def _form_metabolites(members, formed_tags, mappings, prefixed, rates, states, order, parameter,
-                      descriptions) -> None:
-    """Route each pathway's metabolite fraction into the metabolite's liver (cells), with a formation counter."""
+def _hepatic_coupling(member: Member, rename, terms: _Terms, enzyme_states) -> dict[sp.Symbol, sp.Expr]:
+    """The member's pathway parameters as functions of the other compounds' inhibition and the enzyme amount.
+
+    A compound's reversible binding to its own enzyme is its Michaelis–Menten term already.
+    """
+    mapping = {}
+    for route in member.model.topology.hepatic_pathways:
+        s_c = terms.inhibition(terms.competitive, route.enzyme, "liver", exclude=member.tag)
+        s_n = terms.inhibition(terms.noncompetitive, route.enzyme, "liver", exclude=member.tag)
+        e = terms.amount(route.enzyme, "liver", enzyme_states)
+        if route.kinetics == "linear":
+            clint = sp.Symbol(f"CLint_{route.name}", positive=True)
+            mapping[clint] = rename[clint] * e / (1 + s_c)
+        else:
+            vmax = sp.Symbol(f"Vmax_{route.name}", positive=True)
+            km = sp.Symbol(f"Km_{route.name}", positive=True)
+            mapping[vmax] = rename[vmax] * e / (1 + s_n)
+            mapping[km] = rename[km] * (1 + s_c) / (1 + s_n)
+    return mapping
+
+
+def _form_metabolites(b: ModelBuilder, members: Sequence[Member], formed_tags: dict[str, str], parts: _Parts,
+                      prefixed) -> None:
+    """Route each pathway's metabolite fraction into the metabolite's hepatic cells, with a formation counter."""
     for member in members:
         for route, pathway in zip(member.model.topology.hepatic_pathways, member.compound.clearance.hepatic):
             if pathway.metabolite is None or pathway.metabolite.compound not in formed_tags:
                 continue
             target = next(m for m in members if m.tag == formed_tags[pathway.metabolite.compound])
-            names = target.model.state_names
-            cell = "A_liver_intracellular" if "A_liver_intracellular" in names else "A_liver"
-            fraction = parameter(f"f_formed_{target.tag}_from_{member.tag}_{route.name}",
-                                 f"molar fraction of {member.tag}'s {route.name} flux forming {target.tag}")
-            rate = fraction * sp.sympify(member.model.pathway_rates[route.name]).xreplace(mappings[member.tag])
-            liver = prefixed[target.tag][sp.Symbol(cell, real=True)]
-            rates[liver] += rate
+            fraction = b.parameter(f"f_formed_{target.tag}_from_{member.tag}_{route.name}", "formed_fraction",
+                                   f"molar fraction of {member.tag}'s {route.name} flux forming {target.tag}",
+                                   route=route.name, member=target.tag)
+            rate = fraction * sp.sympify(member.model.pathway_rates[route.name]).xreplace(parts.mappings[member.tag])
+            liver = prefixed[target.tag][sp.Symbol(target.model.hepatic_cells, real=True)]
+            parts.rates[liver] += rate
             counter = sp.Symbol(f"{target.tag}__A_formed", real=True)
-            if counter not in rates:
-                rates[counter] = sp.Integer(0)
-                states.append(counter)
-                order[counter] = (6, members.index(target))
-                descriptions[counter.name] = f"cumulative amount of {target.tag} formed (µmol)"
-            rates[counter] += rate
+            if counter not in parts.rates:
+                parts.add_state(counter, sp.Integer(0), (6, members.index(target)))
+                parts.descriptions[counter.name] = f"cumulative amount of {target.tag} formed (µmol)"
+            parts.rates[counter] += rate
 
 
 def coupled_parameters(coupled: CoupledModel, individual: Individual) -> tuple[np.ndarray, tuple[str, ...]]:

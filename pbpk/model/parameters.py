@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -42,12 +43,6 @@ from pbpk.disposition.clearance import (
 from pbpk.disposition.distribution import partition_coefficients
 from pbpk.model.symbolic import SymbolicModel
 from pbpk.physiology import Individual
-
-#: Internal unit of each parameter family (by name prefix).
-INTERNAL_UNITS = {
-    "V_": "L", "Q_": "L/h", "CLint_": "L/h", "Vmax_": "umol/h", "Km_": "umol/L", "PS_": "L/h",
-    "GFR": "L/h", "CLsec_u": "L/h", "ka": "1/h", "k_transit": "1/h",
-}
 
 
 @dataclass(frozen=True)
@@ -116,20 +111,42 @@ def parameter_vector(model: SymbolicModel, compound: Compound, individual: Indiv
 
 
 def to_vector(model: SymbolicModel, values: Mapping[str, pint.Quantity | float]) -> np.ndarray:
-    """Strip units: a float array in the order of ``model.parameter_names``."""
+    """Strip units: a float array in the order of ``model.parameter_names``, each value in the internal unit
+    its parameter declares (:mod:`pbpk.model.metadata`)."""
     vector = np.empty(len(model.parameters))
-    for i, name in enumerate(model.parameter_names):
-        if name not in values:
-            raise PbpkInputError("parameters", name, None, f"a value for model parameter {name}")
-        value = values[name]
-        unit = next((u for prefix, u in INTERNAL_UNITS.items() if name == prefix or name.startswith(prefix)), None)
+    for i, info in enumerate(model.parameter_info):
+        if info.name not in values:
+            raise PbpkInputError("parameters", info.name, None, f"a value for model parameter {info.name}")
+        value = values[info.name]
         if isinstance(value, pint.Quantity):
-            if unit is None:
-                value = value.to("").magnitude
-            else:
-                value = value.to(unit).magnitude
+            value = value.to(info.unit).magnitude
         vector[i] = float(value)
     return vector
+
+
+def predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
+    """ln2 × Vss/CL from a parameter vector (h): a horizon for default output grids.
+
+    Vss from blood and tissue volumes × Kp; CL from the well-stirred hepatic clearance of all
+    pathways and bile plus the renal clearance fu·(f·GFR + CLsec).
+    """
+    def value(kind: str, default: float | None = None, **belongs: str) -> float:
+        return model.parameter_value(vector, kind, default, **belongs)
+
+    bp, fu = value("blood_plasma_ratio"), value("unbound_fraction")
+    volume = (value("blood_volume", organ="venous") + value("blood_volume", organ="arterial")) * bp
+    volume += sum(value("volume", organ=o.name) * value("partition", organ=o.name) for o in model.topology.organs)
+    clint = sum(value("intrinsic_clearance", 0.0, route=r.name) + value("vmax", 0.0, route=r.name)
+                / value("km", 1.0, route=r.name) for r in model.topology.hepatic_pathways) \
+        + value("biliary_clearance", 0.0)
+    hepatic = model.topology.with_role("hepatic").name
+    q_liver = value("blood_flow", organ=hepatic) + sum(value("blood_flow", organ=o.name) for o in model.topology.organs
+                                                      if o.drains_to == "liver")
+    fu_b = fu / bp
+    cl_hepatic = q_liver * fu_b * clint / (q_liver + fu_b * clint) * bp if clint > 0 else 0.0
+    renal = fu * (value("unreabsorbed_fraction", 0.0) * value("filtration", 0.0) + value("secretion", 0.0))
+    clearance = cl_hepatic + renal
+    return math.log(2) * volume / clearance if clearance > 0 else 24.0 * 14 / 5
 
 
 def _placental_transfer(compound: Compound, fetus, values) -> tuple[pint.Quantity, str]:

@@ -5,22 +5,19 @@ volumes, flows, Kp, clearances and absorption constants are parameter
 symbols, so one model — and one compiled kernel — serves any individual.
 Values enter later as a parameter vector (:mod:`pbpk.model.parameters`).
 
-Organ templates (DESIGN §4)
----------------------------
-perfusion-limited
-    dA/dt = Q·(C_in − C_t·B:P/Kp), venous blood leaving at C_t·B:P/Kp.
-permeability-limited
-    an extracellular (vascular + interstitial, volume fraction fE) and an
-    intracellular space with the tissue's Kp; blood exchanges with the first,
-    unbound drug crosses to the second with the permeability-surface product
-    PS: J = PS·fu·(C_E − C_I)/Kp. PS → ∞ gives the perfusion-limited organ.
+``build_model`` runs named steps: blood pools, each organ from its template
+(:mod:`pbpk.model.templates`), the circulation (portal organs drain into the hepatic
+organ, the lung sits in series), hepatic metabolism and bile, renal excretion, oral
+absorption (:mod:`pbpk.model.absorption`) and the AUC bookkeeping. Organs are found
+by their role (hepatic, renal, absorbing, lung, placenta, fetus), not their name.
+
+eliminating
+    hepatic organ: metabolism of unbound drug (linear CLint or Vmax·Cu/(Km + Cu) per
+    pathway) and biliary excretion; renal organ: (f·GFR + CLsec)·Cu; gut wall:
+    first-pass loss of the absorbed flux, 1 − Fg.
 fetus
     exchanges unbound drug with the placenta: J = PS_fetus·(Cu_placenta − Cu_fetus)
     (placental transfer clearance; umbilical-flow-limited by default).
-eliminating
-    liver: metabolism of unbound drug (linear CLint or Vmax·Cu/(Km + Cu) per
-    pathway) and biliary excretion; kidney: (f·GFR + CLsec)·Cu; gut wall:
-    first-pass loss of the absorbed flux, 1 − Fg.
 
 Units: amounts µmol, volumes L, time h, flows and clearances L/h.
 """
@@ -33,6 +30,10 @@ from functools import cached_property
 
 import sympy as sp
 
+from pbpk.model.absorption import oral_absorption
+from pbpk.model.builder import ModelBuilder
+from pbpk.model.metadata import ParameterInfo
+from pbpk.model.templates import TEMPLATES, OrganTerms, Plasma
 from pbpk.model.topology import Topology
 
 ROUTES = ("iv", "infusion", "oral")
@@ -63,6 +64,11 @@ class SymbolicModel:
     pathway_rates
         Rate of each hepatic pathway (µmol/h, by route name), for metabolite formation
         in DDI models.
+    hepatic_cells
+        The state of the hepatic organ's cells (where metabolites are formed in DDI models).
+    parameter_info
+        What each parameter is (kind, internal unit, organ, enzyme), in the order of
+        ``parameters``.
     structure
         Fingerprint of the structure when the model is more than its topology
         (a coupled DDI model); empty for a single-compound model.
@@ -76,6 +82,8 @@ class SymbolicModel:
     outputs: Mapping[str, sp.Expr]
     dose_targets: Mapping[str, str]
     mass_states: tuple[str, ...]
+    parameter_info: tuple[ParameterInfo, ...] = ()
+    hepatic_cells: str = ""
     descriptions: Mapping[str, str] = field(default_factory=dict)
     sites: Mapping[str, sp.Expr] = field(default_factory=dict)
     pathway_rates: Mapping[str, sp.Expr] = field(default_factory=dict)
@@ -96,6 +104,20 @@ class SymbolicModel:
 
     def state_index(self, name: str) -> int:
         return self.state_names.index(name)
+
+    def parameters_of(self, kind: str, **belongs: str) -> list[int]:
+        """Positions of the parameters of ``kind`` (and organ/enzyme/route/member, if given)."""
+        return [i for i, info in enumerate(self.parameter_info)
+                if info.kind == kind and all(getattr(info, key) == value for key, value in belongs.items())]
+
+    def parameter_value(self, vector, kind: str, default: float | None = None, **belongs: str) -> float:
+        """The one value of a parameter of ``kind`` in ``vector`` (``default`` when the model has none)."""
+        found = self.parameters_of(kind, **belongs)
+        if not found and default is not None:
+            return default
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} parameters of kind {kind} {belongs} in model {self.name}")
+        return float(vector[found[0]])
 
     @cached_property
     def jacobian(self) -> sp.Matrix:
@@ -131,154 +153,36 @@ class SymbolicModel:
         return "\n".join(lines)
 
 
-class _Builder:
-    """Collects symbols and flux terms while the organ templates are applied."""
-
-    def __init__(self) -> None:
-        self.states: list[sp.Symbol] = []
-        self.parameters: list[sp.Symbol] = []
-        self.rates: dict[sp.Symbol, sp.Expr] = {}
-        self.descriptions: dict[str, str] = {}
-
-    def state(self, name: str, description: str) -> sp.Symbol:
-        symbol = sp.Symbol(name, real=True)
-        self.states.append(symbol)
-        self.rates[symbol] = sp.Integer(0)
-        self.descriptions[name] = description
-        return symbol
-
-    def parameter(self, name: str, description: str) -> sp.Symbol:
-        symbol = sp.Symbol(name, positive=True)
-        if symbol not in self.parameters:
-            self.parameters.append(symbol)
-            self.descriptions[name] = description
-        return symbol
-
-    def flow(self, source: sp.Symbol | None, target: sp.Symbol | None, rate: sp.Expr) -> None:
-        """Move ``rate`` (µmol/h) from one state to another (None: outside the model)."""
-        if source is not None:
-            self.rates[source] -= rate
-        if target is not None:
-            self.rates[target] += rate
-
-
 def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
     """Generate the symbolic model of ``topology`` (structure only, no values)."""
-    b = _Builder()
-    fu = b.parameter("fu_p", "unbound fraction in plasma")
-    bp = b.parameter("BP", "blood:plasma concentration ratio")
-    venous = b.state("A_venous", "drug in venous blood")
-    arterial = b.state("A_arterial", "drug in arterial blood")
-    v_venous = b.parameter("V_venous", "venous blood volume (L)")
-    v_arterial = b.parameter("V_arterial", "arterial blood volume (L)")
-    c_venous = venous / v_venous
-    c_arterial = arterial / v_arterial
-
-    # elimination and absorption bookkeeping states
-    metabolised = b.state("A_metabolised_liver", "cumulative amount metabolised in the liver") \
-        if topology.hepatic_pathways else None
-    bile = b.state("A_excreted_bile", "cumulative amount excreted in bile") if topology.biliary else None
-    urine = b.state("A_excreted_urine", "cumulative amount excreted in urine") if topology.renal else None
-
-    flows: dict[str, sp.Symbol] = {}
-    outflow: dict[str, sp.Expr] = {}        # venous-blood concentration leaving each organ
-    amount: dict[str, sp.Expr] = {}         # total drug in the organ
-    unbound: dict[str, sp.Expr] = {}        # unbound concentration where elimination acts
-    organ_inputs: dict[str, sp.Symbol] = {}  # state receiving the arterial (or portal) blood
-    cells: dict[str, sp.Symbol] = {}         # state that elimination removes drug from
-    organ_volume: dict[str, sp.Symbol] = {}
-    for organ in topology.organs:
-        volume = b.parameter(f"V_{organ.name}", f"{organ.name} volume (L)")
-        kp = b.parameter(f"Kp_{organ.name}", f"{organ.name}:plasma partition coefficient")
-        organ_volume[organ.name] = volume
-        if organ.drains_to in ("venous", "liver"):
-            flows[organ.name] = b.parameter(f"Q_{organ.name}", f"{organ.name} arterial blood flow (L/h)")
-        if organ.template == "perfusion":
-            state = b.state(f"A_{organ.name}", f"drug in {organ.name}")
-            concentration = state / volume
-            outflow[organ.name] = concentration * bp / kp
-            amount[organ.name] = state
-            unbound[organ.name] = fu * concentration / kp
-            organ_inputs[organ.name] = cells[organ.name] = state
-        else:
-            f_e = b.parameter(f"fE_{organ.name}", f"{organ.name} extracellular volume fraction")
-            ps = b.parameter(f"PS_{organ.name}", f"{organ.name} permeability-surface product (L/h)")
-            extra = b.state(f"A_{organ.name}_extracellular", f"drug in {organ.name} vascular and interstitial space")
-            intra = b.state(f"A_{organ.name}_intracellular", f"drug in {organ.name} cells")
-            c_extra = extra / (f_e * volume)
-            c_intra = intra / ((1 - f_e) * volume)
-            b.flow(extra, intra, ps * fu * (c_extra - c_intra) / kp)
-            outflow[organ.name] = c_extra * bp / kp
-            amount[organ.name] = extra + intra
-            unbound[organ.name] = fu * c_intra / kp
-            organ_inputs[organ.name] = extra
-            cells[organ.name] = intra
-
-    # blood flow: systemic organs take arterial blood; portal organs drain into the liver
-    portal = [o.name for o in topology.organs if o.drains_to == "liver"]
-    for organ in topology.organs:
-        if organ.drains_to not in ("venous", "liver"):
-            continue
-        b.flow(arterial, organ_inputs[organ.name], flows[organ.name] * c_arterial)
-    for organ in topology.organs:
-        if organ.drains_to == "placenta":
-            transfer = b.parameter(f"PS_{organ.name}", "placental transfer clearance of unbound drug (L/h)")
-            b.flow(cells["placenta"], cells[organ.name], transfer * (unbound["placenta"] - unbound[organ.name]))
-    liver_total_flow = flows["liver"] + sum((flows[name] for name in portal), sp.Integer(0))
-    for name in portal:
-        b.flow(organ_inputs[name], organ_inputs["liver"], flows[name] * outflow[name])
-    for organ in topology.organs:
-        if organ.drains_to == "venous":
-            flow = liver_total_flow if organ.name == "liver" else flows[organ.name]
-            b.flow(organ_inputs[organ.name], venous, flow * outflow[organ.name])
-    cardiac_output = sum((flows[o.name] for o in topology.organs if o.drains_to == "venous"), sp.Integer(0)) \
-        + sum((flows[name] for name in portal), sp.Integer(0))
-    lung = next(o.name for o in topology.organs if o.drains_to == "arterial")
-    b.flow(venous, organ_inputs[lung], cardiac_output * c_venous)
-    b.flow(organ_inputs[lung], arterial, cardiac_output * outflow[lung])
-
-    # hepatic elimination from unbound liver (intracellular) drug
-    liver_cell = cells["liver"]
-    cu_liver = unbound["liver"]
-    pathway_rates: dict[str, sp.Expr] = {}
-    for route in topology.hepatic_pathways:
-        if route.kinetics == "linear":
-            clint = b.parameter(f"CLint_{route.name}", f"unbound intrinsic clearance, {route.name} (L/h)")
-            pathway_rates[route.name] = clint * cu_liver
-        else:
-            vmax = b.parameter(f"Vmax_{route.name}", f"maximal rate, {route.name} (µmol/h)")
-            km = b.parameter(f"Km_{route.name}", f"unbound Michaelis constant, {route.name} (µmol/L)")
-            pathway_rates[route.name] = vmax * cu_liver / (km + cu_liver)
-        b.flow(liver_cell, metabolised, pathway_rates[route.name])
-    if topology.biliary:
-        cl_bile = b.parameter("CLint_bile", "unbound biliary intrinsic clearance (L/h)")
-        b.flow(liver_cell, bile, cl_bile * cu_liver)
+    b = ModelBuilder()
+    plasma = Plasma(b.parameter("fu_p", "unbound_fraction", "unbound fraction in plasma"),
+                    b.parameter("BP", "blood_plasma_ratio", "blood:plasma concentration ratio"))
+    venous, arterial, c_venous, c_arterial = _blood(b)
+    sinks = _elimination_states(b, topology)
+    flows, organs = _organs(b, topology, plasma)
+    _circulation(b, topology, flows, organs, venous, arterial, c_venous, c_arterial)
+    hepatic = organs[topology.with_role("hepatic").name]
+    pathway_rates = _hepatic_elimination(b, topology, hepatic, sinks)
     if topology.renal:
-        gfr = b.parameter("GFR", "glomerular filtration rate (L/h)")
-        filtered = b.parameter("f_filtered", "fraction of filtered drug excreted (1 − reabsorption)")
-        secretion = b.parameter("CLsec_u", "unbound tubular secretion clearance (L/h)")
-        b.flow(cells["kidney"], urine, (filtered * gfr + secretion) * unbound["kidney"])
-
+        _renal_elimination(b, topology.with_role("renal").name, organs, sinks["urine"])
     dose_targets = {"iv": "A_venous", "infusion": "A_venous"}
+    gut = topology.with_role("absorbing").name
     absorbed_flux = sp.Integer(0)
     if topology.absorption is not None:
-        absorbed_flux = _absorption(b, topology, organ_inputs["gut"], dose_targets)
-
+        absorbed_flux = oral_absorption(b, topology, organs[gut].inlet, dose_targets)
     auc = b.state("AUC_plasma", "integral of the plasma concentration (µmol·h/L)")
-    b.rates[auc] = c_venous / bp
+    b.rates[auc] = c_venous / plasma.bp
     auc_integral = b.state("AUC_integral", "integral of AUC_plasma; AUMC = t·AUC − this (µmol·h²/L)")
     b.rates[auc_integral] = auc
-
     outputs: dict[str, sp.Expr] = {
-        "C_plasma": c_venous / bp,
+        "C_plasma": c_venous / plasma.bp,
         "C_blood": c_venous,
-        "C_plasma_unbound": fu * c_venous / bp,
+        "C_plasma_unbound": plasma.fu * c_venous / plasma.bp,
     }
-    for organ in topology.organs:
-        outputs[f"C_{organ.name}"] = amount[organ.name] / organ_volume[organ.name]
+    outputs.update({f"C_{organ}": terms.amount / terms.volume for organ, terms in organs.items()})
     counters = {"A_absorbed", "AUC_plasma", "AUC_integral"}
     states = sorted(b.states, key=lambda state: _elimination_order(state.name, topology))
-    mass = tuple(s.name for s in states if s.name not in counters)
     return SymbolicModel(
         name=name,
         topology=topology,
@@ -287,19 +191,119 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
         rhs=tuple(b.rates[s] for s in states),
         outputs=outputs,
         dose_targets=dose_targets,
-        mass_states=mass,
+        mass_states=tuple(s.name for s in states if s.name not in counters),
+        parameter_info=tuple(b.info[p.name] for p in b.parameters),
+        hepatic_cells=hepatic.cells.name,
         descriptions=b.descriptions,
-        sites={"liver": cu_liver, "gut": unbound["gut"], "absorption": absorbed_flux},
+        sites={"liver": hepatic.unbound, "gut": organs[gut].unbound, "absorption": absorbed_flux},
         pathway_rates=pathway_rates,
     )
+
+
+def _blood(b: ModelBuilder) -> tuple[sp.Symbol, sp.Symbol, sp.Expr, sp.Expr]:
+    """The venous and arterial blood pools and their concentrations."""
+    venous = b.state("A_venous", "drug in venous blood")
+    arterial = b.state("A_arterial", "drug in arterial blood")
+    v_venous = b.parameter("V_venous", "blood_volume", "venous blood volume (L)", organ="venous")
+    v_arterial = b.parameter("V_arterial", "blood_volume", "arterial blood volume (L)", organ="arterial")
+    return venous, arterial, venous / v_venous, arterial / v_arterial
+
+
+def _elimination_states(b: ModelBuilder, topology: Topology) -> dict[str, sp.Symbol | None]:
+    """Cumulative amounts metabolised in the liver, excreted in bile and in urine (where the processes run)."""
+    return {
+        "metabolised": b.state("A_metabolised_liver", "cumulative amount metabolised in the liver")
+        if topology.hepatic_pathways else None,
+        "bile": b.state("A_excreted_bile", "cumulative amount excreted in bile") if topology.biliary else None,
+        "urine": b.state("A_excreted_urine", "cumulative amount excreted in urine") if topology.renal else None,
+    }
+
+
+def _organs(b: ModelBuilder, topology: Topology, plasma: Plasma) -> tuple[dict[str, sp.Symbol], dict[str, OrganTerms]]:
+    """Each organ's volume, Kp and arterial flow, and its equations from its template."""
+    flows: dict[str, sp.Symbol] = {}
+    organs: dict[str, OrganTerms] = {}
+    for organ in topology.organs:
+        volume = b.parameter(f"V_{organ.name}", "volume", f"{organ.name} volume (L)", organ=organ.name)
+        kp = b.parameter(f"Kp_{organ.name}", "partition", f"{organ.name}:plasma partition coefficient",
+                         organ=organ.name)
+        if organ.drains_to in ("venous", "liver"):
+            flows[organ.name] = b.parameter(f"Q_{organ.name}", "blood_flow", f"{organ.name} arterial blood flow (L/h)",
+                                            organ=organ.name)
+        organs[organ.name] = TEMPLATES[organ.template](b, organ, plasma, volume, kp)
+    return flows, organs
+
+
+def _circulation(b: ModelBuilder, topology: Topology, flows: dict[str, sp.Symbol], organs: dict[str, OrganTerms],
+                 venous: sp.Symbol, arterial: sp.Symbol, c_venous: sp.Expr, c_arterial: sp.Expr) -> None:
+    """Arterial blood to the organs, portal organs into the hepatic organ, venous return through the lung,
+    and the fetus exchanging with the placenta."""
+    portal = [o.name for o in topology.organs if o.drains_to == "liver"]
+    hepatic = topology.with_role("hepatic").name
+    for organ in topology.organs:
+        if organ.drains_to in ("venous", "liver"):
+            b.flow(arterial, organs[organ.name].inlet, flows[organ.name] * c_arterial)
+    for organ in topology.organs:
+        if organ.drains_to == "placenta":
+            placenta = organs[topology.with_role("placenta").name]
+            transfer = b.parameter(f"PS_{organ.name}", "placental_transfer",
+                                   "placental transfer clearance of unbound drug (L/h)", organ=organ.name)
+            b.flow(placenta.cells, organs[organ.name].cells,
+                   transfer * (placenta.unbound - organs[organ.name].unbound))
+    hepatic_flow = flows[hepatic] + sum((flows[name] for name in portal), sp.Integer(0))
+    for name in portal:
+        b.flow(organs[name].inlet, organs[hepatic].inlet, flows[name] * organs[name].outflow)
+    for organ in topology.organs:
+        if organ.drains_to == "venous":
+            flow = hepatic_flow if organ.name == hepatic else flows[organ.name]
+            b.flow(organs[organ.name].inlet, venous, flow * organs[organ.name].outflow)
+    cardiac_output = sum((flows[o.name] for o in topology.organs if o.drains_to == "venous"), sp.Integer(0)) \
+        + sum((flows[name] for name in portal), sp.Integer(0))
+    lung = organs[topology.with_role("lung").name]
+    b.flow(venous, lung.inlet, cardiac_output * c_venous)
+    b.flow(lung.inlet, arterial, cardiac_output * lung.outflow)
+
+
+def _hepatic_elimination(b: ModelBuilder, topology: Topology, liver: OrganTerms,
+                         sinks: dict[str, sp.Symbol | None]) -> dict[str, sp.Expr]:
+    """Metabolism of unbound hepatic drug per pathway (linear or saturable) and biliary excretion;
+    returns each pathway's rate (µmol/h)."""
+    organ = topology.with_role("hepatic").name
+    rates: dict[str, sp.Expr] = {}
+    for route in topology.hepatic_pathways:
+        belongs = {"organ": organ, "enzyme": route.enzyme, "route": route.name}
+        if route.kinetics == "linear":
+            clint = b.parameter(f"CLint_{route.name}", "intrinsic_clearance",
+                                f"unbound intrinsic clearance, {route.name} (L/h)", **belongs)
+            rates[route.name] = clint * liver.unbound
+        else:
+            vmax = b.parameter(f"Vmax_{route.name}", "vmax", f"maximal rate, {route.name} (µmol/h)", **belongs)
+            km = b.parameter(f"Km_{route.name}", "km", f"unbound Michaelis constant, {route.name} (µmol/L)",
+                             **belongs)
+            rates[route.name] = vmax * liver.unbound / (km + liver.unbound)
+        b.flow(liver.cells, sinks["metabolised"], rates[route.name])
+    if topology.biliary:
+        cl_bile = b.parameter("CLint_bile", "biliary_clearance", "unbound biliary intrinsic clearance (L/h)",
+                              organ=organ)
+        b.flow(liver.cells, sinks["bile"], cl_bile * liver.unbound)
+    return rates
+
+
+def _renal_elimination(b: ModelBuilder, kidney: str, organs: dict[str, OrganTerms], urine: sp.Symbol) -> None:
+    """Filtration (less passive reabsorption) and tubular secretion of unbound renal drug."""
+    gfr = b.parameter("GFR", "filtration", "glomerular filtration rate (L/h)", organ=kidney)
+    filtered = b.parameter("f_filtered", "unreabsorbed_fraction",
+                           "fraction of filtered drug excreted (1 − reabsorption)", organ=kidney)
+    secretion = b.parameter("CLsec_u", "secretion", "unbound tubular secretion clearance (L/h)", organ=kidney)
+    b.flow(organs[kidney].cells, urine, (filtered * gfr + secretion) * organs[kidney].unbound)
 
 
 def _elimination_order(state: str, topology: Topology) -> int:
     """Order of states in the state vector: leaves first, hubs last.
 
     Tissues exchange drug only with the blood pools and (portal organs) the
-    liver, so with those hubs last the Newton matrix factorises with almost no
-    fill-in; bookkeeping and AUC states, which feed nothing, come at the end.
+    hepatic organ, so with those hubs last the Newton matrix factorises with
+    almost no fill-in; bookkeeping and AUC states, which feed nothing, come at the end.
     """
     if state.startswith(("A_transit_", "A_gut_lumen")):
         return 0
@@ -310,45 +314,10 @@ def _elimination_order(state: str, topology: Topology) -> int:
     hubs = {"A_venous": 5, "A_arterial": 4}
     if state in hubs:
         return hubs[state]
-    lung = next(o.name for o in topology.organs if o.drains_to == "arterial")
-    if state.startswith((f"A_{lung}_", )) or state == f"A_{lung}":
+    lung = topology.with_role("lung").name
+    if state.startswith(f"A_{lung}_") or state == f"A_{lung}":
         return 3
-    if state == "A_liver" or state.startswith("A_liver_"):
+    liver = topology.with_role("hepatic").name
+    if state == f"A_{liver}" or state.startswith(f"A_{liver}_"):
         return 2
     return 1
-
-
-def _absorption(b: _Builder, topology: Topology, gut: sp.Symbol, dose_targets: dict[str, str]) -> sp.Expr:
-    """Oral absorption into the gut wall; first-pass loss there is 1 − Fg of the absorbed flux.
-
-    Returns the absorbed flux (µmol/h into the gut wall, before the first-pass loss).
-    """
-    fg = b.parameter("Fg", "intestinal availability (fraction escaping gut-wall metabolism)")
-    ka = b.parameter("ka", "absorption rate constant (1/h)")
-    absorbed = b.state("A_absorbed", "cumulative amount absorbed into the gut wall")
-    gut_wall = b.state("A_metabolised_gut_wall", "cumulative amount metabolised in the gut wall")
-    unabsorbed = b.state("A_unabsorbed", "cumulative amount leaving unabsorbed (faeces)")
-    if topology.absorption == "first_order":
-        fa = b.parameter("fa", "fraction absorbed")
-        lumen = b.state("A_gut_lumen", "drug in the gut lumen (oral depot)")
-        dose_targets["oral"] = lumen.name
-        flux = ka * lumen
-        b.flow(lumen, None, flux)
-        b.rates[absorbed] += fa * flux
-        b.rates[gut] += fa * fg * flux
-        b.rates[gut_wall] += fa * (1 - fg) * flux
-        b.rates[unabsorbed] += (1 - fa) * flux
-        return fa * flux
-    k_transit = b.parameter("k_transit", "small-intestinal transit rate constant (1/h)")
-    segments = [b.state(f"A_transit_{i + 1}", f"drug in small-intestinal segment {i + 1}")
-                for i in range(topology.transit_compartments)]
-    dose_targets["oral"] = segments[0].name
-    for i, segment in enumerate(segments):
-        flux = ka * segment
-        b.flow(segment, None, flux)
-        b.rates[absorbed] += flux
-        b.rates[gut] += fg * flux
-        b.rates[gut_wall] += (1 - fg) * flux
-        following = segments[i + 1] if i + 1 < len(segments) else unabsorbed
-        b.flow(segment, following, k_transit * segment)
-    return ka * sum(segments, sp.Integer(0))

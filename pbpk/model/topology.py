@@ -69,6 +69,13 @@ class Topology:
     def organ(self, name: str) -> Organ:
         return next(organ for organ in self.organs if organ.name == name)
 
+    def with_role(self, role: str) -> Organ:
+        """The organ that has ``role`` (``hepatic``, ``renal``, ``absorbing``, ``lung``, ``placenta``)."""
+        found = [organ for organ in self.organs if role in organ.roles]
+        if len(found) != 1:
+            raise PbpkInputError("physiology", "tissues", [o.name for o in found], f"exactly one organ with role {role}")
+        return found[0]
+
     @property
     def signature(self) -> str:
         """A text fingerprint of the structure (part of the kernel cache key)."""
@@ -101,9 +108,10 @@ def build_topology(compound: Compound, individual: Individual, *, kinetics: Kine
         name = sorted(unknown)[0]
         raise PbpkInputError(compound.file, f"permeability_limited.{name}", name,
                              "a tissue of the individual's organ set")
-    for required in ("lung", "liver", "kidney", "gut"):
-        if required not in individual.tissues:
-            raise PbpkInputError("physiology", "tissues", required, "an individual with lung, liver, kidney and gut")
+    for required in ("lung", "hepatic", "renal", "absorbing"):
+        if not any(required in tissue.roles for tissue in individual.tissues.values()):
+            raise PbpkInputError("physiology", "tissues", required,
+                                 "an individual with a lung and a hepatic, a renal and an absorbing organ")
     hepatic = []
     counts: dict[str, int] = {}
     for pathway in compound.clearance.hepatic:

@@ -28,7 +28,7 @@ from pbpk.core.units import Quantity, parse_quantity
 
 Sex = Literal["male", "female"]
 SEXES: tuple[Sex, ...] = ("male", "female")
-ROLES = ("lung", "portal", "eliminating", "absorbing", "placenta", "fetus")
+ROLES = ("lung", "portal", "eliminating", "hepatic", "renal", "absorbing", "placenta", "fetus")
 
 
 @dataclass(frozen=True)

@@ -317,28 +317,27 @@ def apply_subject_factors(parameters: np.ndarray, rules: tuple, subjects: Subjec
 
 
 def factor_rules(model, offset: int = 0) -> tuple:
-    """Which subject factor multiplies each parameter column (others are the anchor's).
+    """Which subject factor multiplies each parameter column (others are the anchor's), from the parameters'
+    kinds (:mod:`pbpk.model.metadata`): blood volumes, organ volumes and flows, GFR and secretion, biliary
+    clearance (liver size) and each enzyme's pathways (liver size × activity).
 
     ``offset``: where the model's parameters start in a longer vector (a member of a coupled DDI model).
     """
-    rules = []
-    enzymes = {route.name: route.enzyme for route in model.topology.hepatic_pathways}
     organs = {organ.name for organ in model.topology.organs}
-    for column, name in enumerate(model.parameter_names):
-        prefix, _, rest = name.partition("_")
-        column += offset
-        if name in ("V_venous", "V_arterial"):
+    rules = []
+    for column, info in enumerate(model.parameter_info, start=offset):
+        if info.kind == "blood_volume":
             rules.append((column, "blood", None))
-        elif prefix == "V" and rest in organs:
-            rules.append((column, "mass", rest))
-        elif prefix == "Q" and rest in organs:
-            rules.append((column, "flow", rest))
-        elif name in ("GFR", "CLsec_u"):
+        elif info.kind == "volume" and info.organ in organs:
+            rules.append((column, "mass", info.organ))
+        elif info.kind == "blood_flow" and info.organ in organs:
+            rules.append((column, "flow", info.organ))
+        elif info.kind in ("filtration", "secretion"):
             rules.append((column, "gfr", None))
-        elif name == "CLint_bile":
+        elif info.kind == "biliary_clearance":
             rules.append((column, "liver", None))
-        elif prefix in ("CLint", "Vmax") and rest in enzymes:
-            rules.append((column, "enzyme", enzymes[rest]))
+        elif info.kind in ("intrinsic_clearance", "vmax"):
+            rules.append((column, "enzyme", info.enzyme))
     return tuple(rules)
 
 

@@ -18,7 +18,6 @@ True
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -34,7 +33,7 @@ from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule, segment
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.engine.status import SolverStatus
-from pbpk.model.parameters import ParameterSet, parameter_table, to_vector
+from pbpk.model.parameters import ParameterSet, parameter_table, predicted_half_life, to_vector
 from pbpk.model.symbolic import SymbolicModel, build_model
 from pbpk.model.topology import Kinetics, build_topology
 from pbpk.physiology import Individual, reference_individual
@@ -267,23 +266,7 @@ def output_grid(times: np.ndarray | None, until: str | None, points: int, regime
         if end <= last:
             raise PbpkInputError("simulate", "until", until, f"a time after the last dose ({last:g} h)")
     else:
-        end = last + max(24.0, min(5 * _predicted_half_life(model, vector), 24.0 * 14))
+        end = last + max(24.0, min(5 * predicted_half_life(model, vector), 24.0 * 14))
     grid = np.linspace(0.0, end, points)
     extra = plan.times[(plan.times > 0) & (plan.times < end)]
     return np.unique(np.concatenate([grid, extra]))
-
-
-def _predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
-    """ln2 × Vss/CL from the parameter vector (a horizon for the default grid, h)."""
-    values = dict(zip(model.parameter_names, vector))
-    bp, fu = values["BP"], values["fu_p"]
-    volume = (values["V_venous"] + values["V_arterial"]) * bp
-    volume += sum(values[f"V_{o.name}"] * values[f"Kp_{o.name}"] for o in model.topology.organs)
-    clint = sum(values.get(f"CLint_{r.name}", 0.0) + values.get(f"Vmax_{r.name}", 0.0) / values.get(f"Km_{r.name}", 1.0)
-                for r in model.topology.hepatic_pathways) + values.get("CLint_bile", 0.0)
-    q_liver = values["Q_liver"] + sum(values[f"Q_{o.name}"] for o in model.topology.organs if o.drains_to == "liver")
-    fu_b = fu / bp
-    hepatic = q_liver * fu_b * clint / (q_liver + fu_b * clint) * bp if clint > 0 else 0.0
-    renal = fu * (values.get("f_filtered", 0.0) * values.get("GFR", 0.0) + values.get("CLsec_u", 0.0))
-    clearance = hepatic + renal
-    return math.log(2) * volume / clearance if clearance > 0 else 24.0 * 14 / 5

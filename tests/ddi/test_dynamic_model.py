@@ -167,7 +167,7 @@ def test_metabolite_is_formed_from_its_pathway_and_inhibits():
     assert formed[-1] == pytest.approx(0.6 * metabolised[-1], rel=1e-6) and formed[-1] > 100.0
     assert phase.mass_balance("metabolite_inhibitor")[-1] == pytest.approx(formed[-1], rel=1e-6)
     assert phase.output("metabolite_inhibitor__C_liver_unbound").max() > 0.05  # above its Ki
-    alone = build_coupled_model([victim.compound, parent], reference_individual("male"), metabolites=False)
+    alone = build_coupled_model([victim.compound, parent], reference_individual("male"))
     assert len(alone.members) == 2
     result = interaction(victim, arms[1:])
     assert result.aucr > 1.5  # the parent itself does not inhibit: the effect is the metabolite's
