@@ -37,7 +37,7 @@ from pbpk.model.topology import Kinetics
 from pbpk.physiology import Individual, reference_individual
 from pbpk.populations.sampling import PopulationSpec
 from pbpk.simulation.dosing import Dose, Regimen, repeated, schedule
-from pbpk.simulation.nca import terminal_slope
+from pbpk.simulation.nca import auc_to_infinity, terminal_slope
 from pbpk.simulation.simulate import require_absorption
 
 #: Longest simulated time after the victim's last dose when looking for its terminal phase (h).
@@ -231,13 +231,13 @@ def auc_between(times: np.ndarray, auc: np.ndarray, concentration: np.ndarray, s
     after = times >= start
     tt, cc = times[after], concentration[after]
     peak = int(np.argmax(cc))
-    tail = slice(peak + 1 + max(0, (len(tt) - peak - 1) - 200), len(tt))
-    fit = terminal_slope(tt[tail], cc[tail])
+    fit = terminal_slope(tt[peak + 1:], cc[peak + 1:], last=200)
     if fit is None:
         raise PbpkInputError("ddi", "auc", "inf", "a victim profile with a terminal decline",
                              "give a finite AUC window")
     extrapolated = float(cc[-1] / fit[0])
-    return within + extrapolated, extrapolated / (within + extrapolated)
+    total = float(auc_to_infinity(within, cc[-1], fit[0]))  # within + extrapolated
+    return total, extrapolated / total
 
 
 def _cmax(phase: DdiSimulation, victim: Compound, start: float, end: float) -> float:

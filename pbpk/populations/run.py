@@ -21,13 +21,14 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
 
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.units import Quantity
+from pbpk.core.units import Quantity, mg_per_umol
 from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
@@ -40,7 +41,8 @@ from pbpk.populations.sampling import (
     parse_population,
     sample,
 )
-from pbpk.simulation.dosing import Regimen, as_regimen, schedule
+from pbpk.simulation.dosing import DosingOptions, Regimen, regimen_of, schedule
+from pbpk.simulation.nca import auc_to_infinity, last_points_slopes
 from pbpk.simulation.simulate import (
     model_for,
     output_grid,
@@ -69,7 +71,7 @@ class ChunkTask:
     times: np.ndarray
     method: str
     rtol: float
-    molecular_weight: float  # g/mol
+    mg_per_umol: float  # mg per µmol of the compound
     keep_profiles: bool
     last_dose_time: float  # h
 
@@ -153,11 +155,6 @@ def simulate_virtual_population(
     population: str | PopulationSpec,
     n: int = 1000,
     *,
-    dose: str | None = None,
-    route: str = "iv",
-    infusion_time: str | None = None,
-    every: str | None = None,
-    doses: int = 1,
     regimen: Regimen | None = None,
     until: str | None = None,
     times: np.ndarray | None = None,
@@ -170,6 +167,7 @@ def simulate_virtual_population(
     kinetics: str = "michaelis_menten",
     rtol: float = 1e-6,
     progress: bool = False,
+    **dosing: Unpack[DosingOptions],
 ) -> PopulationResult:
     """Simulate ``n`` subjects of ``population`` (text or spec) given ``dose``/``regimen``.
 
@@ -185,7 +183,7 @@ def simulate_virtual_population(
         raise PbpkInputError("population", "chunk_size", chunk_size, "at least one subject per chunk")
     if backend not in ("local", "dask"):
         raise PbpkInputError("population", "backend", backend, "local or dask")
-    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses, where="population")
+    regimen = regimen_of(regimen, dosing, where="population")
     require_absorption(compound, regimen)
     task = prepare(compound, spec, regimen, until=until, times=times, points=points, kinetics=kinetics, rtol=rtol,
                    keep_profiles=n <= 10_000 if keep_profiles is None else keep_profiles)
@@ -229,7 +227,7 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
     return ChunkTask(
         model=model, spec=spec, table=anchor_table(people), vectors=vectors, rules=factor_rules(model),
         at_one_kg=one, at_two_kg=two, times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
-        molecular_weight=mw.to("g/mol").magnitude, keep_profiles=keep_profiles,
+        mg_per_umol=mg_per_umol(mw), keep_profiles=keep_profiles,
         last_dose_time=max(d.time.to("h").magnitude for d in regimen.doses),
     )
 
@@ -282,7 +280,7 @@ def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequen
     schedules = subject_schedules(task, subjects)
     solved = solve_many(compile_model(task.model, "numba"), parameters, schedules, task.times,
                         SolveOptions(task.method, task.rtol), states=("AUC_plasma",), outputs=("C_plasma",))
-    to_mg = task.molecular_weight / 1000.0
+    to_mg = task.mg_per_umol
     concentration = solved.output("C_plasma") * to_mg
     auc = solved.state("AUC_plasma") * to_mg
     failed = ~solved.ok
@@ -355,12 +353,10 @@ def _metrics(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, dose
     out[ok, 0] = c[np.arange(len(c)), peak]
     out[ok, 1] = times[peak]
     out[ok, 2] = a[:, -1]
-    tail = c[:, -3:]
-    positive = (tail > 0).all(axis=1)
-    slope = np.full(len(c), np.nan)
-    slope[positive] = -np.polyfit(times[-3:], np.log(tail[positive]).T, 1)[0]
-    usable = positive & (slope > 0) & (peak < len(times) - 3)
-    auc_inf = np.where(usable, a[:, -1] + np.where(usable, c[:, -1], 0.0) / np.where(usable, slope, 1.0), np.nan)
+    slope = last_points_slopes(times, c, 3)
+    usable = np.isfinite(slope) & (slope > 0) & (peak < len(times) - 3)
+    auc_inf = np.where(usable, auc_to_infinity(a[:, -1], np.where(usable, c[:, -1], 0.0),
+                                               np.where(usable, slope, 1.0)), np.nan)
     out[ok, 3] = auc_inf
     out[ok, 4] = c[:, -1]
     out[ok, 5] = dose_mg[ok] / auc_inf

@@ -16,14 +16,14 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 import pint
 
-from pbpk.core.errors import PbpkInputError
+from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.units import Quantity, parse_quantity, ureg
 from pbpk.engine.schedules import Schedule
 
@@ -124,7 +124,7 @@ def repeated(dose: Dose, *, every: str | pint.Quantity | None = None, doses: int
     return Regimen(tuple(Dose(dose.amount, dose.route, dose.time + i * interval, dose.duration) for i in range(doses)))
 
 
-def as_regimen(regimen: Regimen | None, dose: str | pint.Quantity | None, route: str = "iv",
+def as_regimen(regimen: Regimen | None, dose: str | pint.Quantity | None = None, route: str = "iv",
                infusion_time: str | None = None, every: str | None = None, doses: int = 1, *,
                where: str = "simulate") -> Regimen:
     """``regimen`` if given, else ``doses`` doses of ``dose`` by ``route`` every ``every`` from time 0."""
@@ -133,6 +133,35 @@ def as_regimen(regimen: Regimen | None, dose: str | pint.Quantity | None, route:
     if dose is None:
         raise PbpkInputError(where, "dose", None, 'a dose such as "5 mg" or "0.1 mg/kg" (or a regimen)')
     return repeated(Dose(dose, route, "0 h", infusion_time), every=every, doses=doses)
+
+
+class DosingOptions(TypedDict, total=False):
+    """The dosing keywords every entry point takes (``simulate``, ``simulate_changing``,
+    ``simulate_virtual_population``): ``doses`` administrations of ``dose`` (mg or mg/kg) by
+    ``route``, ``every`` apart, infusions over ``infusion_time``."""
+
+    dose: str | pint.Quantity | None
+    route: str
+    infusion_time: str | None
+    every: str | None
+    doses: int
+
+
+def regimen_of(regimen: Regimen | None, dosing: Mapping[str, object], *, where: str = "simulate") -> Regimen:
+    """The regimen given, or the one described by dosing keywords (:class:`DosingOptions`).
+
+    >>> [float(d.time.to("h").magnitude) for d in regimen_of(None, {"dose": "5 mg", "every": "8 h", "doses": 2}).doses]
+    [0.0, 8.0]
+    """
+    known = DosingOptions.__annotations__
+    for key in dosing:
+        if key not in known:
+            raise PbpkInputError(where, key, dosing[key], f"a dosing option ({', '.join(known)}) or another "
+                                 "keyword of this function", did_you_mean(key, known))
+    if regimen is not None and any(value is not None for value in dosing.values()):
+        raise PbpkInputError(where, "regimen", "a regimen and dosing options",
+                             "either a regimen or dosing options (dose, route, …), not both")
+    return as_regimen(regimen, **dosing, where=where)
 
 
 def from_table(rows: Iterable[Sequence]) -> Regimen:

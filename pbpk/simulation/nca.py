@@ -6,6 +6,9 @@ overestimate AUC badly (DESIGN §4). AUMC uses the integrated AUC as well,
 AUMC(t) = t·AUC(t) − ∫₀ᵗ AUC(s) ds. The terminal rate constant λz comes from a
 log-linear fit to the last points (the set of ≥ 3 points after Cmax with the
 best adjusted R², as in standard NCA software); AUC∞ = AUC_last + C_last/λz.
+Virtual populations, where a search per subject would cost more than the solve,
+use the vectorised fit on the last three points (:func:`last_points_slopes`).
+Every AUC∞ in pbpk comes from :func:`auc_to_infinity`.
 
 Units: concentrations mg/L, time h, amounts mg (callers convert from µmol).
 """
@@ -58,8 +61,17 @@ class NCAResult:
         return out
 
 
-def terminal_slope(times: np.ndarray, concentrations: np.ndarray, *, min_points: int = 3) -> tuple[float, int] | None:
-    """λz (1/h) and the number of points used, or None when no decline can be fitted."""
+def terminal_slope(times: np.ndarray, concentrations: np.ndarray, *, min_points: int = 3,
+                   last: int | None = None) -> tuple[float, int] | None:
+    """λz (1/h) and the number of points used, or None when no decline can be fitted.
+
+    ``last`` limits the search to the last ``last`` points (long, densely sampled profiles).
+
+    >>> t = np.array([1.0, 2.0, 4.0, 8.0]); round(float(terminal_slope(t, 10 * np.exp(-0.3 * t))[0]), 12)
+    0.3
+    """
+    if last is not None:
+        times, concentrations = times[-last:], concentrations[-last:]
     positive = concentrations > 0
     t, c = times[positive], concentrations[positive]
     if len(t) < min_points:
@@ -78,6 +90,21 @@ def terminal_slope(times: np.ndarray, concentrations: np.ndarray, *, min_points:
         if best is None or adjusted >= best[0] - 1e-4:
             best = (adjusted, -slope, points)
     return (best[1], best[2]) if best is not None else None
+
+
+def last_points_slopes(times: np.ndarray, concentrations: np.ndarray, points: int = 3) -> np.ndarray:
+    """λz (1/h) per row of ``concentrations`` (subjects × times) from a log-linear fit to the last ``points``
+    times; NaN where a concentration there is not positive."""
+    tail = concentrations[:, -points:]
+    positive = (tail > 0).all(axis=1)
+    slope = np.full(len(concentrations), np.nan)
+    slope[positive] = -np.polyfit(times[-points:], np.log(tail[positive]).T, 1)[0]
+    return slope
+
+
+def auc_to_infinity(auc_last, c_last, lambda_z):
+    """AUC∞ = AUC_last + C_last/λz (mg·h/L; scalars or arrays)."""
+    return auc_last + c_last / lambda_z
 
 
 def analyse(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, auc_integral: np.ndarray, *,
@@ -112,7 +139,7 @@ def analyse(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, auc_i
     if fit is not None:
         lambda_z = fit[0]
         t_half = math.log(2) / lambda_z
-        auc_inf = auc_last + c_last / lambda_z
+        auc_inf = auc_to_infinity(auc_last, c_last, lambda_z)
         aumc_inf = aumc_last + t_last * c_last / lambda_z + c_last / lambda_z ** 2
         extrapolated = (auc_inf - auc_last) / auc_inf
     auc_tau = c_avg = c_min = None

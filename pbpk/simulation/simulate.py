@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-import pint
 
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.units import parse_quantity
+from pbpk.core.units import mg_per_umol, parse_quantity
 from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule, segment
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
@@ -37,7 +37,7 @@ from pbpk.model.parameters import ParameterSet, parameter_table, predicted_half_
 from pbpk.model.symbolic import SymbolicModel, build_model
 from pbpk.model.topology import Kinetics, build_topology
 from pbpk.physiology import Individual, reference_individual
-from pbpk.simulation.dosing import Regimen, as_regimen, schedule
+from pbpk.simulation.dosing import DosingOptions, Regimen, regimen_of, schedule
 from pbpk.simulation.nca import NCAResult, analyse
 
 _MODELS: dict[tuple[str, str], SymbolicModel] = {}
@@ -71,7 +71,13 @@ class Simulation:
 
     @property
     def molecular_weight(self) -> float:
+        """g/mol."""
         return self.compound.molecular_weight.value.to("g/mol").magnitude
+
+    @property
+    def mg_per_umol(self) -> float:
+        """Factor from the internal µmol (µmol/L) to mg (mg/L)."""
+        return mg_per_umol(self.compound.molecular_weight.value)
 
     def state(self, name: str) -> np.ndarray:
         """A state over time, in internal units (µmol; AUC states µmol·h/L)."""
@@ -84,8 +90,7 @@ class Simulation:
     @cached_property
     def data(self) -> pd.DataFrame:
         """Time × outputs with units in the column names (mg/L, mg, mg·h/L)."""
-        mw = self.molecular_weight
-        to_mg = mw / 1000.0  # µmol → mg, µmol/L → mg/L
+        to_mg = self.mg_per_umol
         columns = {"time [h]": self.times}
         for name in self.model.outputs:
             columns[f"{name} [mg/L]"] = self.output(name) * to_mg
@@ -105,7 +110,7 @@ class Simulation:
         """NCA of the plasma profile; for oral dosing F from a paired IV bolus simulation."""
         doses = self.regimen.doses
         route = doses[0].route
-        to_mg = self.molecular_weight / 1000.0
+        to_mg = self.mg_per_umol
         last = doses[-1].time.to("h").magnitude
         interval = None
         if len(doses) > 1:
@@ -134,11 +139,6 @@ def simulate(
     compound: Compound,
     individual: Individual | None = None,
     *,
-    dose: str | pint.Quantity | None = None,
-    route: str = "iv",
-    infusion_time: str | None = None,
-    every: str | None = None,
-    doses: int = 1,
     regimen: Regimen | None = None,
     until: str | None = None,
     times: np.ndarray | None = None,
@@ -149,6 +149,7 @@ def simulate(
     backend: str = "numba",
     rtol: float = 1e-8,
     max_steps: int = 200_000,
+    **dosing: Unpack[DosingOptions],
 ) -> Simulation:
     """Simulate ``compound`` in ``individual`` (default: ICRP 89 reference man).
 
@@ -160,7 +161,7 @@ def simulate(
     """
     individual = individual or reference_individual("male")
     options = SolveOptions(method, rtol, None, max_steps)
-    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
+    regimen = regimen_of(regimen, dosing)
     require_absorption(compound, regimen)
     model = model_for(compound, individual, kinetics=kinetics)
     kernel = compile_model(model, backend)
@@ -187,11 +188,6 @@ def simulate_changing(
     compound: Compound,
     physiology: Callable[[float], Individual],
     *,
-    dose: str | pint.Quantity | None = None,
-    route: str = "iv",
-    infusion_time: str | None = None,
-    every: str | None = None,
-    doses: int = 1,
     regimen: Regimen | None = None,
     until: str | None = None,
     update_every: str = "24 h",
@@ -199,6 +195,7 @@ def simulate_changing(
     kinetics: Kinetics = "michaelis_menten",
     rtol: float = 1e-8,
     max_steps: int = 200_000,
+    **dosing: Unpack[DosingOptions],
 ) -> Simulation:
     """Simulate while the body changes: ``physiology(t)`` gives the person at time t (h).
 
@@ -210,7 +207,7 @@ def simulate_changing(
     same (a pregnancy cannot cross the week the fetus joins the model).
     """
     start = physiology(0.0)
-    regimen = as_regimen(regimen, dose, route, infusion_time, every, doses)
+    regimen = regimen_of(regimen, dosing)
     require_absorption(compound, regimen)
     step = parse_quantity(update_every, "h", where="simulate", field="update_every", example="24 h").to("h").magnitude
     if step <= 0:

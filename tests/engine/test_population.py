@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from pbpk.simulation.dosing import Dose, Regimen, schedule
+from pbpk.core.errors import PbpkInputError
 from pbpk.engine.codegen import compile_model
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
+from pbpk.simulation.dosing import Dose, Regimen, schedule
 from pbpk.simulation.simulate import simulate
 
 
@@ -39,3 +40,20 @@ def test_population_equals_single_runs(compound, male, kinetics, method):
             integrate(compiled.rhs, compiled.jac, np.zeros(len(model.states)), parameters[k], single.times,
                       plan.times, plan.bolus, plan.rate, 1e-6, atol, 200_000, out)
         np.testing.assert_allclose(states[k], out, rtol=1e-12, atol=1e-14 * np.abs(out).max())
+
+
+def test_kept_states_and_outputs_are_the_full_runs_columns(compound, male):
+    """Keeping a few states and outputs (as population runs do) gives exactly those columns of a full run."""
+    single = simulate(compound("midazolam"), male, dose="5 mg", route="iv", until="12 h")
+    kernel, model = compile_model(single.model), single.model
+    plan = schedule(single.regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()},
+                    len(model.states), molecular_weight=single.compound.molecular_weight.value,
+                    body_weight=male.body_weight)
+    schedules = Schedules.of(plan)
+    kept = solve_many(kernel, single.vector[None], schedules, single.times, states=("AUC_plasma", "A_liver"),
+                      outputs=("C_plasma",))
+    assert np.array_equal(kept.state("AUC_plasma")[0], single.state("AUC_plasma"))
+    assert np.array_equal(kept.state("A_liver")[0], single.state("A_liver"))
+    assert np.array_equal(kept.output("C_plasma")[0], single.output("C_plasma"))
+    with pytest.raises(PbpkInputError, match="C_nowhere"):
+        solve_many(kernel, single.vector[None], schedules, single.times, outputs=("C_nowhere",))

@@ -55,3 +55,14 @@ def test_schedule_superposes_overlapping_infusions_and_boluses():
     np.testing.assert_allclose(plan.rate[:, 0], [rate, 2 * rate, rate, 0])
     np.testing.assert_allclose(plan.bolus[:, 0], [0, 50, 0, 0])
     assert plan.total_amount == pytest.approx(250)
+
+
+def test_dosing_keywords_are_checked_and_not_silently_dropped():
+    from pbpk.simulation.dosing import regimen_of
+
+    with pytest.raises(PbpkInputError, match='Did you mean "every"'):
+        regimen_of(None, {"dose": "5 mg", "evry": "8 h"})
+    given = regimen_of(None, {"dose": "5 mg"})
+    with pytest.raises(PbpkInputError, match="either a regimen or dosing options"):
+        regimen_of(given, {"dose": "10 mg"})
+    assert regimen_of(given, {}) is given
