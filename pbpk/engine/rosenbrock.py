@@ -177,7 +177,8 @@ def integrate(rhs, jac, y0, p, t_out, schedule_t, schedule_bolus, schedule_rate,
     switched; outputs at a schedule time report the state after the dose.
     ``rhs`` and ``jac`` are called directly from this function (Numba caches a
     function that receives first-class functions only if it does not pass
-    them on).
+    them on), which is why the whole step loop is one function (long by design:
+    a Numba kernel).
 
     Parameters
     ----------

@@ -141,3 +141,23 @@ def test_the_check_sees_an_import_against_the_flow(tmp_path):
         assert imported_modules(source, {"pbpk.simulation.simulate"}) == {"pbpk.simulation.simulate"}
     finally:
         ROOT = saved
+
+
+#: Size limits (DESIGN §3: modules under ~600 lines; issue 11: ~500 lines, ~80-line functions).
+MODULE_LINES, FUNCTION_LINES = 500, 80
+#: A longer function says why in its docstring with these words.
+LONG_BY_DESIGN = "long by design"
+
+
+def test_modules_and_functions_stay_short():
+    too_long = []
+    for path in sorted(ROOT.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MODULE_LINES:
+            too_long.append(f"{module_name(path)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > FUNCTION_LINES and LONG_BY_DESIGN not in (ast.get_docstring(node) or ""):
+                    too_long.append(f"{module_name(path)}.{node.name}: {lines} lines")
+    assert not too_long, "too long:\n" + "\n".join(too_long)
