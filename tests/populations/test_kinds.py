@@ -90,3 +90,9 @@ def test_a_copy_of_an_entry_under_another_name_gives_the_same_subjects(monkeypat
     ours, theirs = (sample(parse_population(f"{name}: 0.5-3 y"), 200, 6) for name in ("children", "pediatric"))
     assert ours.covariates().equals(theirs.covariates())
     assert all(np.array_equal(ours.mass_factor[t], theirs.mass_factor[t]) for t in ours.mass_factor)
+
+
+@pytest.mark.parametrize("text", ["adult: week 30", "pediatric: weeks 20-30", "pregnancy: week 30, 25-35 y"])
+def test_each_kind_reads_only_its_own_range_words(text):
+    with pytest.raises(PbpkInputError, match="option"):
+        parse_population(text)
