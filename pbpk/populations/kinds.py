@@ -28,7 +28,7 @@ Examples
 >>> population_kind("pediatic")
 Traceback (most recent call last):
 ...
-pbpk.core.errors.PbpkInputError: population: kind: got 'pediatic'; expected one of adult, pediatric, pregnancy ... Did you mean "pediatric"?
+pbpk.core.errors.PbpkInputError: ...got 'pediatic'; expected one of adult, pediatric, pregnancy ... "pediatric"?
 """
 
 from __future__ import annotations
