@@ -153,7 +153,8 @@ PEDIATRIC = Kind("pediatric", "children", '"pediatric: 0.5-2 y"', AGE, limits=(0
                  person=_child, grid=spread, ethnic_body=False, size=child_size, extras=(maturation,))
 PREGNANCY = Kind("pregnancy", "pregnancy", '"pregnancy: week 30"', WEEK, limits=(0.0, 42.0), default=None,
                  person=_pregnant, grid=spread, ethnic_body=False, size=adult_size, female_fraction=1.0,
-                 sexes=("female",), fixed=(("ages", (30.0, 30.0)),), check=_before_or_after_the_fetus,
+                 sexes=("female",), fixed=(("ages", (30.0, 30.0)),),  # every woman's age covariate, years
+                 check=_before_or_after_the_fetus,
                  columns=(("gestational week", "week"),))
 
 #: The population kinds by name, in the order they are listed to users.
