@@ -1,1 +1,2 @@
-"""Virtual populations: the population text, sampling of subjects, chunked local/Dask runs, dose matching."""
+"""Virtual populations: the kinds (a registry), the population text, anchors, sampling of subjects,
+chunked local/Dask runs, dose matching."""
