@@ -52,3 +52,13 @@ def test_validate_progress_on_stderr_lines_on_stdout(capsys):
     assert status in (0, 1)
     assert out.splitlines()[0].startswith(case) and "validate" not in out
     assert "validate" in err and "1/1" in err
+
+
+def test_ddi_population_progress_on_stderr(capsys):
+    args = ["ddi", "itraconazole-midazolam-po-olkkola-1994-osp370", "--n", "4", "--json"]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["AUCR"]["population"]["n"] == 4
+    assert "ddi: 4 subjects" in err and "2/2" in err
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
