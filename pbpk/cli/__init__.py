@@ -29,9 +29,18 @@ Commands
     fractions within 1.25/1.5/2-fold, Guest limits for ratios).
     Exits with status 1 if a metric falls outside the band its case file expects.
 
+``pbpk --version``
+    The version of the package.
+
 FILE is a path, or the name of a bundled compound (``pbpk kp midazolam``).
 Bad input exits with status 2 and a one-line message naming file, field, value
-and what was expected; no traceback.
+and what was expected; no traceback. Output paths and options that would have no
+effect are checked before anything runs (:mod:`pbpk.cli.checks`); long runs show
+a progress bar on stderr (``--quiet`` hides it).
+
+One module per command (``add_parser`` and ``run``), parent parsers in
+:mod:`pbpk.cli.options`; modules import numpy, pint and the rest of pbpk only inside
+``run``, so ``--help`` and argument errors stay fast.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +110,23 @@ def test_dose_match_counts_an_interval_with_one_dose():
     with pytest.raises(PbpkInputError, match="--every"):
         check_regimen(regimen(every="12h"))
     check_regimen(regimen(route="infusion", infusion_time="1h", every="12h", doses=3))
+
+
+def readme_command_lines() -> list[list[str]]:
+    """The command lines of README.md's "Command line" block (continuations joined, comments removed)."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Command line", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines = [shlex.split(line, comments=True) for line in block.replace("\\\n", " ").splitlines()]
+    return [line[1:] for line in lines if line]
+
+
+def test_readme_command_lines_pass_the_checks(capsys, nothing_computed, tmp_path, monkeypatch):
+    """Every documented command line parses and passes its checks (it goes on to load its input)."""
+    monkeypatch.chdir(tmp_path)
+    lines = readme_command_lines()
+    assert len(lines) >= 16 and ["--version"] in lines
+    for argv in lines:
+        if argv == ["--version"]:
+            continue
+        with pytest.raises(AssertionError, match="started computing"):
+            main(argv)
