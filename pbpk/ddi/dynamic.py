@@ -250,15 +250,18 @@ def cmax_between(times: np.ndarray, concentration: np.ndarray, start: float, end
 
 
 def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, *,
-                           seed: int = 1, window: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+                           seed: int = 1, window: tuple[float, float] | None = None, progress: bool = False
+                           ) -> dict[str, np.ndarray]:
     """AUCR and CmaxR of ``n`` virtual subjects of ``spec`` (adults; :mod:`pbpk.populations.sampling`).
 
     Each subject's coupled parameter vector is its reference person's (by sex and
     ethnicity) with its own organ sizes, flows, GFR and enzyme activities applied to
     every compound (:func:`pbpk.populations.run.apply_subject_factors`);
     interaction constants and enzyme turnover are shared. Both phases run on the
-    typical subject's grid, in parallel over subjects.
+    typical subject's grid, in parallel over subjects. ``progress``: a bar on stderr, one step per phase.
     """
+    from tqdm import tqdm
+
     from pbpk.populations.run import apply_subject_factors, factor_rules
     from pbpk.populations.sampling import anchor_table, anchors, sample
 
@@ -280,7 +283,8 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     stop = end if finite else times[-1]
     arms = (victim, *perpetrators)
     result = {}
-    for phase, dosed in (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators))):
+    phases = (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators)))
+    for phase, dosed in tqdm(phases, unit="phase", desc=f"ddi: {n} subjects", disable=not progress):  # on stderr
         # doses (mg or mg/kg) and dose scales are linear in body weight: two schedules give every subject's
         one, two = (_plans(arms, dosed, coupled, w, stop) for w in (1.0, 2.0))
         tag = coupled.members[0].tag

@@ -14,10 +14,12 @@ a single dose AUC is AUC∞.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
@@ -32,8 +34,12 @@ MAX_ITERATIONS = 8
 
 def match_doses(compound: Compound, reference: str, reference_dose: str, targets: Sequence[str], *,
                 route: str = "iv", infusion_time: str | None = None, every: str | None = None, doses: int = 1,
-                metric: str = "AUC", n: int = 500, seed: int = 0, kinetics: str = "michaelis_menten") -> pd.DataFrame:
-    """A table: per population (reference first), the dose per kg and per subject, and the metric's percentiles."""
+                metric: str = "AUC", n: int = 500, seed: int = 0, kinetics: str = "michaelis_menten",
+                progress: bool = False) -> pd.DataFrame:
+    """A table: per population (reference first), the dose per kg and per subject, and the metric's percentiles.
+
+    ``progress``: a bar on stderr, one step per population (its iterations shown beside it).
+    """
     if metric not in METRICS:
         raise PbpkInputError("dose-match", "metric", metric, f"one of {', '.join(METRICS)}")
     if metric == "Ctrough" and every is None:
@@ -53,22 +59,28 @@ def match_doses(compound: Compound, reference: str, reference_dose: str, targets
                                  "extend the regimen or choose another metric")
         return result, finite
 
-    reference_result, reference_values = run(reference, reference_dose)
-    target = float(np.median(reference_values))
-    per_kg = _per_kg(reference_dose, reference_result)
-    rows = [_row(reference, "reference", per_kg, reference_result, reference_values, target, 0)]
-    for population in targets:
-        dose = per_kg
-        for iteration in range(1, MAX_ITERATIONS + 1):
-            result, values = run(population, f"{dose:.6g} mg/kg")
-            ratio = float(np.median(values)) / target
-            if abs(ratio - 1.0) <= TOLERANCE:
-                break
-            dose /= ratio
-        else:
-            raise PbpkInputError("dose-match", "target", population, f"a dose matching the reference {metric} "
-                                 f"within {TOLERANCE:.0%} in {MAX_ITERATIONS} iterations")
-        rows.append(_row(population, "target", dose, result, values, target, iteration))
+    with tqdm(total=1 + len(targets), unit="population", desc="dose-match", disable=not progress,
+              file=sys.stderr) as bar:
+        bar.set_postfix_str(reference)
+        reference_result, reference_values = run(reference, reference_dose)
+        bar.update()
+        target = float(np.median(reference_values))
+        per_kg = _per_kg(reference_dose, reference_result)
+        rows = [_row(reference, "reference", per_kg, reference_result, reference_values, target, 0)]
+        for population in targets:
+            dose = per_kg
+            for iteration in range(1, MAX_ITERATIONS + 1):
+                bar.set_postfix_str(f"{population}, iteration {iteration}")
+                result, values = run(population, f"{dose:.6g} mg/kg")
+                ratio = float(np.median(values)) / target
+                if abs(ratio - 1.0) <= TOLERANCE:
+                    break
+                dose /= ratio
+            else:
+                raise PbpkInputError("dose-match", "target", population, f"a dose matching the reference {metric} "
+                                     f"within {TOLERANCE:.0%} in {MAX_ITERATIONS} iterations")
+            rows.append(_row(population, "target", dose, result, values, target, iteration))
+            bar.update()
     return pd.DataFrame(rows)
 
 

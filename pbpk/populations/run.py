@@ -25,6 +25,7 @@ from typing import Unpack
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
@@ -239,12 +240,12 @@ def subject_schedules(task: ChunkTask, subjects: Subjects) -> Schedules:
 
 def _run_chunks(task: ChunkTask, sizes, seeds, backend: str, scheduler: str | None, progress: bool, n: int):
     """Chunk results as they are finished (in any order; each carries its index)."""
-    done = 0
+    bar = tqdm(total=n, unit="subject", desc="population", disable=not progress, file=sys.stderr)
     if backend == "local":
-        for index, (size, chunk_seed) in enumerate(zip(sizes, seeds)):
-            yield run_chunk(task, index, size, chunk_seed)
-            done += size
-            _progress(progress, done, n)
+        with bar:
+            for index, (size, chunk_seed) in enumerate(zip(sizes, seeds)):
+                yield run_chunk(task, index, size, chunk_seed)
+                bar.update(size)
         return
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -257,20 +258,13 @@ def _run_chunks(task: ChunkTask, sizes, seeds, backend: str, scheduler: str | No
         for future in as_completed(futures):
             result = future.result()
             future.release()
-            done += len(result.metrics)
-            _progress(progress, done, n)
+            bar.update(len(result.metrics))
             yield result
     finally:
+        bar.close()
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def _progress(enabled: bool, done: int, total: int) -> None:
-    if enabled:
-        end = "\n" if done >= total else ""
-        print(f"\rpopulation: {done}/{total} subjects ({100 * done / total:.0f} %)", end=end, file=sys.stderr,
-              flush=True)
 
 
 def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequence) -> ChunkResult:

@@ -226,10 +226,11 @@ def reported_ratios(study: DdiStudy) -> tuple[str, ...]:
     return RATIOS if not first_dose_is_rapid_iv(study.victim.regimen) else ("AUCR",)
 
 
-def population_ratios(study: DdiStudy, n: int, *, seed: int = 1, population: str | None = None
-                      ) -> dict[str, dict[str, float]]:
+def population_ratios(study: DdiStudy, n: int, *, seed: int = 1, population: str | None = None,
+                      progress: bool = False) -> dict[str, dict[str, float]]:
     """Percentiles (5, 50, 95) of AUCR and CmaxR over ``n`` virtual adults of the study's sex mix
-    (European unless ``population`` gives a population text such as ``"adult: japanese"``)."""
+    (European unless ``population`` gives a population text such as ``"adult: japanese"``);
+    ``progress``: a bar on stderr."""
     from pbpk.ddi.dynamic import population_interaction
     from pbpk.populations.sampling import parse_population
 
@@ -244,7 +245,7 @@ def population_ratios(study: DdiStudy, n: int, *, seed: int = 1, population: str
     victim = load_compound(study.victim.compound)
     perpetrators = [Arm(load_compound(p.compound), p.regimen) for p in study.perpetrators]
     ratios = population_interaction(Arm(victim, study.victim.regimen), perpetrators, spec, n, seed=seed,
-                                    window=study.window)
+                                    window=study.window, progress=progress)
     summary = {}
     for metric in reported_ratios(study):
         values = ratios[metric][np.isfinite(ratios[metric])]

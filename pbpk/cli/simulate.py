@@ -1,0 +1,76 @@
+"""``pbpk simulate FILE --dose D [--route R] [options]``: concentration–time profile, NCA, CSV and figure."""
+
+from __future__ import annotations
+
+import argparse
+
+import pbpk.cli.checks as checks
+import pbpk.cli.options as options
+from pbpk.cli.render import print_json, write_figure
+from pbpk.core.errors import PbpkInputError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """The ``simulate`` command."""
+    parser = commands.add_parser("simulate", help="simulate a dosing regimen; NCA, CSV and figure",
+                                 parents=[options.compound_file(), options.dosing(), options.individual(weight=True),
+                                          options.kinetics(), options.json_output()])
+    parser.add_argument("--until", help='end of the simulation, e.g. "48h" (default: 5 predicted half-lives)')
+    parser.add_argument("--method", choices=["auto", "exact", "general"], default="auto")
+    parser.add_argument("--csv", help="write the time course to this CSV file")
+    parser.add_argument("--plot", help="write a profile figure (linear and log scale) to this file")
+    parser.set_defaults(run=run)
+
+
+def individual_for(args: argparse.Namespace):
+    """The reference adult of ``--sex``, scaled to ``--weight`` if given."""
+    from pbpk.physiology import reference_individual, scale_to_weight
+
+    individual = reference_individual(args.sex)
+    if getattr(args, "weight", None):
+        individual = scale_to_weight(individual, args.weight)
+    return individual
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the options and outputs, simulate, write the files and print the NCA."""
+    checks.check_regimen(args)
+    checks.check_output_files({"--csv": (args.csv, checks.CSV), "--plot": (args.plot, checks.FIGURE)})
+    from pbpk.compound import load_compound
+    from pbpk.simulation.simulate import simulate
+
+    compound = load_compound(args.file)
+    individual = individual_for(args)
+    simulation = simulate(compound, individual, dose=args.dose, route=args.route, infusion_time=args.infusion_time,
+                          every=args.every, doses=args.doses, until=args.until, method=args.method,
+                          kinetics=args.kinetics)
+    if not simulation.status.ok:
+        raise PbpkInputError(compound.file, "simulation", simulation.status.code, "a solved simulation",
+                             simulation.status.message)
+    nca = simulation.nca()
+    if args.csv:
+        simulation.data.to_csv(args.csv, index=False)
+    write_figure(simulation.plot, args.plot)
+    if args.json:
+        print_json({
+            "compound": compound.name,
+            "individual": {"sex": individual.sex, "body_weight": {"value": individual.body_weight.to("kg").magnitude,
+                                                                  "unit": "kg"}},
+            "regimen": {"dose": args.dose, "route": args.route, "doses": args.doses, "every": args.every,
+                        "infusion_time": args.infusion_time},
+            "method": simulation.method,
+            "solver": {"status": simulation.status.message, "steps": simulation.status.steps},
+            "nca": nca.as_dict(),
+            "warnings": list(simulation.warnings),
+            "files": {"csv": args.csv, "plot": args.plot},
+        })
+        return 0
+    print(f"{compound.name}: {args.dose} {args.route}"
+          + (f" every {args.every} x {args.doses}" if args.doses > 1 else "")
+          + f" in a {individual.sex} of {individual.body_weight.to('kg').magnitude:g} kg ({simulation.method} solver)")
+    for name, entry in nca.as_dict().items():
+        if isinstance(entry, dict):
+            print(f"  {name:<22}{entry['value']:>14.5g} {entry['unit']}")
+    for warning in simulation.warnings:
+        print(f"note: {warning}")
+    return 0
