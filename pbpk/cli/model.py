@@ -30,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     individual = individual_for(args)
     model = model_for(compound, individual, kinetics=args.kinetics)
     if args.sbml:
-        from pbpk.model.sbml import write_sbml
+        from pbpk.model.exporters import exporter
 
-        write_sbml(model, parameter_vector(model, compound, individual), args.sbml)
+        exporter("sbml").write(model, parameter_vector(model, compound, individual), args.sbml)
         print(f"wrote {args.sbml}: {len(model.states)} species, {len(model.parameters)} parameters")
     if args.equations or args.latex or not args.sbml:
         print(model.equations(latex=args.latex))

@@ -308,6 +308,12 @@ def apply_subject_factors(parameters: np.ndarray, rules: tuple, subjects: Subjec
     return parameters
 
 
+#: The subject factor that multiplies each kind of model parameter (:mod:`pbpk.model.metadata`).
+FACTOR_OF_PARAMETER = {"blood_volume": "blood", "volume": "mass", "blood_flow": "flow", "filtration": "gfr",
+                       "secretion": "gfr", "biliary_clearance": "liver", "intrinsic_clearance": "enzyme",
+                       "vmax": "enzyme"}
+
+
 def factor_rules(model, offset: int = 0) -> tuple:
     """Which subject factor multiplies each parameter column (others are the anchor's), from the parameters'
     kinds (:mod:`pbpk.model.metadata`): blood volumes, organ volumes and flows, GFR and secretion, biliary
@@ -318,18 +324,11 @@ def factor_rules(model, offset: int = 0) -> tuple:
     organs = {organ.name for organ in model.topology.organs}
     rules = []
     for column, info in enumerate(model.parameter_info, start=offset):
-        if info.kind == "blood_volume":
-            rules.append((column, "blood", None))
-        elif info.kind == "volume" and info.organ in organs:
-            rules.append((column, "mass", info.organ))
-        elif info.kind == "blood_flow" and info.organ in organs:
-            rules.append((column, "flow", info.organ))
-        elif info.kind in ("filtration", "secretion"):
-            rules.append((column, "gfr", None))
-        elif info.kind == "biliary_clearance":
-            rules.append((column, "liver", None))
-        elif info.kind in ("intrinsic_clearance", "vmax"):
-            rules.append((column, "enzyme", info.enzyme))
+        factor = FACTOR_OF_PARAMETER.get(info.kind)
+        if factor in ("mass", "flow") and info.organ not in organs:
+            continue
+        if factor is not None:
+            rules.append((column, factor, {"enzyme": info.enzyme, "mass": info.organ, "flow": info.organ}.get(factor)))
     return tuple(rules)
 
 

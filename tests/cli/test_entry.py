@@ -95,3 +95,11 @@ def test_python_dash_m_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "pbpk.cli", "--version"], capture_output=True, text=True, env=env,
                           check=False)
     assert done.returncode == 0 and done.stdout == "pbpk 0.1.0\n"
+
+
+def test_sbml_suffixes_checked_before_work_are_the_exporters():
+    """The light check of --sbml (no heavy imports) accepts exactly what the SBML exporter writes."""
+    from pbpk.cli.checks import SBML
+    from pbpk.model.exporters import EXPORTERS
+
+    assert SBML == EXPORTERS["sbml"].suffixes
