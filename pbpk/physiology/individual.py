@@ -184,6 +184,8 @@ class Individual:
         check_quantity(self.age, "year", where=where, field="age", positive=False)
         for name, unit in _POSITIVE:
             check_quantity(getattr(self, name), unit, where=where, field=name)
+        for name in ("albumin", "alpha1_acid_glycoprotein"):  # ≥ 0: AGP is 0 at birth by its ontogeny function
+            check_quantity(getattr(self, name), "g/L", where=where, field=name, positive=False)
         check_number(self.arterial_blood_fraction, where=where, field="arterial_blood_fraction", low=0, high=1)
         for name in ("plasma", "red_blood_cells"):
             if not isinstance(getattr(self, name), TissueComposition):
@@ -266,7 +268,7 @@ class Individual:
 
 #: Fields of :class:`Individual` that must be positive quantities, with a unit of their dimension.
 _POSITIVE = (("body_weight", "kg"), ("height", "cm"), ("cardiac_output", "L/h"), ("red_cell_volume", "L"),
-             ("plasma_volume", "L"), ("albumin", "g/L"), ("alpha1_acid_glycoprotein", "g/L"), ("gfr", "L/h"),
+             ("plasma_volume", "L"), ("gfr", "L/h"),
              ("urine_flow", "L/h"), ("microsomal_protein_per_gram", "mg/g"), ("hepatocytes_per_gram", "cell/g"),
              ("villous_blood_flow", "L/h"), ("intestinal_absorptive_area", "m^2"), ("small_intestine_radius", "cm"),
              ("small_intestine_transit_time", "h"))
