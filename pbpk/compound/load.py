@@ -33,14 +33,13 @@ from pbpk.compound.schema import (
     Interaction,
     Metabolite,
     RenalElimination,
+    VMAX_UNITS,
     SpecificBinding,
 )
 from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.names import enzyme_names, tissue_names, transporter_names
 from pbpk.core.records import Cited, Record, load_yaml
-
-_VMAX_UNITS = {"HLM": "pmol/min/mg", "hepatocytes": "pmol/min/Mcell", "rCYP": "pmol/min/pmol"}
 
 
 def load_compound(name_or_path: str | Path) -> Compound:
@@ -199,7 +198,7 @@ def _hepatic(r: Record) -> HepaticPathway:
         clint = r.quantity("CLint", HEPATIC_SYSTEMS[system], example=f"10 {HEPATIC_SYSTEMS[system]}")
         vmax = km = None
     else:
-        vmax = r.quantity("Vmax", _VMAX_UNITS[system], example=f"850 {_VMAX_UNITS[system]}")
+        vmax = r.quantity("Vmax", VMAX_UNITS[system], example=f"850 {VMAX_UNITS[system]}")
         km = r.quantity("Km", "umol/L", example="4 umol/L")
         clint = None
     fu_inc = r.number("fu_inc", low=0, high=1, low_open=True,

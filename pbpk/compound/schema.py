@@ -23,8 +23,11 @@ from typing import Literal
 
 import pint
 
-from pbpk.compound.ionization import PKa, ionization_ratio
-from pbpk.core.records import Cited
+from pbpk.compound.ionization import PKa, charge_class, ionization_ratio
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.frozenmap import frozen
+from pbpk.core.names import enzyme_names, tissue_names, transporter_names
+from pbpk.core.records import Cited, check_choice, check_cited, check_number, check_quantity, check_text
 
 BINDING_PROTEINS = ("albumin", "alpha1_acid_glycoprotein")
 PARTITION_METHODS = ("rodgers_rowland", "poulin_theil", "berezhkovskiy", "schmitt")
@@ -38,7 +41,24 @@ HEPATIC_SYSTEMS = {
     "rCYP": "uL/min/pmol",  # per pmol recombinant enzyme
     "in_vivo": "L/h",  # unbound intrinsic clearance of the whole liver
 }
+#: The unit of a Vmax in each in-vitro system.
+VMAX_UNITS = {"HLM": "pmol/min/mg", "hepatocytes": "pmol/min/Mcell", "rCYP": "pmol/min/pmol"}
 INTERACTION_TYPES = ("competitive", "noncompetitive", "mixed", "mechanism_based", "induction")
+
+
+def _fraction(value: object, where: str, field: str, *, low_open: bool = True) -> float:
+    """A fraction in (0, 1] (or [0, 1] if not ``low_open``)."""
+    return check_number(value, where=where, field=field, low=0, high=1, low_open=low_open)
+
+
+def _optional(value: object, unit: str, where: str, field: str, *, required: bool = False,
+              positive: bool = True) -> None:
+    """Check an optional quantity (``required``: it must be given)."""
+    if value is None:
+        if required:
+            raise PbpkInputError(where, field, None, f"a quantity in units like {unit}")
+        return
+    check_quantity(value, unit, where=where, field=field, positive=positive)
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,11 @@ class Metabolite:
     compound: str
     fraction: float
     source: str
+
+    def __post_init__(self) -> None:
+        check_text(self.compound, where="Metabolite", field="compound")
+        _fraction(self.fraction, "Metabolite", "fraction")
+        check_text(self.source, where="Metabolite", field="source")
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,31 @@ class HepaticPathway:
     isef: float | None = None
     fitted_to: str | None = None
     metabolite: Metabolite | None = None  # formed in DDI models (pbpk.model.coupled)
+
+    def __post_init__(self) -> None:
+        where = "HepaticPathway"
+        check_choice(self.enzyme, enzyme_names() + ("other",), where=where, field="enzyme")
+        check_choice(self.system, tuple(HEPATIC_SYSTEMS), where=where, field="system")
+        check_text(self.source, where=where, field="source")
+        if self.system == "in_vivo":
+            _optional(self.clint, "L/h", where, "clint", required=True)
+            for name in ("vmax", "km"):
+                if getattr(self, name) is not None:
+                    raise PbpkInputError(where, name, str(getattr(self, name)), "no Vmax or Km for an in_vivo CLint")
+        elif self.clint is not None:
+            if self.vmax is not None or self.km is not None:
+                raise PbpkInputError(where, "clint", str(self.clint), "either CLint or Vmax with Km, not both")
+            check_quantity(self.clint, HEPATIC_SYSTEMS[self.system], where=where, field="clint")
+        else:
+            _optional(self.vmax, VMAX_UNITS[self.system], where, "vmax", required=True)
+            _optional(self.km, "umol/L", where, "km", required=True)
+        _fraction(self.fu_inc, where, "fu_inc")
+        if self.system == "rCYP":
+            check_number(self.isef, where=where, field="isef", low=0, low_open=True)
+        elif self.isef is not None:
+            raise PbpkInputError(where, "isef", self.isef, "an ISEF only for rCYP data")
+        if self.metabolite is not None and not isinstance(self.metabolite, Metabolite):
+            raise PbpkInputError(where, "metabolite", str(self.metabolite), "a Metabolite or None")
 
     @property
     def clint_in_vitro_unbound(self) -> pint.Quantity:
@@ -104,6 +154,18 @@ class RenalElimination:
     fitted_to: str | None = None
     reabsorption: str = "constant"
 
+    def __post_init__(self) -> None:
+        where = "RenalElimination"
+        if not isinstance(self.filtration, bool):
+            raise PbpkInputError(where, "filtration", self.filtration, "true or false")
+        check_text(self.source, where=where, field="source")
+        _fraction(self.gfr_fraction, where, "gfr_fraction", low_open=False)
+        _optional(self.secretion, "L/h", where, "secretion", positive=False)
+        check_choice(self.reabsorption, REABSORPTION, where=where, field="reabsorption")
+        if self.reabsorption == "urine_flow" and not 0 < self.gfr_fraction < 1:
+            raise PbpkInputError(where, "gfr_fraction", self.gfr_fraction,
+                                 "a fraction between 0 and 1 (exclusive) with reabsorption: urine_flow")
+
 
 @dataclass(frozen=True)
 class BiliaryElimination:
@@ -113,12 +175,24 @@ class BiliaryElimination:
     source: str
     fitted_to: str | None = None
 
+    def __post_init__(self) -> None:
+        check_quantity(self.clint_unbound, "L/h", where="BiliaryElimination", field="clint_unbound")
+        check_text(self.source, where="BiliaryElimination", field="source")
+
 
 @dataclass(frozen=True)
 class Clearance:
+    """Hepatic pathways, renal and biliary excretion."""
+
     hepatic: tuple[HepaticPathway, ...] = ()
     renal: RenalElimination | None = None
     biliary: BiliaryElimination | None = None
+
+    def __post_init__(self) -> None:
+        _parts(self.hepatic, HepaticPathway, "Clearance", "hepatic")
+        for name, kind in (("renal", RenalElimination), ("biliary", BiliaryElimination)):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), kind):
+                raise PbpkInputError("Clearance", name, str(getattr(self, name)), f"a {kind.__name__} or None")
 
 
 @dataclass(frozen=True)
@@ -141,6 +215,21 @@ class Absorption:
     solubility_ph: float | None = None
     fitted_to: str | None = None
 
+    def __post_init__(self) -> None:
+        where = "Absorption"
+        check_choice(self.model, ("first_order", "transit"), where=where, field="model")
+        check_text(self.source, where=where, field="source")
+        first_order = self.model == "first_order"
+        _optional(self.ka, "1/h", where, "ka", required=first_order)
+        if first_order or self.fa is not None:
+            _fraction(self.fa, where, "fa")
+        if self.fg is not None:
+            _fraction(self.fg, where, "fg")
+        _optional(self.permeability, "cm/s", where, "permeability", required=self.model == "transit")
+        _optional(self.solubility, "mg/mL", where, "solubility")
+        if self.solubility_ph is not None:
+            check_number(self.solubility_ph, where=where, field="solubility_ph")
+
 
 @dataclass(frozen=True)
 class Interaction:
@@ -161,6 +250,22 @@ class Interaction:
     ec50_u: pint.Quantity | None = None
     fitted_to: str | None = None
 
+    def __post_init__(self) -> None:
+        where = "Interaction"
+        check_choice(self.target, enzyme_names() + transporter_names(), where=where, field="target")
+        check_choice(self.type, INTERACTION_TYPES, where=where, field="type")
+        check_text(self.source, where=where, field="source")
+        inhibition = self.type in ("competitive", "noncompetitive", "mixed")
+        _optional(self.ki_u, "umol/L", where, "ki_u", required=inhibition)
+        if self.type == "mixed" or self.alpha is not None:
+            check_number(self.alpha, where=where, field="alpha", low=0, low_open=True)
+        mechanism = self.type == "mechanism_based"
+        _optional(self.kinact, "1/h", where, "kinact", required=mechanism)
+        _optional(self.KI_u, "umol/L", where, "KI_u", required=mechanism)
+        if self.type == "induction" or self.emax is not None:
+            check_number(self.emax, where=where, field="emax", low=0)
+        _optional(self.ec50_u, "umol/L", where, "ec50_u", required=self.type == "induction")
+
 
 @dataclass(frozen=True)
 class SpecificBinding:
@@ -175,6 +280,14 @@ class SpecificBinding:
     bmax: pint.Quantity  # binding-site concentration in tissue
     kd: pint.Quantity
     source: str
+
+    def __post_init__(self) -> None:
+        where = "SpecificBinding"
+        check_choice(self.tissue, tissue_names(), where=where, field="tissue")
+        check_text(self.target, where=where, field="target")
+        check_quantity(self.bmax, "umol/L", where=where, field="bmax")
+        check_quantity(self.kd, "umol/L", where=where, field="kd")
+        check_text(self.source, where=where, field="source")
 
     @property
     def kpu_increment(self) -> float:
@@ -206,6 +319,45 @@ class Compound:
     specific_binding: tuple[SpecificBinding, ...] = ()
     permeability_limited: Mapping[str, Cited] = field(default_factory=dict)  # tissue -> PS product (L/h)
     placental_transfer: Cited | None = None  # unbound placenta <-> fetus clearance (L/h); None: umbilical-flow-limited
+
+    def __post_init__(self) -> None:
+        where = self.file or "Compound"
+        check_text(self.name, where=where, field="name")
+        check_cited(self.molecular_weight, "g/mol", where=where, field="molecular_weight")
+        _parts(self.pka, PKa, where, "pka")
+        check_cited(self.fu_plasma, where=where, field="fu_plasma", low=0, high=1, low_open=True,
+                    hint="if this is percent unbound, divide by 100")
+        check_choice(self.binding_protein, BINDING_PROTEINS, where=where, field="binding_protein")
+        for name in ("logP", "logD74"):
+            if getattr(self, name) is not None:
+                check_cited(getattr(self, name), where=where, field=name, low=-10, high=15)
+        if self.logP is None and self.logD74 is None:
+            raise PbpkInputError(where, "logP", None, "logP (or logD7.4)")
+        if self.logP is None and charge_class(self.pka) == "zwitterion":
+            raise PbpkInputError(where, "logP", "only logD7.4", "logP for a zwitterion")
+        if self.blood_plasma_ratio is not None:
+            check_cited(self.blood_plasma_ratio, where=where, field="blood_plasma_ratio", low=0, low_open=True, high=20)
+        if self.blood_plasma_method is not None or self.blood_plasma_ratio is None:
+            check_choice(self.blood_plasma_method, BLOOD_PLASMA_METHODS, where=where, field="blood_plasma_method")
+        check_choice(self.partition_method, PARTITION_METHODS, where=where, field="partition_method")
+        if not isinstance(self.clearance, Clearance):
+            raise PbpkInputError(where, "clearance", str(self.clearance), "a Clearance")
+        if self.absorption is not None and not isinstance(self.absorption, Absorption):
+            raise PbpkInputError(where, "absorption", str(self.absorption), "an Absorption or None")
+        _parts(self.interactions, Interaction, where, "interactions")
+        _parts(self.specific_binding, SpecificBinding, where, "specific_binding")
+        for name, unit in (("measured_kp", None), ("permeability_limited", "L/h")):
+            values = frozen(getattr(self, name))
+            for tissue, value in values.items():
+                check_choice(tissue, tissue_names(), where=where, field=name)
+                check_cited(value, unit, where=where, field=f"{name}.{tissue}",
+                            **({"positive": True} if unit else {"low": 0, "low_open": True}))
+            object.__setattr__(self, name, values)
+        if "lung" in self.permeability_limited:
+            raise PbpkInputError(where, "permeability_limited", "lung",
+                                 "tissues other than the lung (it is perfusion-limited here)")
+        if self.placental_transfer is not None:
+            check_cited(self.placental_transfer, "L/h", where=where, field="placental_transfer")
 
     @property
     def log_p(self) -> float:
@@ -243,3 +395,9 @@ class Compound:
         if self.placental_transfer is not None and self.placental_transfer.fitted_to:
             fitted["placental_transfer"] = self.placental_transfer.fitted_to
         return fitted
+
+
+def _parts(values: object, kind: type, where: str, field: str) -> None:
+    """Check that ``values`` is a tuple of ``kind`` (each part has validated itself)."""
+    if not isinstance(values, tuple) or not all(isinstance(value, kind) for value in values):
+        raise PbpkInputError(where, field, str(values)[:60], f"a tuple of {kind.__name__}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pint
 import yaml
 
 from pbpk.core.errors import PbpkInputError, did_you_mean
-from pbpk.core.units import parse_quantity
+from pbpk.core.units import Quantity, parse_quantity
 
 
 @dataclass(frozen=True)
@@ -170,9 +171,8 @@ class Record:
             return None
         if not isinstance(value, str) or not value.strip():
             raise self.error(key, value, "a non-empty text value")
-        if choices is not None and value not in choices:
-            options = ", ".join(choices)
-            raise self.error(key, value, f"one of: {options}", did_you_mean(value, choices))
+        if choices is not None:
+            check_choice(value, choices, where=self.where(key), field=self.field(key))
         return value
 
     def boolean(self, key: str, *, required: bool = True, default: bool | None = None) -> bool | None:
@@ -208,14 +208,8 @@ class Record:
         if value is None:
             return None
         quantity = parse_quantity(value, unit, where=self.where(key), field=self.field(key), example=example)
-        magnitude = float(quantity.magnitude)
-        if not math.isfinite(magnitude):
-            raise self.error(key, value, "a finite quantity")
-        if positive and magnitude <= 0:
-            raise self.error(key, value, f"a positive quantity (> 0 {unit})", "volumes, flows, clearances and constants cannot be zero or negative")
-        if not positive and magnitude < 0:
-            raise self.error(key, value, f"a quantity ≥ 0 {unit}")
-        return quantity
+        return check_quantity(quantity, unit, where=self.where(key), field=self.field(key), positive=positive,
+                              found=value)
 
     def source(self, key: str = "source", *, required: bool = True, inherited: str | None = None) -> str | None:
         """The ``source`` text of this record (or ``inherited`` from an enclosing one)."""
@@ -323,6 +317,64 @@ def check_number(
     if too_low or too_high:
         raise PbpkInputError(where, field, value, expected, hint)
     return number
+
+
+def check_quantity(value: object, unit: str, *, where: str, field: str, positive: bool = True,
+                   found: object = None) -> pint.Quantity:
+    """Check that ``value`` is a finite pint quantity of the dimension of ``unit``, > 0 (or ≥ 0 if not ``positive``).
+
+    No unit conversion: the sign of a magnitude does not depend on its unit. ``found``
+    is what the message shows (default: the quantity).
+
+    >>> from pbpk.core.units import Quantity
+    >>> check_quantity(Quantity(-1.0, "L/h"), "L/h", where="x", field="gfr")
+    Traceback (most recent call last):
+        ...
+    pbpk.core.errors.PbpkInputError: x: gfr: got -1.0 liter / hour; expected a positive quantity (> 0 L/h). Volumes, flows, clearances and constants cannot be zero or negative.
+    """
+    shown = value if found is None else found
+    if not isinstance(value, pint.Quantity) or value.dimensionality != _dimensionality(unit):
+        raise PbpkInputError(where, field, _short(shown), f"a quantity in units like {unit}")
+    magnitude = float(value.magnitude)
+    if not math.isfinite(magnitude):
+        raise PbpkInputError(where, field, shown, "a finite quantity")
+    if positive and magnitude <= 0:
+        raise PbpkInputError(where, field, shown, f"a positive quantity (> 0 {unit})",
+                             "volumes, flows, clearances and constants cannot be zero or negative")
+    if not positive and magnitude < 0:
+        raise PbpkInputError(where, field, shown, f"a quantity ≥ 0 {unit}")
+    return value
+
+
+def check_choice(value: object, choices: Sequence[str], *, where: str, field: str) -> str:
+    """Check that ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise PbpkInputError(where, field, value, f"one of: {', '.join(choices)}", did_you_mean(str(value), choices))
+    return value
+
+
+def check_text(value: object, *, where: str, field: str) -> str:
+    """Check that ``value`` is a non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise PbpkInputError(where, field, _short(value), "a non-empty text value")
+    return value
+
+
+def check_cited(value: object, unit: str | None = None, *, where: str, field: str, **limits: Any) -> Cited:
+    """Check a :class:`Cited`: its source, and its value as a quantity of ``unit`` or a number within ``limits``."""
+    if not isinstance(value, Cited):
+        raise PbpkInputError(where, field, _short(value), "a Cited(value, source) value")
+    check_text(value.source, where=where, field=f"{field}.source")
+    if unit is None:
+        check_number(value.value, where=where, field=field, **limits)
+    else:
+        check_quantity(value.value, unit, where=where, field=field, **limits)
+    return value
+
+
+@cache
+def _dimensionality(unit: str) -> object:
+    return Quantity(1.0, unit).dimensionality
 
 
 def _interval_words(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:

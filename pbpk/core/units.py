@@ -32,6 +32,7 @@ from pbpk.core.errors import PbpkInputError
 
 ureg = pint.UnitRegistry()
 ureg.define("cell = [cell_count]")
+pint.set_application_registry(ureg)  # unpickled quantities (Dask workers, copies) come back in this registry
 Quantity = ureg.Quantity
 
 #: Canonical internal unit for each kind of quantity (see module docstring).

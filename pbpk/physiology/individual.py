@@ -24,6 +24,8 @@ from typing import Literal
 import pint
 
 from pbpk.core.errors import PbpkInputError
+from pbpk.core.frozenmap import FrozenMap, frozen
+from pbpk.core.records import check_choice, check_number, check_quantity, check_text
 from pbpk.core.units import Quantity, parse_quantity
 
 Sex = Literal["male", "female"]
@@ -57,6 +59,25 @@ class TissueComposition:
     LR: float | None
     source: str
 
+    def __post_init__(self) -> None:
+        where = "TissueComposition"
+        check_text(self.name, where=where, field="name")
+        for name in _FRACTIONS:
+            value = getattr(self, name)
+            if value is not None or name not in _OPTIONAL_FRACTIONS:
+                check_number(value, where=where, field=f"{self.name}.{name}", low=0, high=1)
+        check_number(self.pH, where=where, field=f"{self.name}.pH", low=4, high=9)
+        for name in ("f_a_pl", "AR", "LR"):
+            if getattr(self, name) is not None:
+                check_number(getattr(self, name), where=where, field=f"{self.name}.{name}", low=0)
+        if not isinstance(self.source, str):
+            raise PbpkInputError(where, f"{self.name}.source", self.source, "a text value")
+
+
+#: Fractions of volume, in [0, 1]; ``f_a_pl`` is only ≥ 0 (Rodgers & Rowland tabulate it in mg/g).
+_FRACTIONS = ("f_water", "f_lipids", "f_proteins", "f_pl", "f_n_l", "f_n_pl", "f_ew", "f_iw")
+_OPTIONAL_FRACTIONS = ("f_pl", "f_ew", "f_iw")
+
 
 @dataclass(frozen=True)
 class Tissue:
@@ -73,6 +94,21 @@ class Tissue:
     composition: TissueComposition
     roles: frozenset[str] = frozenset()
     surrogate_composition: str | None = None
+
+    def __post_init__(self) -> None:
+        where, field = "Individual", f"tissues.{self.name}"
+        check_text(self.name, where=where, field="tissues")
+        check_quantity(self.mass, "kg", where=where, field=f"{field}.mass")
+        check_quantity(self.density, "g/mL", where=where, field=f"{field}.density")
+        check_quantity(self.blood_flow, "L/h", where=where, field=f"{field}.blood_flow", positive=False)
+        if not isinstance(self.composition, TissueComposition):
+            raise PbpkInputError(where, f"{field}.composition", str(self.composition), "a TissueComposition")
+        if not isinstance(self.roles, frozenset):
+            raise PbpkInputError(where, f"{field}.roles", self.roles, "a frozenset of roles")
+        for role in self.roles:
+            check_choice(role, ROLES, where=where, field=f"{field}.roles")
+        if self.surrogate_composition is not None:
+            check_text(self.surrogate_composition, where=where, field=f"{field}.surrogate_composition")
 
     @property
     def volume(self) -> pint.Quantity:
@@ -95,6 +131,13 @@ class AdultReference:
     gfr: pint.Quantity
     liver_weight: pint.Quantity
     urine_flow: pint.Quantity
+
+    def __post_init__(self) -> None:
+        check_number(self.haematocrit, where="Individual", field="adult_reference.haematocrit", low=0, high=1,
+                     low_open=True, high_open=True)
+        for name, unit in (("albumin", "g/L"), ("alpha1_acid_glycoprotein", "g/L"), ("gfr", "L/h"),
+                           ("liver_weight", "g"), ("urine_flow", "L/h")):
+            check_quantity(getattr(self, name), unit, where="Individual", field=f"adult_reference.{name}")
 
 
 @dataclass(frozen=True)
@@ -134,6 +177,42 @@ class Individual:
     sources: Mapping[str, str] = field(default_factory=dict)
     hepatic_activity: Mapping[str, float] = field(default_factory=dict)
     intestinal_activity: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        where = "Individual"
+        check_choice(self.sex, SEXES, where=where, field="sex")
+        check_quantity(self.age, "year", where=where, field="age", positive=False)
+        for name, unit in _POSITIVE:
+            check_quantity(getattr(self, name), unit, where=where, field=name)
+        for name in ("albumin", "alpha1_acid_glycoprotein"):  # ≥ 0: AGP is 0 at birth by its ontogeny function
+            check_quantity(getattr(self, name), "g/L", where=where, field=name, positive=False)
+        check_number(self.arterial_blood_fraction, where=where, field="arterial_blood_fraction", low=0, high=1)
+        for name in ("plasma", "red_blood_cells"):
+            if not isinstance(getattr(self, name), TissueComposition):
+                raise PbpkInputError(where, name, str(getattr(self, name)), "a TissueComposition")
+        if isinstance(self.transit_compartments, bool) or not isinstance(self.transit_compartments, int) \
+                or not 1 <= self.transit_compartments <= 50:
+            raise PbpkInputError(where, "transit_compartments", self.transit_compartments, "a whole number in [1, 50]")
+        if not isinstance(self.adult_reference, AdultReference):
+            raise PbpkInputError(where, "adult_reference", str(self.adult_reference), "an AdultReference")
+        tissues = _mapping(self, "tissues")
+        for name, tissue in tissues.items():
+            if not isinstance(tissue, Tissue) or tissue.name != name:
+                raise PbpkInputError(where, f"tissues.{name}", str(tissue)[:60], f"a Tissue named {name!r}")
+        for name, unit in (("hepatic_abundance", "pmol/mg"), ("intestinal_abundance", "nmol")):
+            for enzyme, value in _mapping(self, name).items():
+                check_quantity(value, unit, where=where, field=f"{name}.{enzyme}")
+        turnover = frozen({organ: frozen(rates) for organ, rates in self.enzyme_turnover.items()})
+        for organ, rates in turnover.items():
+            for enzyme, value in rates.items():
+                check_quantity(value, "1/h", where=where, field=f"enzyme_turnover.{organ}.{enzyme}")
+        object.__setattr__(self, "enzyme_turnover", turnover)
+        for key, value in _mapping(self, "sources").items():
+            if not isinstance(value, str):
+                raise PbpkInputError(where, f"sources.{key}", value, "a text value")
+        for name in ("hepatic_activity", "intestinal_activity"):
+            for enzyme, value in _mapping(self, name).items():
+                check_number(value, where=where, field=f"{name}.{enzyme}", low=0)
 
     def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
         """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set."""
@@ -185,6 +264,21 @@ class Individual:
         flows = [t.blood_flow for t in self.tissues.values()
                  if not t.roles & {"portal", "lung", "fetus"} and t.name != "liver"]
         return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow).to("L/h")
+
+
+#: Fields of :class:`Individual` that must be positive quantities, with a unit of their dimension.
+_POSITIVE = (("body_weight", "kg"), ("height", "cm"), ("cardiac_output", "L/h"), ("red_cell_volume", "L"),
+             ("plasma_volume", "L"), ("gfr", "L/h"),
+             ("urine_flow", "L/h"), ("microsomal_protein_per_gram", "mg/g"), ("hepatocytes_per_gram", "cell/g"),
+             ("villous_blood_flow", "L/h"), ("intestinal_absorptive_area", "m^2"), ("small_intestine_radius", "cm"),
+             ("small_intestine_transit_time", "h"))
+
+
+def _mapping(individual: Individual, name: str) -> FrozenMap:
+    """The mapping field ``name`` made read-only (set on the frozen ``individual``)."""
+    value = frozen(getattr(individual, name))
+    object.__setattr__(individual, name, value)
+    return value
 
 
 def scale_to_weight(individual: Individual, body_weight: pint.Quantity | str) -> Individual:
