@@ -298,7 +298,8 @@ class SpecificBinding:
 class Compound:
     """A drug: physicochemistry, binding, elimination, absorption, interactions.
 
-    Build one with :func:`load_compound`; change one with ``dataclasses.replace``.
+    Build one with :func:`load_compound`; change one with ``dataclasses.replace`` (values are
+    checked on construction, as on loading; ``measured_kp`` and ``permeability_limited`` are read-only).
     """
 
     name: str

@@ -145,7 +145,8 @@ class Individual:
     """One person: anthropometry, organs, blood, plasma proteins, kidney and enzymes.
 
     All dimensioned fields are pint quantities. ``sources`` maps each field
-    (or ``tissue.<name>.mass`` etc.) to where its value came from.
+    (or ``tissue.<name>.mass`` etc.) to where its value came from. Values are checked on
+    construction (also by ``dataclasses.replace``); mappings are read-only (:class:`~pbpk.core.frozenmap.FrozenMap`).
     """
 
     sex: Sex
