@@ -161,3 +161,9 @@ def test_modules_and_functions_stay_short():
                 if lines > FUNCTION_LINES and LONG_BY_DESIGN not in (ast.get_docstring(node) or ""):
                     too_long.append(f"{module_name(path)}.{node.name}: {lines} lines")
     assert not too_long, "too long:\n" + "\n".join(too_long)
+
+
+def test_unit_tests_mirror_the_package():
+    """Each folder of tests/unit is named after the subpackage it tests."""
+    folders = {p.name for p in Path(__file__).parent.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders and folders <= set(LAYER)
