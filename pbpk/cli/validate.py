@@ -52,7 +52,8 @@ def _run_all(args: argparse.Namespace) -> tuple[list, list]:
     """Load, then run every selected case and study; one line per result on stdout (text mode)."""
     from tqdm import tqdm
 
-    from pbpk.qualification.cases import load_cases, run_case
+    from pbpk.qualification.case_run import run_case
+    from pbpk.qualification.cases import load_cases
     from pbpk.qualification.studies import load_studies, run_study
 
     cases = load_cases(args.cases) if args.cases is not None or args.ddi is None else []
@@ -81,7 +82,8 @@ def _line(bar, text: str) -> None:
 
 def _summaries(results: list, ddi_results: list) -> dict:
     from pbpk.qualification.age_trend import age_trends
-    from pbpk.qualification.cases import POPULATION_GROUPS, summarise
+    from pbpk.qualification.case_run import summarise
+    from pbpk.qualification.cases import POPULATION_GROUPS
     from pbpk.qualification.studies import summarise_studies
 
     return {
@@ -123,7 +125,7 @@ def _json(results: list, ddi_results: list, regressions: list[str], written, s: 
 
 
 def _text(s: dict, written) -> None:
-    from pbpk.qualification.cases import fold_label
+    from pbpk.qualification.comparison import fold_label
 
     groups = [(f"{group} test cases", summary) for group, summary in s["by_group"].items() if summary]
     for title, summary in [("all test cases", s["test"]), *(groups if len(groups) > 1 else []),

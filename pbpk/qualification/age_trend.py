@@ -23,10 +23,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pbpk.qualification.cases import PER_WEIGHT, CaseResult
+from pbpk.core.units import Quantity
+from pbpk.qualification.case_run import CaseResult
+from pbpk.qualification.cases import PER_WEIGHT
 
 TREND_FOLD = 2.0
-_L_PER_H_TO_ML_PER_MIN = 1000.0 / 60.0
+_L_PER_H_TO_ML_PER_MIN = float(Quantity(1.0, "L/h").to("mL/min").magnitude)
 
 
 @dataclass(frozen=True)

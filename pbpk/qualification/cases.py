@@ -1,13 +1,11 @@
-"""Clinical qualification: simulate published studies and compare with what was observed.
+"""Clinical case files: one published study arm, read and checked (``validation_cases/<id>.yaml``).
 
-A case file (``validation_cases/<id>.yaml``, format in ``docs/validation-format.md``)
-describes one clinical study: the compound, the population, the regimen and
-the observed summary metrics with their statistics and the primary paper.
-``run_case`` simulates the study and returns predicted/observed ratios;
-``summarise`` reports the geometric mean fold error (GMFE) and the fractions
-within 1.25-, 1.5- and 2-fold per metric.
+A case file (format in ``docs/validation-format.md``) describes one clinical study:
+the compound, the population, the regimen and the observed summary metrics with their
+statistics and the primary paper. :mod:`pbpk.qualification.case_run` simulates it and
+compares (:mod:`pbpk.qualification.comparison`).
 
-Honesty rules, enforced here:
+Honesty rules, enforced here and in ``case_run``:
 
 * A case whose study was used to fit a compound value is *training*; the
   compound file says so (``fitted_to``), and the case must list the fitted
@@ -18,13 +16,9 @@ Honesty rules, enforced here:
 
 Examples
 --------
->>> from pbpk.qualification.cases import load_case, run_case
 >>> case = load_case("midazolam-iv-smith-1981-415")
->>> result = run_case(case)
->>> result.role, sorted(result.ratios)
-('test', ['AUC', 'CL'])
->>> 0.5 < result.ratios["CL"] < 2
-True
+>>> case.compound, sorted(case.observed)
+('midazolam', ['AUC', 'CL'])
 """
 
 from __future__ import annotations
@@ -32,23 +26,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pint
 
-from pbpk.compound import Compound, load_compound
 from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Record, load_yaml
-from pbpk.core.units import Quantity, parse_quantity, ureg
-from pbpk.physiology import reference_individual, scale_to_weight
-from pbpk.physiology.pediatrics import child
-from pbpk.physiology.pregnancy import pregnant
+from pbpk.core.units import parse_quantity, ureg
 from pbpk.simulation.dosing import Dose, Regimen, repeated
-from pbpk.simulation.nca import NCAResult
-from pbpk.simulation.simulate import Simulation, simulate
 
 #: Metrics a case may report, and the dimension of each (a unit of that dimension).
 METRICS = {
@@ -58,10 +46,7 @@ METRICS = {
 RATIO_METRICS = {f"{base}_ratio": base for base in ("AUC", "Cmax", "CL", "CL_F", "t_half")}
 METRICS.update({name: "" for name in RATIO_METRICS})
 PER_WEIGHT = {"CL": "L/h/kg", "CL_F": "L/h/kg", "Vss": "L/kg"}
-#: Guest et al. 2011 (Drug Metab Dispos 39:170): variability parameter of the ratio-dependent limits.
-GUEST_DELTA = 1.0
 STATISTICS = ("arithmetic mean", "geometric mean", "median", "individual")
-FOLDS = (1.25, 1.5, 2.0)
 NO_OVERRIDES = ("a case cannot change compound or physiology values (honesty rule); "
                 "put a changed value in a new compound file and say so in the case note")
 #: Population groups reported separately: "pregnancy" has a gestational week, "pediatric" a mean age below 18 y.
@@ -80,16 +65,6 @@ class Observation:
     statistic: str
     interval: tuple[float, float] | str | None = None  # AUC: "inf", "tau" or (t0, t1) in h
     spread: str | None = None
-
-
-def guest_limit(observed_ratio: float, delta: float = GUEST_DELTA) -> float:
-    """Guest et al. 2011 limit for a ratio R: (δ + 2(R − 1))/R with R ≥ 1 (R < 1 is inverted).
-
-    A prediction is accepted when observed/limit ≤ predicted ≤ observed·limit; the
-    limit is δ at R = 1 and approaches 2 for large ratios.
-    """
-    ratio = observed_ratio if observed_ratio >= 1.0 else 1.0 / observed_ratio
-    return (delta + 2.0 * (ratio - 1.0)) / ratio
 
 
 @dataclass(frozen=True)
@@ -147,59 +122,6 @@ class ValidationCase:
     profile: ObservedProfile | None = None
     reference_population: Population | None = None
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    """Predicted and observed metrics of one case; ratios are predicted/observed."""
-
-    case: ValidationCase
-    role: str  # "test" or "training"
-    predicted: Mapping[str, float]
-    observed: Mapping[str, float]
-    units: Mapping[str, str]
-    simulations: tuple[Simulation, ...]
-    weights: tuple[float, ...]
-    reference_simulations: tuple[Simulation, ...] = ()
-
-    @property
-    def ratios(self) -> dict[str, float]:
-        return {m: self.predicted[m] / self.observed[m] for m in self.observed}
-
-    def absolute(self, metric: str) -> tuple[float, float]:
-        """(observed, predicted) in the metric's absolute unit (``METRICS``); per-kg values times body weight."""
-        if self.units[metric] not in PER_WEIGHT.values():
-            return self.observed[metric], self.predicted[metric]
-        return self.observed[metric] * self.body_weight, self.predicted[metric] * self.body_weight
-
-    @property
-    def body_weight(self) -> float:
-        """Body weight (kg) of the simulated population: geometric mean weighted like the metrics."""
-        return math.exp(sum(w * math.log(s.individual.body_weight.to("kg").magnitude)
-                            for w, s in zip(self.weights, self.simulations)))
-
-    def within_guest(self, metric: str) -> bool:
-        """Inside the Guest et al. 2011 limits (ratio metrics)."""
-        limit = guest_limit(self.observed[metric])
-        return self.observed[metric] / limit <= self.predicted[metric] <= self.observed[metric] * limit
-
-    def within(self, metric: str, fold: float) -> bool:
-        ratio = self.ratios[metric]
-        return 1.0 / fold <= ratio <= fold
-
-    @property
-    def population_group(self) -> str:
-        """``pregnancy`` with a gestational week, ``pediatric`` below 18 years of (mean) age, else ``adult``."""
-        if self.case.population.gestational_week:
-            return "pregnancy"
-        age = self.case.population.age
-        return "pediatric" if age is not None and age.to("year").magnitude < PEDIATRIC_BELOW_YEARS else "adult"
-
-    @property
-    def regressions(self) -> list[str]:
-        """Metrics outside the fold the case file expects them within."""
-        return [f"{m}: predicted/observed {self.ratios[m]:.2f}, expected within {fold:g}-fold"
-                for m, fold in self.case.expected_within.items() if m in self.observed and not self.within(m, fold)]
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -394,177 +316,3 @@ def _observed_value(r: Record, name: str, text: object) -> pint.Quantity:
     elif name in ("AUC", "Cmax") and isinstance(text, str) and "mol" in text:
         target = target.replace("mg", "umol")
     return parse_quantity(text, target, where=r.where("value"), field=r.field("value"))
-
-
-# -- running --------------------------------------------------------------------------------------
-def training_values(case, compound: Compound) -> list[str]:
-    """Compound values fitted to the study of ``case`` (anything with ``.study.key``), matched on the key."""
-    key = _normalise(case.study.key)
-    return [name for name, study in compound.fitted_values.items() if key and key in _normalise(study)]
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def run_case(case: ValidationCase) -> CaseResult:
-    """Simulate the study (each sex present, at the reported mean age and weight) and compare."""
-    compound = load_compound(case.compound)
-    fitted = training_values(case, compound)
-    if sorted(fitted) != sorted(case.fitted_parameters):
-        raise PbpkInputError(
-            case.file, "fitted_parameters", list(case.fitted_parameters),
-            f"the compound values fitted to study '{case.study.key}': {fitted or 'none'}",
-            "a case must declare the values fitted to its study (honesty rule); copy the list",
-        )
-    role = "training" if fitted else "test"
-    simulations, weights = _simulate_population(case, compound, case.population)
-    reference = _simulate_population(case, compound, case.reference_population) \
-        if case.reference_population is not None else ((), ())
-    mw = compound.molecular_weight.value
-    ncas: dict[int, NCAResult] = {}
-    predicted, observed, units = {}, {}, {}
-    for name, observation in case.observed.items():
-        if name in RATIO_METRICS:
-            base = replace(observation, metric=RATIO_METRICS[name], value=Quantity(1.0, METRICS[RATIO_METRICS[name]]))
-            predicted[name] = _prediction(case, simulations, weights, base, ncas) \
-                / _prediction(case, *reference, base, ncas)
-            units[name] = ""
-        else:
-            predicted[name] = _prediction(case, simulations, weights, observation, ncas)
-            units[name] = _comparison_unit(observation)
-        observed[name] = _in_unit(observation.value, units[name], mw)
-    return CaseResult(case, role, predicted, observed, units, tuple(simulations), tuple(weights),
-                      tuple(reference[0]))
-
-
-def _simulate_population(case: ValidationCase, compound: Compound, population: Population):
-    """Each sex present, as the reference person of the population; returns simulations and sex weights."""
-    simulations, weights = [], []
-    for sex, share in (("male", 1.0 - population.female_fraction), ("female", population.female_fraction)):
-        if share <= 0:
-            continue
-        simulation = simulate(compound, study_person(population, sex), regimen=case.regimen, times=_grid(case))
-        if not simulation.status.ok:
-            raise PbpkInputError(case.file, "simulation", simulation.status.code, "a solved simulation",
-                                 simulation.status.message)
-        simulations.append(simulation)
-        weights.append(share)
-    return simulations, weights
-
-
-def _prediction(case: ValidationCase, simulations, weights, observation: Observation,
-                ncas: dict[int, NCAResult]) -> float:
-    """The metric over the sexes of a population: geometric mean weighted by their shares (NCA memoised)."""
-    unit = _comparison_unit(observation)
-    for simulation in simulations:
-        if id(simulation) not in ncas:
-            ncas[id(simulation)] = simulation.nca()
-    values = [_predicted(simulation, ncas[id(simulation)], observation.metric, observation, unit)
-              for simulation in simulations]
-    if any(value is None or value <= 0 for value in values):
-        raise PbpkInputError(case.file, f"observed.{observation.metric}", observation.metric,
-                             f"a {observation.metric} that the simulated profile defines",
-                             "the terminal phase was not resolved; check the regimen and the AUC interval")
-    return math.exp(sum(w * math.log(v) for w, v in zip(weights, values)))
-
-
-def study_person(population: Population, sex: str):
-    """The reference person of the study: a child (or adult) of the mean age, at the mean weight if given."""
-    if population.gestational_week:
-        return pregnant(population.gestational_week)
-    if population.age is None:
-        person = reference_individual(sex)
-        return scale_to_weight(person, population.weight) if population.weight is not None else person
-    return child(population.age, sex, weight=population.weight,
-                 gestational_age=population.gestational_age or "40 week")
-
-
-def _comparison_unit(observation: Observation) -> str:
-    if observation.metric in PER_WEIGHT and observation.value.is_compatible_with(PER_WEIGHT[observation.metric]):
-        return PER_WEIGHT[observation.metric]
-    return METRICS[observation.metric]
-
-
-def _in_unit(value: pint.Quantity, unit: str, molecular_weight: pint.Quantity) -> float:
-    if unit == "":
-        return float(value.to("").magnitude)
-    if value.is_compatible_with(unit):
-        return float(value.to(unit).magnitude)
-    return float((value * molecular_weight).to(unit).magnitude)
-
-
-def _grid(case: ValidationCase) -> np.ndarray | None:
-    """Output grid when an AUC interval or an observed profile needs its own times (else the default).
-
-    It runs a week past the last dose (or to the last observed time if later) so that
-    the terminal phase for AUC∞, t½ and Vss is still resolved.
-    """
-    ends = [obs.interval[1] for obs in case.observed.values() if isinstance(obs.interval, tuple)]
-    starts = [obs.interval[0] for obs in case.observed.values() if isinstance(obs.interval, tuple)]
-    if case.profile is not None:
-        ends.append(float(case.profile.times.max()))
-    if not ends:
-        return None
-    last = case.regimen.last_time.to("h").magnitude
-    horizon = max(max(ends), last + 168.0)
-    grid = np.linspace(0.0, horizon, 1681)
-    dose_times = [d.time.to("h").magnitude for d in case.regimen.doses]
-    return np.unique(np.concatenate([grid, starts, ends, dose_times]))
-
-
-def _predicted(simulation: Simulation, nca: NCAResult, name: str, observation: Observation,
-               unit: str) -> float | None:
-    """The simulated counterpart of an observed metric, in ``unit``; None if the profile does not define it."""
-    to_mg = simulation.molecular_weight / 1000.0
-    weight = simulation.individual.body_weight.to("kg").magnitude
-    per_weight = unit in PER_WEIGHT.values()
-    if name == "AUC":
-        if observation.interval == "inf":
-            value = nca.AUC_inf
-        elif observation.interval == "tau":
-            value = nca.AUC_tau
-        else:
-            t0, t1 = observation.interval
-            auc = simulation.state("AUC_plasma") * to_mg
-            value = float(np.interp(t1, simulation.times, auc) - np.interp(t0, simulation.times, auc))
-    elif name == "CL_F":
-        value = nca.dose / (nca.AUC_tau if nca.AUC_tau is not None else nca.AUC_inf)
-    else:
-        value = getattr(nca, name)
-    if value is None:
-        return None
-    return float(value) / weight if per_weight else float(value)
-
-
-# -- summaries --------------------------------------------------------------------------------------
-def summarise(results: Iterable[CaseResult], role: str = "test", group: str | None = None
-              ) -> dict[str, dict[str, float]]:
-    """Per metric: number of cases, GMFE and fractions within 1.25-, 1.5- and 2-fold.
-
-    ``group`` restricts the cases to one population group (``POPULATION_GROUPS``).
-    """
-    summary: dict[str, dict[str, float]] = {}
-    chosen = [r for r in results if r.role == role and (group is None or r.population_group == group)]
-    for metric in METRICS:
-        ratios = [r.ratios[metric] for r in chosen if metric in r.observed]
-        if not ratios:
-            continue
-        logs = np.abs(np.log10(ratios))
-        summary[metric] = {
-            "n_cases": len(ratios),
-            "gmfe": float(10 ** logs.mean()),
-            **{fold_label(fold): float(np.mean(logs <= math.log10(fold))) for fold in FOLDS},
-        }
-        if metric in RATIO_METRICS:
-            summary[metric]["within_guest"] = float(np.mean([r.within_guest(metric) for r in chosen
-                                                             if metric in r.observed]))
-    return summary
-
-
-def fold_label(fold: float) -> str:
-    """Key name used in summaries for a fold (2 → 'within_2fold', 1.5 → 'within_1_5fold')."""
-    return f"within_{str(fold).replace('.', '_').rstrip('0').rstrip('_')}fold"
-
-
-__all__ = ["ValidationCase", "CaseResult", "load_case", "load_cases", "run_case", "summarise", "fold_label"]

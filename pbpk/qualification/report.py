@@ -18,14 +18,9 @@ import numpy as np
 
 from pbpk.core.units import ureg
 from pbpk.qualification.age_trend import TREND_FOLD, AgeTrend, age_trends
-from pbpk.qualification.cases import (
-    FOLDS,
-    METRICS,
-    POPULATION_GROUPS,
-    CaseResult,
-    fold_label,
-    summarise,
-)
+from pbpk.qualification.case_run import CaseResult, summarise
+from pbpk.qualification.cases import METRICS, POPULATION_GROUPS
+from pbpk.qualification.comparison import FOLDS, fold_label
 
 FIGURE_DPI = 110
 
@@ -193,7 +188,7 @@ def _forest_figure(results: Sequence, path: Path) -> Path:
     """Predicted (filled) and observed (open) AUCR and CmaxR per study, log scale, with Guest ranges."""
     import matplotlib.pyplot as plt
 
-    from pbpk.qualification.cases import guest_limit
+    from pbpk.qualification.comparison import guest_limit
 
     metrics = [m for m in ("AUCR", "CmaxR") if any(m in r.observed for r in results)]
     height = max(4.0, 0.22 * len(results) + 1.5)
@@ -359,7 +354,7 @@ def _frame(axis, result: CaseResult, unit: str) -> None:
     if result.case.profile is not None:
         end = max(end, float(result.case.profile.times.max()))
     axis.set_xlim(0.0, min(simulation.times[-1], end * 1.05))
-    peak = _to_unit(np.array([concentration.max() * simulation.molecular_weight / 1000.0]), unit,
+    peak = _to_unit(np.array([concentration.max() * simulation.mg_per_umol]), unit,
                     simulation.molecular_weight)[0]
     top = peak
     if "Cmax" in result.observed:
@@ -377,7 +372,7 @@ def _case_figure(result: CaseResult, path: Path) -> Path:
     figure, axis = plt.subplots(figsize=(6.2, 4.0))
     for simulation, weight in zip(result.simulations, result.weights):
         person = simulation.individual
-        concentration = _to_unit(simulation.output("C_plasma") * simulation.molecular_weight / 1000.0, unit,
+        concentration = _to_unit(simulation.output("C_plasma") * simulation.mg_per_umol, unit,
                                  simulation.molecular_weight)
         keep = concentration > 0
         axis.plot(simulation.times[keep], concentration[keep],
@@ -391,7 +386,7 @@ def _case_figure(result: CaseResult, path: Path) -> Path:
         else:
             axis.axhline(cmax, color="k", linestyle="--", linewidth=1, label="observed Cmax")
     for simulation in result.reference_simulations:
-        concentration = _to_unit(simulation.output("C_plasma") * simulation.molecular_weight / 1000.0, unit,
+        concentration = _to_unit(simulation.output("C_plasma") * simulation.mg_per_umol, unit,
                                  simulation.molecular_weight)
         keep = concentration > 0
         axis.plot(simulation.times[keep], concentration[keep], linestyle="--", color="0.4",

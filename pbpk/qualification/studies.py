@@ -33,20 +33,17 @@ from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Record, load_yaml
 from pbpk.ddi.dynamic import Arm, DdiResult, interaction, parse_window
+from pbpk.qualification.case_run import study_person, training_values
 from pbpk.qualification.cases import (
-    FOLDS,
     NO_OVERRIDES,
     Population,
     Study,
     first_dose_is_rapid_iv,
-    fold_label,
-    guest_limit,
     read_fold,
     read_population,
     read_regimen,
-    study_person,
-    training_values,
 )
+from pbpk.qualification.comparison import Compared, fold_summary
 from pbpk.simulation.dosing import Regimen
 
 RATIOS = ("AUCR", "CmaxR")
@@ -86,7 +83,7 @@ class DdiStudy:
 
 
 @dataclass(frozen=True)
-class StudyResult:
+class StudyResult(Compared):
     """Predicted and observed ratios of one study."""
 
     study: DdiStudy
@@ -97,25 +94,12 @@ class StudyResult:
     weights: tuple[float, ...]
 
     @property
-    def ratios(self) -> dict[str, float]:
-        """Predicted/observed per metric."""
-        return {m: self.predicted[m] / self.observed[m] for m in self.observed}
-
-    def within(self, metric: str, fold: float) -> bool:
-        return 1.0 / fold <= self.ratios[metric] <= fold
-
-    def within_guest(self, metric: str) -> bool:
-        limit = guest_limit(self.observed[metric])
-        return self.observed[metric] / limit <= self.predicted[metric] <= self.observed[metric] * limit
+    def expected_within(self) -> Mapping[str, float]:
+        return self.study.expected_within
 
     @property
     def ignored(self) -> tuple[str, ...]:
         return self.results[0].ignored
-
-    @property
-    def regressions(self) -> list[str]:
-        return [f"{m}: predicted/observed {self.ratios[m]:.2f}, expected within {fold:g}-fold"
-                for m, fold in self.study.expected_within.items() if m in self.observed and not self.within(m, fold)]
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -256,20 +240,7 @@ def population_ratios(study: DdiStudy, n: int, *, seed: int = 1, population: str
 # -- summaries --------------------------------------------------------------------------------------
 def summarise_studies(results: Iterable[StudyResult], role: str = "test") -> dict[str, dict[str, float]]:
     """Per ratio: number of studies, GMFE, fractions within 1.25-, 1.5- and 2-fold and within the Guest limits."""
-    chosen = [r for r in results if r.role == role]
-    summary: dict[str, dict[str, float]] = {}
-    for metric in RATIOS:
-        with_metric = [r for r in chosen if metric in r.observed]
-        if not with_metric:
-            continue
-        logs = np.abs(np.log10([r.ratios[metric] for r in with_metric]))
-        summary[metric] = {
-            "n_studies": len(with_metric),
-            "gmfe": float(10 ** logs.mean()),
-            **{fold_label(fold): float(np.mean(logs <= math.log10(fold))) for fold in FOLDS},
-            "within_guest": float(np.mean([r.within_guest(metric) for r in with_metric])),
-        }
-    return summary
+    return fold_summary([r for r in results if r.role == role], RATIOS, "n_studies", guest=RATIOS)
 
 
 __all__ = ["DdiStudy", "StudyResult", "load_study", "load_studies", "run_study", "summarise_studies", "RATIOS"]

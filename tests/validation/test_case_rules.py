@@ -10,7 +10,8 @@ import yaml
 
 from pbpk.cli import main
 from pbpk.core.errors import PbpkInputError
-from pbpk.qualification.cases import CaseResult, load_case, run_case, summarise
+from pbpk.qualification.case_run import CaseResult, run_case, summarise
+from pbpk.qualification.cases import load_case
 
 
 def case_dict(**changes) -> dict:
@@ -185,7 +186,7 @@ def test_summaries_split_adults_and_children(tmp_path):
 @pytest.mark.parametrize("observed, limit", [(1.0, 1.0), (2.0, 1.5), (5.0, 1.8), (0.5, 1.5), (0.2, 1.8)])
 def test_guest_limits(observed, limit):
     """Guest et al. 2011 with δ = 1: (1 + 2(R − 1))/R, R inverted below 1; approaches 2 for large ratios."""
-    from pbpk.qualification.cases import guest_limit
+    from pbpk.qualification.comparison import guest_limit
 
     assert guest_limit(observed) == pytest.approx(limit)
     assert guest_limit(100.0) < 2.0
@@ -251,3 +252,31 @@ def test_age_scaling_error_by_hand():
     assert trend.scaling_error(month) == pytest.approx((1.5 / 1.5) / (0.5 / 1.0))  # 2.0: on the limit
     assert trend.follows()
     assert not trend.follows(fold=1.9) and trend.off_trend(fold=1.9) == [month]
+
+
+def test_one_comparison_for_cases_and_studies():
+    """Clinical cases and DDI studies compare through the same type; by-hand values of its arithmetic."""
+    from pbpk.qualification.case_run import CaseResult
+    from pbpk.qualification.comparison import Compared, fold_summary, guest_limit
+    from pbpk.qualification.studies import StudyResult
+
+    assert issubclass(CaseResult, Compared) and issubclass(StudyResult, Compared)
+    # Guest et al. 2011: limit = (δ + 2(R − 1))/R with δ = 1; R = 4 → 7/4; R = 0.25 is inverted
+    assert guest_limit(4.0) == pytest.approx(1.75) and guest_limit(0.25) == pytest.approx(1.75)
+    assert guest_limit(1.0) == pytest.approx(1.0)
+
+    class Result(Compared):
+        def __init__(self, predicted, observed):
+            self.predicted, self.observed = predicted, observed
+
+        @property
+        def expected_within(self):
+            return {"AUCR": 1.5}
+
+    high, good = Result({"AUCR": 8.0}, {"AUCR": 4.0}), Result({"AUCR": 5.0}, {"AUCR": 4.0})
+    assert not high.within_guest("AUCR") and good.within_guest("AUCR")  # 4·1.75 = 7 is the upper limit
+    assert high.regressions == ["AUCR: predicted/observed 2.00, expected within 1.5-fold"] and not good.regressions
+    summary = fold_summary([high, good], ["AUCR"], "n", guest=["AUCR"])["AUCR"]
+    # GMFE = 10^mean(|log10 ratio|) = 10^((log10 2 + log10 1.25)/2) = √2.5
+    assert summary == pytest.approx({"n": 2, "gmfe": 2.5 ** 0.5, "within_1_25fold": 0.5, "within_1_5fold": 0.5,
+                                     "within_2fold": 1.0, "within_guest": 0.5})
