@@ -54,6 +54,7 @@ def test_study_used_for_fitting_must_declare_it(tmp_path):
         run_study(load_study(write(tmp_path, data)))
 
 
+@pytest.mark.slow
 def test_ddi_command_json_gives_predicted_observed_and_percentiles(capsys):
     status = main(["ddi", FLUCONAZOLE, "--n", "8", "--json"])
     result = json.loads(capsys.readouterr().out)

@@ -160,6 +160,7 @@ def test_population_cli_json_gives_metric_percentiles_with_units(tmp_path, capsy
     assert (tmp_path / "s.csv").stat().st_size > 0 and (tmp_path / "p.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_dose_matching_reaches_the_reference_median(capsys):
     """Linear kinetics: one proportional correction matches the median; AUC per dose is linear."""
     from pbpk.populations.dose_matching import match_doses
@@ -194,6 +195,7 @@ def test_children_follow_the_cdc_growth_charts(years, weight_m, weight_s, height
     assert subjects.weight.std() / subjects.weight.mean() == pytest.approx(weight_s, rel=0.1)
 
 
+@pytest.mark.slow
 def test_each_childs_maturation_varies_with_the_pksim_geometric_sds():
     """CYP3A4 (PK-Sim 7.3: n 3.331, PMA50 73.019 wk, GeoSDs 1.255 and 1.345): a child at +1 SD of both
     has F(P; 3.331·1.255, 73.019·1.345)/F(P; 3.331, 73.019); typical children (z = 0) and adults get 1."""

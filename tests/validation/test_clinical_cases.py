@@ -31,6 +31,7 @@ def validation(tmp_path_factory):
     return status, json.loads(buffer.getvalue()), report
 
 
+@pytest.mark.slow
 def test_every_case_runs_and_none_regresses(validation):
     status, result, _ = validation
     assert len(result["cases"]) == len(CASE_FILES)
