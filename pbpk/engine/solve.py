@@ -70,7 +70,7 @@ class Schedules:
 
     def subject(self, k: int) -> Schedule:
         """Subject k's schedule."""
-        return Schedule(self.times, self.bolus[k], self.rate[k], float(self.scale[k].max()), self.scale[k])
+        return Schedule(self.times, self.bolus[k], self.rate[k], float(self.doses()[k]), self.scale[k])
 
 
 @dataclass(frozen=True)
