@@ -29,12 +29,25 @@ def json_output() -> argparse.ArgumentParser:
     return parser
 
 
-def individual(*, weight: bool = False) -> argparse.ArgumentParser:
-    """``--sex`` (and ``--weight``) of the reference adult."""
+def individual(*, patient: bool = False) -> argparse.ArgumentParser:
+    """``--sex`` of the reference adult; with ``patient``, the covariates of :func:`pbpk.physiology.patient.patient`."""
     parser = _parent()
-    parser.add_argument("--sex", choices=["male", "female"], default="male", help="reference adult (default male)")
-    if weight:
-        parser.add_argument("--weight", help='body weight, e.g. "60 kg" (default: ICRP 89 reference)')
+    parser.add_argument("--sex", choices=["male", "female"], default="male", help="sex (default male)")
+    if patient:
+        group = parser.add_argument_group("patient covariates (default: the ICRP 89 reference adult, 35 y)")
+        group.add_argument("--age", help='age, e.g. "78y" or "6 mo" (children below 18 y)')
+        group.add_argument("--height", help='height, e.g. "165cm" (default: reference height)')
+        group.add_argument("--weight", help='body weight, e.g. "95kg" (default: reference BMI at the height)')
+        group.add_argument("--scr", help='serum creatinine with unit, e.g. "2.1 mg/dL" or "186 umol/L"')
+        group.add_argument("--cystatin-c", help='serum cystatin C, e.g. "1.4 mg/L" (with --scr: CKD-EPI 2021 cr-cys)')
+        group.add_argument("--crcl", help='creatinine clearance used as the GFR, e.g. "35 mL/min"')
+        group.add_argument("--egfr", help='eGFR per 1.73 m², e.g. "28 mL/min/1.73m^2"')
+        group.add_argument("--gfr", help='measured GFR, e.g. "40 mL/min"')
+        group.add_argument("--renal-equation", help="equation for --scr: ckd-epi-2021 (adults' default), "
+                           "cockcroft-gault, mdrd or schwartz (children's default)")
+        group.add_argument("--crcl-weight", default="total",
+                           help="weight in Cockcroft-Gault: total (default), ideal, adjusted or lean")
+        group.add_argument("--dialysis", action="store_true", help="dialysis-dependent kidney failure (with a GFR)")
     return parser
 
 

@@ -13,7 +13,7 @@ from pbpk.core.errors import PbpkInputError
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``simulate`` command."""
     parser = commands.add_parser("simulate", help="simulate a dosing regimen; NCA, CSV and figure",
-                                 parents=[options.compound_file(), options.dosing(), options.individual(weight=True),
+                                 parents=[options.compound_file(), options.dosing(), options.individual(patient=True),
                                           options.kinetics(), options.json_output()])
     parser.add_argument("--until", help='end of the simulation, e.g. "48h" (default: 5 predicted half-lives)')
     parser.add_argument("--method", choices=["auto", "exact", "general"], default="auto")
@@ -22,14 +22,45 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def individual_for(args: argparse.Namespace):
-    """The reference adult of ``--sex``, scaled to ``--weight`` if given."""
-    from pbpk.physiology import reference_individual, scale_to_weight
+PATIENT_OPTIONS = ("age", "height", "weight", "scr", "cystatin_c", "crcl", "egfr", "gfr", "renal_equation")
 
-    individual = reference_individual(args.sex)
-    if getattr(args, "weight", None):
-        individual = scale_to_weight(individual, args.weight)
-    return individual
+
+def individual_for(args: argparse.Namespace):
+    """The reference adult of ``--sex``, or the patient of the covariate options given."""
+    from pbpk.physiology import reference_individual
+    from pbpk.physiology.patient import patient
+
+    given = {name: getattr(args, name) for name in PATIENT_OPTIONS if getattr(args, name, None) is not None}
+    dialysis = getattr(args, "dialysis", False)
+    if not given and not dialysis:
+        return reference_individual(args.sex)
+    age = given.pop("age", None) or reference_individual(args.sex).age
+    cystatin = given.pop("cystatin_c", None)
+    return patient(args.sex, age=age, cystatin=cystatin, crcl_weight=args.crcl_weight, dialysis=dialysis,
+                   **given)
+
+
+def describe(individual) -> dict:
+    """The person's covariates for ``--json``: sex, age, height, weight, GFR and the conditions applied."""
+    from pbpk.physiology.body_size import body_surface_area
+
+    def value(quantity, unit: str) -> dict:
+        return {"value": round(float(quantity.to(unit).magnitude), 4), "unit": unit}
+
+    bsa = body_surface_area(individual.body_weight, individual.height)
+    return {"sex": individual.sex, "age": value(individual.age, "year"), "height": value(individual.height, "cm"),
+            "body_weight": value(individual.body_weight, "kg"), "bsa": value(bsa, "m^2"),
+            "gfr": value(individual.gfr, "mL/min"), "gfr_per_1.73m2": value(individual.gfr * (1.73 / bsa.magnitude),
+                                                                             "mL/min"),
+            "gfr_source": individual.sources.get("gfr", ""), "conditions": dict(individual.conditions)}
+
+
+def _summary(individual) -> str:
+    text = (f"a {individual.age.to('year').magnitude:.0f}-year-old {individual.sex} of "
+            f"{individual.height.to('cm').magnitude:.0f} cm and {individual.body_weight.to('kg').magnitude:g} kg, "
+            f"GFR {individual.gfr.to('mL/min').magnitude:.0f} mL/min")
+    return text + "".join(f", {condition}" for condition in individual.conditions.values()
+                          if not condition.startswith("GFR"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({
             "compound": compound.name,
-            "individual": {"sex": individual.sex, "body_weight": {"value": individual.body_weight.to("kg").magnitude,
-                                                                  "unit": "kg"}},
+            "individual": describe(individual),
             "regimen": {"dose": args.dose, "route": args.route, "doses": args.doses, "every": args.every,
                         "infusion_time": args.infusion_time},
             "method": simulation.method,
@@ -67,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{compound.name}: {args.dose} {args.route}"
           + (f" every {args.every} x {args.doses}" if args.doses > 1 else "")
-          + f" in a {individual.sex} of {individual.body_weight.to('kg').magnitude:g} kg ({simulation.method} solver)")
+          + f" in {_summary(individual)} ({simulation.method} solver)")
     for name, entry in nca.as_dict().items():
         if isinstance(entry, dict):
             print(f"  {name:<22}{entry['value']:>14.5g} {entry['unit']}")

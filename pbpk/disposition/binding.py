@@ -40,5 +40,8 @@ def binding_protein_ratio(compound: Compound, individual: Individual) -> float:
 
 
 def plasma_unbound_fraction(compound: Compound, individual: Individual) -> float:
-    """fu in this individual's plasma (the compound's adult value, rescaled by the binding-protein level)."""
-    return scaled_unbound_fraction(compound.fu_plasma.value, binding_protein_ratio(compound, individual))
+    """fu in this individual's plasma: the compound's adult value rescaled by the binding-protein level and by the
+    individual's ``unbound_fraction_factor`` m (renal impairment), applied as a binding capacity 1/m: fu rises m-fold
+    for a highly bound drug and less for a weakly bound one (a 30 %-bound drug cannot become 1.55 times as free)."""
+    capacity = binding_protein_ratio(compound, individual) / individual.unbound_fraction_factor
+    return scaled_unbound_fraction(compound.fu_plasma.value, capacity)

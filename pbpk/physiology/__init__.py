@@ -1,7 +1,9 @@
 """The person as data: one :class:`Individual`, the reference adults, ontogeny, children and pregnancy.
 
 Special populations are verbs that return a changed :class:`Individual`
-(:func:`pbpk.physiology.pediatrics.child`, :func:`pbpk.physiology.pregnancy.pregnant`).
+(:func:`pbpk.physiology.adults.adult` by age and body size, :func:`pbpk.physiology.pediatrics.child`,
+:func:`pbpk.physiology.pregnancy.pregnant`, :func:`pbpk.physiology.renal_impairment.renal_impairment`);
+:func:`pbpk.physiology.patient.patient` builds one person from clinical covariates.
 """
 
 from pbpk.physiology.individual import (
@@ -12,9 +14,8 @@ from pbpk.physiology.individual import (
     Sex,
     Tissue,
     TissueComposition,
-    scale_to_weight,
 )
 from pbpk.physiology.reference import reference_individual
 
 __all__ = ["ROLES", "SEXES", "AdultReference", "Individual", "Sex", "Tissue", "TissueComposition",
-           "reference_individual", "scale_to_weight"]
+           "reference_individual"]

@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pint
@@ -26,7 +26,7 @@ import pint
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.frozenmap import FrozenMap, frozen
 from pbpk.core.records import check_choice, check_number, check_quantity, check_text
-from pbpk.core.units import Quantity, parse_quantity
+from pbpk.core.units import Quantity
 
 Sex = Literal["male", "female"]
 SEXES: tuple[Sex, ...] = ("male", "female")
@@ -178,6 +178,8 @@ class Individual:
     sources: Mapping[str, str] = field(default_factory=dict)
     hepatic_activity: Mapping[str, float] = field(default_factory=dict)
     intestinal_activity: Mapping[str, float] = field(default_factory=dict)
+    unbound_fraction_factor: float = 1.0  # fu multiplier of highly bound drugs (renal impairment; see binding)
+    conditions: Mapping[str, str] = field(default_factory=dict)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
 
     def __post_init__(self) -> None:
         where = "Individual"
@@ -214,6 +216,9 @@ class Individual:
         for name in ("hepatic_activity", "intestinal_activity"):
             for enzyme, value in _mapping(self, name).items():
                 check_number(value, where=where, field=f"{name}.{enzyme}", low=0)
+        check_number(self.unbound_fraction_factor, where=where, field="unbound_fraction_factor", low=0, low_open=True)
+        for key, value in _mapping(self, "conditions").items():
+            check_text(value, where=where, field=f"conditions.{key}")
 
     def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
         """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set."""
@@ -280,33 +285,3 @@ def _mapping(individual: Individual, name: str) -> FrozenMap:
     value = frozen(getattr(individual, name))
     object.__setattr__(individual, name, value)
     return value
-
-
-def scale_to_weight(individual: Individual, body_weight: pint.Quantity | str) -> Individual:
-    """The same person at another body weight (a first-order size adjustment).
-
-    Organ and blood volumes scale in proportion to weight, blood flows and GFR
-    with weight^0.75 (allometric scaling of cardiac output and GFR; Rhodin et
-    al. 2009 use the same exponent for GFR). Composition, enzyme abundances and
-    protein levels are unchanged. Special populations use their own covariate
-    models; this is for adults of non-reference weight.
-    """
-    weight = body_weight if isinstance(body_weight, pint.Quantity) else parse_quantity(
-        body_weight, "kg", where="individual", field="body_weight", example="60 kg")
-    if not weight.is_compatible_with("kg") or weight.to("kg").magnitude <= 0:
-        raise PbpkInputError("individual", "body_weight", str(body_weight), 'a positive mass such as "60 kg"')
-    ratio = float((weight / individual.body_weight).to("").magnitude)
-    flow_ratio = ratio ** 0.75
-    tissues = {name: replace(t, mass=t.mass * ratio, blood_flow=t.blood_flow * flow_ratio)
-               for name, t in individual.tissues.items()}
-    return replace(
-        individual,
-        body_weight=weight.to("kg"),
-        tissues=tissues,
-        cardiac_output=individual.cardiac_output * flow_ratio,
-        red_cell_volume=individual.red_cell_volume * ratio,
-        plasma_volume=individual.plasma_volume * ratio,
-        gfr=individual.gfr * flow_ratio,
-        villous_blood_flow=individual.villous_blood_flow * flow_ratio,
-        sources={**individual.sources, "scaled": f"scaled from {individual.body_weight:~P} to {weight:~P}"},
-    )

@@ -7,7 +7,8 @@ organs as the reference adult, from ``physiology_db/pediatric.yaml`` and
 * organ masses, body weight and height, blood volume and cardiac output from
   the ICRP 89 age tables (newborn, 1, 5, 10, 15 y; the adult from ``adult_from``),
   linear in age between the table ages, then scaled to the given body weight
-  (organs and blood ∝ weight, cardiac output ∝ weight^0.75);
+  (organs and blood ∝ weight, cardiac output ∝ weight^0.75); from ``adult_from`` on, the
+  adult of that age, height and weight (:func:`pbpk.physiology.adults.adult`);
 * regional blood flows by Abraham et al. 2005 (Arch Toxicol 79:63): each organ
   gets the adult flow per tissue volume times its own volume, kidney flow per
   gram is age-independent, brain flow per gram follows Chiron et al. 1992, and
@@ -49,7 +50,8 @@ from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Record, load_yaml
 from pbpk.core.units import Quantity, parse_quantity
-from pbpk.physiology.individual import SEXES, Individual, Sex, scale_to_weight
+from pbpk.physiology.adults import adult as adult_of
+from pbpk.physiology.individual import SEXES, Individual, Sex
 from pbpk.physiology.ontogeny import (
     agp_ratio,
     albumin_ratio,
@@ -106,9 +108,8 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
                              f"(corrected age {corrected * 52.1775:.1f} weeks)",
                              "the ICRP tables start at term birth; give weight, e.g. weight='1.2 kg'")
     years = max(corrected, 0.0)
-    if years >= tables.ages[-1]:
-        person = adult if weight is None else scale_to_weight(adult, _quantity(weight, "kg", "weight", "70 kg"))
-        return replace(person, age=age_q.to("year"))
+    if years >= tables.ages[-1]:  # from adult_from: the adult of this age and size
+        return adult_of(sex, age=age_q.to("year"), height=height, weight=weight, database=database)
 
     typical_weight = _at(tables.ages, tables.body_weight, years)
     body_weight = _quantity(weight, "kg", "weight", "12 kg").to("kg").magnitude if weight is not None else typical_weight

@@ -1,9 +1,9 @@
 """Anchors: the reference people a population's subjects are drawn around.
 
 Each sex of the population gets the kind's reference person at each point of its
-anchor grid (age in years or gestational week; :mod:`pbpk.populations.kinds`), with
-the ethnicity's hepatic activities and, for adults, its mean height, weight and
-cardiac output (``physiology_db/populations.yaml``). :func:`anchor_table` turns them
+anchor grid (age in years, gestational week or GFR; :mod:`pbpk.populations.kinds`), with
+the ethnicity's hepatic activities and, for adult kinds, built at its mean height and weight
+and given its cardiac output (``physiology_db/populations.yaml``). :func:`anchor_table` turns them
 into the plain arrays sampling needs.
 
 Examples
@@ -12,9 +12,9 @@ Examples
 >>> people = anchors(parse_population("pediatric: 1-2 y, female"))
 >>> len(people), people[0][0], float(people[0][1]), float(people[-1][1])
 (41, 'female', 1.0, 2.0)
->>> table = anchor_table(anchors(parse_population("adult: japanese")))
->>> table.points.tolist(), table.weight.round(1).tolist()
-([35.0, 35.0], [61.9, 51.7])
+>>> table = anchor_table(anchors(parse_population("adult: japanese, 30-40 y")))
+>>> len(table.points), table.points[[0, -1]].tolist(), table.weight[[0, -1]].round(1).tolist()
+(82, [30.0, 40.0], [61.9, 51.7])
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.units import Quantity
-from pbpk.physiology import Individual, scale_to_weight
+from pbpk.physiology import Individual
 from pbpk.populations.database import population_data
 from pbpk.populations.kinds import population_kind
 from pbpk.populations.spec import PopulationSpec
@@ -39,23 +38,21 @@ def anchors(spec: PopulationSpec) -> list[tuple[str, float, Individual]]:
         kind.check(low, high)
     sexes = [sex for sex, share in (("male", 1 - spec.female_fraction), ("female", spec.female_fraction))
              if share > 0 and sex in kind.sexes]
-    return [(sex, point, _ethnic(kind.person(point, sex), spec.ethnicity, sex, body=kind.ethnic_body))
+    preset = population_data().ethnicities[spec.ethnicity]
+    return [(sex, point, _ethnic(kind.person(point, sex, spec, preset.body[sex] if kind.ethnic_body else None),
+                                 preset, sex, body=kind.ethnic_body))
             for sex in sexes for point in kind.grid(low, high)]
 
 
-def _ethnic(person: Individual, ethnicity: str, sex: str, *, body: bool = True) -> Individual:
-    """The person with the ethnicity's hepatic activities and, for adults (``body``), its mean height,
-    weight and cardiac output. Children and pregnant women keep the reference body size."""
-    preset = population_data().ethnicities[ethnicity]
+def _ethnic(person: Individual, preset, sex: str, *, body: bool = True) -> Individual:
+    """The person with the ethnicity's hepatic activities and, for kinds that take its body (``body``; the
+    person was built at its mean height and weight), its cardiac output where the ethnicity gives one."""
     changes: dict = {}
-    if body:
-        size = preset.body[sex]
-        person = scale_to_weight(person, Quantity(size["weight"], "kg"))
-        changes["height"] = Quantity(size["height"], "cm")
-        if "cardiac_output" in size:
-            ratio = size["cardiac_output"] / person.cardiac_output.to("L/h").magnitude
-            changes["cardiac_output"] = person.cardiac_output * ratio
-            changes["tissues"] = {name: replace(t, blood_flow=t.blood_flow * ratio) for name, t in person.tissues.items()}
+    size = preset.body[sex]
+    if body and "cardiac_output" in size:
+        ratio = size["cardiac_output"] / person.cardiac_output.to("L/h").magnitude
+        changes["cardiac_output"] = person.cardiac_output * ratio
+        changes["tissues"] = {name: replace(t, blood_flow=t.blood_flow * ratio) for name, t in person.tissues.items()}
     if preset.hepatic_activity:
         changes["hepatic_activity"] = {**person.hepatic_activity,
                                        **{e: person.enzyme_activity(e) * f for e, f in preset.hepatic_activity.items()}}
@@ -70,6 +67,7 @@ class AnchorTable:
     points: np.ndarray  # age (years) or gestational week of each anchor
     height: np.ndarray  # cm
     weight: np.ndarray  # kg
+    gfr: np.ndarray  # mL/min
     mass: dict[str, np.ndarray]  # tissue → kg
     flow: dict[str, np.ndarray]  # tissue → L/h
     lean: tuple[str, ...]  # tissues scaled with height^0.75
@@ -87,6 +85,7 @@ def anchor_table(people: list[tuple[str, float, Individual]]) -> AnchorTable:
         points=np.array([point for _, point, _ in people], dtype=float),
         height=np.array([p.height.to("cm").magnitude for _, _, p in people]),
         weight=np.array([p.body_weight.to("kg").magnitude for _, _, p in people]),
+        gfr=np.array([p.gfr.to("mL/min").magnitude for _, _, p in people]),
         mass={name: np.array([p.tissues[name].mass.to("kg").magnitude for _, _, p in people]) for name in names},
         flow={name: np.array([p.tissues[name].blood_flow.to("L/h").magnitude for _, _, p in people]) for name in names},
         lean=tuple(name for name, t in first.tissues.items()

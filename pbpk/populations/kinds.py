@@ -1,34 +1,36 @@
-"""The kinds of virtual population, one registry entry each: adult, pediatric, pregnancy.
+"""The kinds of virtual population, one registry entry each: adult, pediatric, pregnancy, renal.
 
 A :class:`Kind` holds everything the rest of :mod:`pbpk.populations` knows about a
 population kind, so no other module branches on the kind's name:
 
-* its anchor coordinate (:data:`AGE` in years or :data:`WEEK`, gestational weeks),
-  whose range words the text gives (``"0.5-2 y"``, ``"weeks 20-30"``), their limits
-  and the default range;
+* its anchor coordinate (:data:`AGE` in years, :data:`WEEK`, gestational weeks, or :data:`GFR`,
+  mL/min/1.73 m²), whose range words the text gives (``"0.5-2 y"``, ``"weeks 20-30"``,
+  ``"CKD 3b"``), their limits and the default range; kinds on another coordinate may also take
+  an age range (``ages``: its default);
 * the sexes it allows and the default female fraction;
-* the reference person at a point of the coordinate (``person``: the ICRP 89 adult,
-  :func:`pbpk.physiology.pediatrics.child`, :func:`pbpk.physiology.pregnancy.pregnant`),
+* the reference person at a point of the coordinate (``person``:
+  :func:`pbpk.physiology.adults.adult` of that age, :func:`pbpk.physiology.pediatrics.child`,
+  :func:`pbpk.physiology.pregnancy.pregnant`, :func:`pbpk.physiology.renal_impairment.renal_impairment`),
   the anchor points over the range (``grid``), whether anchors take the ethnicity's body
   size, and a check of the range (``check``);
-* how subjects' height and weight are drawn (``size``) and its per-subject extras:
-  enzyme factors drawn after the genotypes (children: maturation variability) and
-  covariate columns (pregnancy: gestational week).
+* how subjects' height and weight are drawn (``size``), how their blood volume and GFR follow
+  (``scaling``, ``gfr_residual``) and its per-subject extras: enzyme factors drawn after the
+  genotypes (children: maturation variability) and covariate columns (pregnancy: gestational
+  week; renal: eGFR).
 
-Adding a kind (renal or hepatic impairment next) is one entry in :data:`REGISTRY`
-plus its physiology module.
+Adding a kind is one entry in :data:`REGISTRY` plus its physiology module.
 
 Examples
 --------
 >>> list(REGISTRY)
-['adult', 'pediatric', 'pregnancy']
+['adult', 'pediatric', 'pregnancy', 'renal']
 >>> kind = population_kind("pregnancy")
 >>> kind.coordinate.name, kind.sexes, kind.female_fraction
 ('week', ('female',), 1.0)
 >>> population_kind("pediatic")
 Traceback (most recent call last):
 ...
-pbpk.core.errors.PbpkInputError: ...got 'pediatic'; expected one of adult, pediatric, pregnancy ... "pediatric"?
+pbpk.core.errors.PbpkInputError: ...got 'pediatic'; expected one of adult, pediatric, pregnancy, renal ... "pediatric"?
 """
 
 from __future__ import annotations
@@ -36,18 +38,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.units import Quantity
-from pbpk.physiology import Individual, reference_individual
+from pbpk.physiology import Individual
+from pbpk.physiology.adults import adult, blood_volume_ratio
+from pbpk.physiology.body_size import du_bois
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.pregnancy import pregnancy_data, pregnant
+from pbpk.physiology.renal_impairment import renal_impairment, stage_range
 from pbpk.populations.database import PopulationData
 from pbpk.populations.variability import adult_size, child_size, maturation
 
+if TYPE_CHECKING:
+    from pbpk.populations.spec import PopulationSpec
+
 ADULT_AGES = (20.0, 50.0)  # years: the ICRP 89 reference adult's range
+RENAL_AGES = (18.0, 80.0)  # years: the ages of the PK-Sim CKD populations (OSP v10; Malik et al. 2020)
 ANCHORS_PER_RANGE = 41
 #: Age units of the population text, in years.
 AGE_UNITS = {"y": 1.0, "year": 1.0, "years": 1.0, "mo": 1 / 12, "month": 1 / 12, "months": 1 / 12,
@@ -57,7 +67,13 @@ AGE_UNITS = {"y": 1.0, "year": 1.0, "years": 1.0, "mo": 1 / 12, "month": 1 / 12,
 #: (data, female, age [y], anchor height [cm], anchor weight [kg], rng) → height [cm], weight [kg]
 Size = Callable[[PopulationData, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.random.Generator],
                 tuple[np.ndarray, np.ndarray]]
-#: (covariates: female, age, week, height, weight; rng) → enzyme → multiplier of its hepatic activity
+#: (data, female, height [cm], weight [kg], anchor height, anchor weight) → blood-volume and GFR factors
+Scaling = Callable[[PopulationData, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                   tuple[np.ndarray, np.ndarray]]
+#: (point of the coordinate, sex, the PopulationSpec, the ethnicity's mean body {height, weight [, cardiac_output]}
+#: or None) → the anchor's reference person
+Person = Callable[[float, str, "PopulationSpec", Mapping[str, float] | None], Individual]
+#: (covariates: female, age, week, gfr, height, weight; rng) → enzyme → multiplier of its hepatic activity
 Extra = Callable[[Mapping[str, np.ndarray], np.random.Generator], dict[str, np.ndarray]]
 
 
@@ -84,6 +100,16 @@ def age_words(option: str) -> tuple[float, float] | None:
     return float(match[1]) * scale, float(match[2] or match[1]) * scale
 
 
+def gfr_words(option: str) -> tuple[float, float] | tuple[float, float, dict] | None:
+    """``"ckd 3b"``, ``"g4"``, ``"severe"``, ``"esrd"``, ``"arc"``, ``"egfr 15-29"`` → GFR range (mL/min/1.73 m²)
+    and, for ESRD, ``{"dialysis": True}``."""
+    try:
+        low, high, dialysis = stage_range(option)
+    except PbpkInputError:
+        return None
+    return (low, high, {"dialysis": True}) if dialysis else (low, high)
+
+
 def week_words(option: str) -> tuple[float, float] | None:
     """``"week 30"``, ``"weeks 20-30"`` → (low, high) gestational weeks."""
     match = re.fullmatch(r"weeks?\s+([\d.]+)(?:\s*-\s*([\d.]+))?", option)
@@ -92,7 +118,9 @@ def week_words(option: str) -> tuple[float, float] | None:
 
 AGE = Coordinate("age", "ages", "years", age_words, 'an age range ("0.5-2 y")', "an age range")
 WEEK = Coordinate("week", "weeks", "weeks", week_words, '"week 30" or "weeks 20-30"', "a gestational week")
-COORDINATES = (AGE, WEEK)
+GFR = Coordinate("gfr", "gfrs", "mL/min/1.73 m²", gfr_words, 'a renal stage ("CKD 3b", "G4", "ESRD", "ARC") or '
+                 '"eGFR 15-29"', "a renal stage or eGFR range")
+COORDINATES = (AGE, WEEK, GFR)
 
 
 @dataclass(frozen=True)
@@ -105,21 +133,19 @@ class Kind:
     coordinate: Coordinate
     limits: tuple[float, float]  # allowed range of the coordinate, in its unit
     default: tuple[float, float] | None  # range when the text gives none; None: the text must give one
-    person: Callable[[float, str], Individual]  # reference person at a point of the coordinate, of a sex
+    person: Person  # reference person at a point of the coordinate, of a sex
     grid: Callable[[float, float], np.ndarray]  # anchor points over the (low, high) range
     ethnic_body: bool  # anchors take the ethnicity's mean height, weight and cardiac output
     size: Size
+    scaling: Scaling  # each subject's blood volume and GFR relative to its anchor's, from its body size
     female_fraction: float = 0.5
     sexes: tuple[str, ...] = ("male", "female")
     fixed: tuple[tuple[str, tuple[float, float]], ...] = ()  # (spec field, range) the kind sets
     check: Callable[[float, float], None] | None = None  # raises on a range the anchors cannot cover
     extras: tuple[Extra, ...] = ()
     columns: tuple[tuple[str, str], ...] = ()  # (covariate column, Subjects attribute) beyond the common ones
-
-
-def midpoint(low: float, high: float) -> np.ndarray:
-    """One anchor at the middle of the range."""
-    return np.array([np.mean((low, high))])
+    ages: tuple[float, float] | None = None  # kinds on another coordinate that also take an age range: its default
+    gfr_residual: bool = True  # subjects' GFR varies around the anchor's (False: the coordinate is the GFR)
 
 
 def spread(low: float, high: float) -> np.ndarray:
@@ -127,16 +153,43 @@ def spread(low: float, high: float) -> np.ndarray:
     return np.array([low]) if high == low else np.linspace(low, high, ANCHORS_PER_RANGE)
 
 
-def _adult(age: float, sex: str) -> Individual:
-    return reference_individual(sex)  # ICRP 89 reference adult, whatever the age within the range
+def adult_scaling(data: PopulationData, female: np.ndarray, height: np.ndarray, weight: np.ndarray,
+                  ref_height: np.ndarray, ref_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adults: blood volume by Nadler et al. 1962, GFR with body surface area (as :func:`~pbpk.physiology.adults.adult`)."""
+    blood = blood_volume_ratio(female, height, weight, ref_height, ref_weight)
+    return blood, du_bois(weight, height) / du_bois(ref_weight, ref_height)
 
 
-def _child(age: float, sex: str) -> Individual:
+def child_scaling(data: PopulationData, female: np.ndarray, height: np.ndarray, weight: np.ndarray,
+                  ref_height: np.ndarray, ref_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Children: blood volume with (height ratio)^0.75, GFR with (weight ratio)^0.75 (Rhodin et al. 2009)."""
+    return (height / ref_height) ** 0.75, (weight / ref_weight) ** 0.75
+
+
+def _adult_body(age: float, sex: str, body: Mapping[str, float] | None) -> Individual:
+    """The adult of this age, at the ethnicity's mean height and weight when given."""
+    if body is None:
+        return adult(sex, age=Quantity(age, "year"))
+    return adult(sex, age=Quantity(age, "year"), height=Quantity(body["height"], "cm"),
+                 weight=Quantity(body["weight"], "kg"))
+
+
+def _adult(age: float, sex: str, spec, body) -> Individual:
+    return _adult_body(age, sex, body)  # organs, flows and GFR by age and body size
+
+
+def _child(age: float, sex: str, spec, body) -> Individual:
     return child(Quantity(age, "year"), sex)
 
 
-def _pregnant(week: float, sex: str) -> Individual:
+def _pregnant(week: float, sex: str, spec, body) -> Individual:
     return pregnant(week)
+
+
+def _renal(gfr: float, sex: str, spec, body) -> Individual:
+    """The adult of the middle of the age range with this GFR (per 1.73 m²) and the CKD changes."""
+    person = _adult_body(float(np.mean(spec.ages)), sex, body)
+    return renal_impairment(person, Quantity(gfr, "mL/min"), dialysis=spec.dialysis)
 
 
 def _before_or_after_the_fetus(low: float, high: float) -> None:
@@ -148,17 +201,23 @@ def _before_or_after_the_fetus(low: float, high: float) -> None:
 
 
 ADULT = Kind("adult", "adults", '"adult: 20-50 y"', AGE, limits=(18.0, 100.0), default=ADULT_AGES,
-             person=_adult, grid=midpoint, ethnic_body=True, size=adult_size)
+             person=_adult, grid=spread, ethnic_body=True, size=adult_size, scaling=adult_scaling)
 PEDIATRIC = Kind("pediatric", "children", '"pediatric: 0.5-2 y"', AGE, limits=(0.0, 20.0), default=None,
-                 person=_child, grid=spread, ethnic_body=False, size=child_size, extras=(maturation,))
+                 person=_child, grid=spread, ethnic_body=False, size=child_size, scaling=child_scaling,
+                 extras=(maturation,))
 PREGNANCY = Kind("pregnancy", "pregnancy", '"pregnancy: week 30"', WEEK, limits=(0.0, 42.0), default=None,
-                 person=_pregnant, grid=spread, ethnic_body=False, size=adult_size, female_fraction=1.0,
+                 person=_pregnant, grid=spread, ethnic_body=False, size=adult_size, scaling=adult_scaling,
+                 female_fraction=1.0,
                  sexes=("female",), fixed=(("ages", (30.0, 30.0)),),  # every woman's age covariate, years
                  check=_before_or_after_the_fetus,
                  columns=(("gestational week", "week"),))
 
+RENAL = Kind("renal", "patients with renal impairment", '"renal: CKD 4"', GFR, limits=(1.0, 200.0), default=None,
+             person=_renal, grid=spread, ethnic_body=True, size=adult_size, scaling=adult_scaling,
+             ages=RENAL_AGES, gfr_residual=False, columns=(("eGFR [mL/min/1.73 m²]", "gfr"),))
+
 #: The population kinds by name, in the order they are listed to users.
-REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (ADULT, PEDIATRIC, PREGNANCY)}
+REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (ADULT, PEDIATRIC, PREGNANCY, RENAL)}
 
 
 def population_kind(name: str) -> Kind:
@@ -169,6 +228,6 @@ def population_kind(name: str) -> Kind:
     return REGISTRY[name]
 
 
-__all__ = ["Kind", "Coordinate", "AGE", "WEEK", "COORDINATES", "ADULT", "PEDIATRIC", "PREGNANCY", "REGISTRY",
-           "population_kind", "age_words", "week_words", "midpoint", "spread", "ADULT_AGES", "ANCHORS_PER_RANGE",
-           "AGE_UNITS"]
+__all__ = ["Kind", "Coordinate", "AGE", "WEEK", "GFR", "COORDINATES", "ADULT", "PEDIATRIC", "PREGNANCY", "RENAL",
+           "REGISTRY", "population_kind", "adult_scaling", "child_scaling", "age_words", "week_words", "gfr_words",
+           "spread", "ADULT_AGES", "RENAL_AGES", "ANCHORS_PER_RANGE", "AGE_UNITS"]

@@ -5,7 +5,8 @@ A :class:`~pbpk.populations.spec.PopulationSpec` says whom to simulate — ``"ad
 CYP2C19 PM, female"`` — and :func:`sample` draws subjects reproducibly from a
 seed (``physiology_db/populations.yaml`` holds the distributions and sources):
 
-* sex, then the kind's coordinate (age or gestational week) uniform over its range;
+* sex, then the kind's coordinate (age, gestational week or GFR) uniform over its range, and
+  any other range the kind takes (a renal population's ages) uniform over that;
 * height and weight (:mod:`pbpk.populations.variability`: normal height and log-normal
   weight given height around the reference adult of the subject's sex and ethnicity;
   children's height from the CDC 2000 height-for-age LMS and weight around the median
@@ -13,7 +14,9 @@ seed (``physiology_db/populations.yaml`` holds the distributions and sources):
 * organ masses: lean organs with (height/reference height)^0.75, adipose takes
   the remaining weight (httk-pop), then residual variability per organ;
 * cardiac output with (height/reference)^0.75, each organ flow with CV 5 %,
-  rescaled to the cardiac output; blood volume, GFR with residual variability;
+  rescaled to the cardiac output; blood volume and GFR by the kind's body-size rule
+  (adults: Nadler blood volume and body surface area; children: (height, weight)^0.75), with
+  residual variability;
 * hepatic CYP3A4 abundance (log-normal) and genotype-predicted phenotypes of
   CYP2D6, CYP2C19 and CYP2C9 from the ethnicity's CPIC frequencies;
 * the kind's extras (:mod:`pbpk.populations.kinds`; children: each child's enzyme
@@ -61,6 +64,7 @@ class Subjects:
     female: np.ndarray
     age: np.ndarray  # years
     week: np.ndarray  # gestational week (0 outside pregnancy)
+    gfr: np.ndarray  # GFR per 1.73 m² drawn by a renal population, mL/min (0 in other kinds)
     anchor: np.ndarray  # index into the anchor list
     height: np.ndarray  # cm
     weight: np.ndarray  # kg
@@ -68,6 +72,7 @@ class Subjects:
     flow_factor: dict[str, np.ndarray]  # tissue → multiplier of the anchor's flow
     blood_factor: np.ndarray
     gfr_factor: np.ndarray
+    renal_function: np.ndarray  # the subject's GFR, mL/min (the anchor's times gfr_factor)
     enzyme_factor: dict[str, np.ndarray]  # enzyme → multiplier of its hepatic activity
     phenotype: dict[str, np.ndarray]  # gene → phenotype label per subject
 
@@ -80,7 +85,7 @@ class Subjects:
         import pandas as pd
 
         table = {"sex": np.where(self.female, "female", "male"), "age [y]": self.age, "height [cm]": self.height,
-                 "weight [kg]": self.weight}
+                 "weight [kg]": self.weight, "GFR [mL/min]": self.renal_function}
         table.update({column: getattr(self, name) for column, name in population_kind(self.spec.kind).columns})
         table.update({f"{gene} phenotype": labels for gene, labels in self.phenotype.items()})
         table.update({f"{enzyme} activity": values for enzyme, values in self.enzyme_factor.items()})
@@ -99,23 +104,28 @@ def sample(spec: PopulationSpec, n: int, seed: int | np.random.SeedSequence = 0,
     female = rng.random(n) < spec.female_fraction
     point = {c.name: np.full(n, getattr(spec, c.field)[0], dtype=float) for c in COORDINATES}  # the fixed ones
     point[kind.coordinate.name] = rng.uniform(*getattr(spec, kind.coordinate.field), n)
+    for coordinate in COORDINATES:  # other ranges the kind takes (a renal population's ages): uniform too
+        low, high = getattr(spec, coordinate.field)
+        if coordinate is not kind.coordinate and high > low:
+            point[coordinate.name] = rng.uniform(low, high, n)
     anchor = _nearest_anchor(table, female, point[kind.coordinate.name])
     ref_height, ref_weight = table.height[anchor], table.weight[anchor]
     height, weight = kind.size(data, female, point["age"], ref_height, ref_weight, rng)
     size = (height / ref_height) ** 0.75
     mass = _organ_masses(table, anchor, female, size, weight, ref_weight, data, rng)
     flow = _flows(table, anchor, size, data, rng)
+    blood_size, gfr_size = kind.scaling(data, female, height, weight, ref_height, ref_weight)
     enzymes, phenotype = _enzymes(spec, data, rng, n)
     covariates = {"female": female, **point, "height": height, "weight": weight}
     for extra in kind.extras:
         for name, factor in extra(covariates, rng).items():
             enzymes[name] = enzymes.get(name, np.ones(n)) * factor
+    blood_factor = blood_size * lognormal(rng, data.blood_cv, n)
+    gfr_factor = gfr_size * (1.0 + data.gfr_cv * standard_normal(rng, n, limit=4.0)) if kind.gfr_residual else gfr_size
     return Subjects(
-        spec=spec, female=female, age=point["age"], week=point["week"], anchor=anchor, height=height, weight=weight,
-        mass_factor=mass, flow_factor=flow,
-        blood_factor=size * lognormal(rng, data.blood_cv, n),
-        gfr_factor=(weight / ref_weight) ** 0.75 * (1.0 + data.gfr_cv * standard_normal(rng, n, limit=4.0)),
-        enzyme_factor=enzymes, phenotype=phenotype,
+        spec=spec, female=female, age=point["age"], week=point["week"], gfr=point["gfr"], anchor=anchor, height=height,
+        weight=weight, mass_factor=mass, flow_factor=flow, blood_factor=blood_factor, gfr_factor=gfr_factor,
+        renal_function=table.gfr[anchor] * gfr_factor, enzyme_factor=enzymes, phenotype=phenotype,
     )
 
 

@@ -4,7 +4,8 @@
 (``adult``, 20–50 y unless an age range is given; ``pediatric``, which needs an age
 range; ``pregnancy``, which needs a gestational week or week range). Options: the
 kind's range words (``"0.5-2 y"``, also ``mo``, ``wk``, ``d``; ``"week 30"``,
-``"weeks 20-30"``), an ethnicity (``european``, ``japanese``, ``chinese``),
+``"weeks 20-30"``; for ``renal``, a stage — ``"CKD 3b"``, ``"G4"``, ``"severe"``, ``"ESRD"`` (on
+dialysis), ``"ARC"`` — or ``"eGFR 15-29"``, and an age range, default 18-80 y), an ethnicity (``european``, ``japanese``, ``chinese``),
 ``male``/``female``, and fixed CPIC phenotypes such as ``"CYP2C19 PM"``.
 
 Examples
@@ -14,6 +15,9 @@ Examples
 ('pediatric', (0.5, 2.0), 'chinese', 0.5)
 >>> parse_population("pregnancy: weeks 25-35").weeks
 (25.0, 35.0)
+>>> spec = parse_population("renal: ESRD, 50-70 y")
+>>> spec.gfrs, spec.dialysis, spec.ages
+((1.0, 10.0), True, (50.0, 70.0))
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.populations.database import population_data
-from pbpk.populations.kinds import ADULT_AGES, Kind, population_kind
+from pbpk.populations.kinds import ADULT, ADULT_AGES, AGE, Kind, population_kind
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class PopulationSpec:
     kind: str = "adult"  # a name in pbpk.populations.kinds.REGISTRY
     ages: tuple[float, float] = ADULT_AGES  # years (adult, pediatric)
     weeks: tuple[float, float] = (0.0, 0.0)  # gestational weeks (pregnancy)
+    gfrs: tuple[float, float] = (0.0, 0.0)  # GFR per 1.73 m², mL/min (renal)
+    dialysis: bool = False  # dialysis-dependent kidney failure (renal: ESRD)
     ethnicity: str = "european"
     female_fraction: float = 0.5
     phenotypes: dict[str, str] = field(default_factory=dict)
@@ -45,7 +51,7 @@ def parse_population(text: str) -> PopulationSpec:
     kind = population_kind(name.strip().lower())
     data = population_data()
     spec = PopulationSpec(kind=kind.name, text=text.strip(), female_fraction=kind.female_fraction)
-    span = None
+    span = ages = None
     for option in (o.strip() for o in rest.split(",") if o.strip()):
         lower = option.lower()
         if lower in data.ethnicities:
@@ -56,7 +62,10 @@ def parse_population(text: str) -> PopulationSpec:
                                      f"{' or '.join(kind.sexes)} (the sexes of a {kind.name} population)")
             spec = replace(spec, female_fraction=1.0 if lower == "female" else 0.0)
         elif (found := kind.coordinate.words(lower)) is not None:
-            span = found
+            span, changes = found[:2], (found[2] if len(found) > 2 else {})
+            spec = replace(spec, **changes)
+        elif kind.ages is not None and (found := AGE.words(lower)) is not None:
+            ages = found
         elif match := re.fullmatch(r"(CYP\w+)\s+(PM|IM|NM|RM|UM)", option, flags=re.IGNORECASE):
             gene, phenotype = match[1].upper(), match[2].upper()
             if gene not in data.genotypes or phenotype not in data.genotypes[gene].activity:
@@ -67,7 +76,17 @@ def parse_population(text: str) -> PopulationSpec:
             raise PbpkInputError("population", "option", option,
                                  f"{kind.coordinate.example}, an ethnicity ({', '.join(data.ethnicities)}), "
                                  f"{'/'.join(kind.sexes)} or a phenotype (\"CYP2C19 PM\")")
+    if kind.ages is not None:
+        spec = replace(spec, ages=_within(ages or kind.ages, ADULT.limits, AGE.unit))
     return _with_range(spec, kind, span)
+
+
+def _within(span: tuple[float, float], limits: tuple[float, float], unit: str) -> tuple[float, float]:
+    low, high = limits
+    if not low <= span[0] <= span[1] <= high:
+        raise PbpkInputError("population", "range", f"{span[0]:g}-{span[1]:g} {unit}",
+                             f"an increasing range within {low:g}-{high:g} {unit}")
+    return span
 
 
 def _with_range(spec: PopulationSpec, kind: Kind, span: tuple[float, float] | None) -> PopulationSpec:
@@ -78,11 +97,7 @@ def _with_range(spec: PopulationSpec, kind: Kind, span: tuple[float, float] | No
             raise PbpkInputError("population", coordinate.name, None,
                                  f"{coordinate.needs} for {kind.title} ({kind.example})")
         span = kind.default
-    low, high = kind.limits
-    if not low <= span[0] <= span[1] <= high:
-        raise PbpkInputError("population", "range", f"{span[0]:g}-{span[1]:g} {coordinate.unit}",
-                             f"an increasing range within {low:g}-{high:g} {coordinate.unit}")
-    return replace(spec, **{coordinate.field: span}, **dict(kind.fixed))
+    return replace(spec, **{coordinate.field: _within(span, kind.limits, coordinate.unit)}, **dict(kind.fixed))
 
 
 __all__ = ["PopulationSpec", "parse_population"]

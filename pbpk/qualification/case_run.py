@@ -28,7 +28,8 @@ import pint
 from pbpk.compound import Compound, load_compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity
-from pbpk.physiology import reference_individual, scale_to_weight
+from pbpk.physiology import reference_individual
+from pbpk.physiology.patient import patient
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.pregnancy import pregnant
 from pbpk.qualification.cases import (
@@ -76,11 +77,8 @@ class CaseResult(Compared):
 
     @property
     def population_group(self) -> str:
-        """``pregnancy`` with a gestational week, ``pediatric`` below 18 years of (mean) age, else ``adult``."""
-        if self.case.population.gestational_week:
-            return "pregnancy"
-        age = self.case.population.age
-        return "pediatric" if age is not None and age.to("year").magnitude < PEDIATRIC_BELOW_YEARS else "adult"
+        """The case's report group (:attr:`pbpk.qualification.cases.Population.group`)."""
+        return self.case.population.group
 
 
 def training_values(case, compound: Compound) -> list[str]:
@@ -156,14 +154,30 @@ def _prediction(case: ValidationCase, simulations, weights, observation: Observa
 
 
 def study_person(population: Population, sex: str):
-    """The reference person of the study: a child (or adult) of the mean age, at the mean weight if given."""
+    """The typical person of the study: the adult (or child) of the mean age, height and weight where given, with
+    the study's renal function (:func:`pbpk.physiology.patient.patient`); the ICRP 89 age (35 y) when none is given.
+
+    A mean weight of a study of both sexes is shared between them in the ratio of the reference man's and woman's
+    weights (73 : 60 kg), so that each keeps the body build of its sex; likewise a mean height."""
     if population.gestational_week:
         return pregnant(population.gestational_week)
-    if population.age is None:
-        person = reference_individual(sex)
-        return scale_to_weight(person, population.weight) if population.weight is not None else person
-    return child(population.age, sex, weight=population.weight,
-                 gestational_age=population.gestational_age or "40 week")
+    if population.age is not None and population.age.to("year").magnitude < PEDIATRIC_BELOW_YEARS:
+        return child(population.age, sex, weight=population.weight,
+                     gestational_age=population.gestational_age or "40 week")
+    references = {s: reference_individual(s) for s in ("male", "female")}
+    return patient(sex, age=population.age or references[sex].age,
+                   height=_sex_share(population.height, "height", sex, population.female_fraction, references),
+                   weight=_sex_share(population.weight, "body_weight", sex, population.female_fraction, references),
+                   **population.renal_function, dialysis=population.dialysis)
+
+
+def _sex_share(mean: pint.Quantity | None, field: str, sex: str, female_fraction: float, references) -> pint.Quantity:
+    """One sex's value of a study mean, in the ratio of the reference adults' values (None stays None)."""
+    if mean is None:
+        return None
+    male, female = (getattr(references[s], field) for s in ("male", "female"))
+    average = (1.0 - female_fraction) * male + female_fraction * female
+    return (mean * (getattr(references[sex], field) / average).to("").magnitude).to(male.units)
 
 
 def _comparison_unit(observation: Observation) -> str:

@@ -50,8 +50,11 @@ STATISTICS = ("arithmetic mean", "geometric mean", "median", "individual")
 NO_OVERRIDES = ("a case cannot change compound or physiology values (honesty rule); "
                 "put a changed value in a new compound file and say so in the case note")
 #: Population groups reported separately: "pregnancy" has a gestational week, "pediatric" a mean age below 18 y.
-POPULATION_GROUPS = ("adult", "pediatric", "pregnancy")
+POPULATION_GROUPS = ("adult", "elderly", "pediatric", "pregnancy", "renal")
 PEDIATRIC_BELOW_YEARS = 18.0
+ELDERLY_FROM_YEARS = 65.0
+RENAL_BELOW_ML_MIN = 60.0  # KDIGO: CKD is a GFR below 60 mL/min/1.73 m²
+RENAL_MEASURES = ("gfr", "crcl", "egfr")
 #: Shortest infusion whose Cmax (end of infusion) is compared; a bolus Cmax reflects sampling, not the model.
 RAPID_IV_MINUTES = 15.0
 
@@ -93,16 +96,33 @@ class Study:
 
 @dataclass(frozen=True)
 class Population:
-    """Who was studied: simulated as the reference adult of each sex, scaled to the mean weight."""
+    """Who was studied: simulated as the typical person of each sex at the mean age, height, weight and renal
+    function given (:func:`pbpk.qualification.case_run.study_person`)."""
 
     description: str
     female_fraction: float
     subjects: int | None = None
     weight: pint.Quantity | None = None
+    height: pint.Quantity | None = None
     age: pint.Quantity | None = None
     gestational_age: pint.Quantity | None = None
     gestational_week: float | None = None
+    renal_function: Mapping[str, pint.Quantity] = field(default_factory=dict)  # one of gfr, crcl, egfr (mL/min)
+    dialysis: bool = False
     note: str | None = None
+
+    @property
+    def group(self) -> str:
+        """The report group: pregnancy, pediatric (< 18 y), renal (a renal function below 60 mL/min/1.73 m²
+        or dialysis), elderly (≥ 65 y) or adult."""
+        if self.gestational_week:
+            return "pregnancy"
+        years = self.age.to("year").magnitude if self.age is not None else None
+        if years is not None and years < PEDIATRIC_BELOW_YEARS:
+            return "pediatric"
+        if self.dialysis or any(v.to("mL/min").magnitude < RENAL_BELOW_ML_MIN for v in self.renal_function.values()):
+            return "renal"
+        return "elderly" if years is not None and years >= ELDERLY_FROM_YEARS else "adult"
 
 
 @dataclass(frozen=True)
@@ -201,9 +221,12 @@ def read_population(r: Record) -> Population:
         female_fraction=r.number("female_fraction", low=0, high=1),
         subjects=None if subjects is None else int(subjects),
         weight=r.quantity("weight", "kg", required=False, example="72.5 kg"),
+        height=r.quantity("height", "cm", required=False, example="170 cm"),
         age=r.quantity("age", "year", required=False, example="30 year"),
         gestational_age=r.quantity("gestational_age", "week", required=False, example="32 week"),
         gestational_week=r.number("gestational_week", required=False, low=0, high=42),
+        renal_function=_renal_function(r),
+        dialysis=bool(r.boolean("dialysis", required=False, default=False)),
         note=r.text("note", required=False),
     )
     if population.gestational_week and population.female_fraction != 1:
@@ -212,6 +235,15 @@ def read_population(r: Record) -> Population:
         raise r.error("weight", str(population.weight), "no weight for a pregnant population",
                       "pregnancy follows the gestational-week functions from the reference woman")
     return population
+
+
+def _renal_function(r: Record) -> dict[str, pint.Quantity]:
+    """At most one of ``gfr``, ``crcl`` (mL/min) and ``egfr`` (mL/min/1.73 m², written as mL/min)."""
+    given = {name: r.quantity(name, "mL/min", example="35 mL/min") for name in RENAL_MEASURES if r.has(name)}
+    if len(given) > 1:
+        raise r.error(" and ".join(given), ", ".join(f"{v:~P}" for v in given.values()),
+                      "one renal-function measure (gfr, crcl or egfr)")
+    return given
 
 
 def _profile(r: Record, folder: Path) -> ObservedProfile | None:

@@ -39,6 +39,12 @@ def is_per_body_weight(quantity: pint.Quantity) -> bool:
         for unit, exponent in quantity.unit_items())
 
 
+#: Largest plausible single doses: 100 g, or 500 mg/kg (high-dose methotrexate, 12 g/m², is about 300 mg/kg in
+#: a child); pbpk limits of use that catch unit errors such as "5 kg".
+MAX_DOSE_MG = 100_000.0
+MAX_DOSE_MG_PER_KG = 500.0
+
+
 def parse_amount(text: str | pint.Quantity, *, where: str = "dose", field: str = "amount") -> pint.Quantity:
     """A dose amount: a mass (``"5 mg"``) or a mass per body weight (``"0.1 mg/kg"``)."""
     expected = 'a mass ("5 mg") or a mass per body weight ("0.1 mg/kg")'
@@ -56,6 +62,11 @@ def parse_amount(text: str | pint.Quantity, *, where: str = "dose", field: str =
         raise PbpkInputError(where, field, str(text), expected)
     if value.magnitude <= 0:
         raise PbpkInputError(where, field, str(text), "a positive amount")
+    limit = MAX_DOSE_MG if value.is_compatible_with("mg") else MAX_DOSE_MG_PER_KG
+    if value.magnitude > limit:
+        unit = "mg" if value.is_compatible_with("mg") else "mg/kg"
+        raise PbpkInputError(where, field, str(text), f"a single dose of at most {limit:g} {unit}",
+                             "no drug is given in larger single doses; check the unit")
     return value
 
 

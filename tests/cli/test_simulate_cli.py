@@ -51,8 +51,48 @@ def test_plot_and_csv_files(capsys, tmp_path):
 def test_weight_and_sex_options(capsys):
     light = run_json(capsys, "simulate", "midazolam", "--dose", "0.05 mg/kg", "--sex", "female", "--weight", "50 kg",
                      "--json")
-    assert light["individual"] == {"sex": "female", "body_weight": {"value": 50.0, "unit": "kg"}}
+    person = light["individual"]
+    assert (person["sex"], person["body_weight"], person["height"]["value"]) == (
+        "female", {"value": 50.0, "unit": "kg"}, 163.0)  # the reference height: the 10 kg less is fat
     assert light["nca"]["dose"]["value"] == pytest.approx(2.5)
+
+
+def test_a_patient_from_age_size_and_renal_function(capsys):
+    """The issue's command: an elderly obese patient with CrCL 35 mL/min; vancomycin CL follows the GFR."""
+    base = ["simulate", "vancomycin", "--dose", "1000 mg", "--route", "infusion", "--infusion-time", "1h", "--json"]
+    patient = ["--age", "78y", "--height", "165cm", "--weight", "95kg"]
+    impaired = run_json(capsys, *base, *patient, "--crcl", "35 mL/min")
+    healthy = run_json(capsys, *base, *patient)
+    assert impaired["individual"]["gfr"]["value"] == pytest.approx(35.0)
+    assert impaired["individual"]["age"]["value"] == 78.0
+    assert "stage 3" in impaired["individual"]["conditions"]["renal"]
+    assert healthy["individual"]["gfr"]["value"] > 70  # the age and size of the patient, no impairment
+    assert impaired["nca"]["CL"]["value"] < 0.8 * healthy["nca"]["CL"]["value"]
+    from_scr = run_json(capsys, *base, *patient, "--scr", "186 umol/L")
+    assert "CKD-EPI 2021" in from_scr["individual"]["gfr_source"]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--weight", "700 kg"], "30-300 kg"),
+    (["--age", "3y"], "pediatrics.child"),  # not refused: children go to the child model; checked below
+    (["--scr", "2.1"], "bare number is ambiguous"),
+    (["--scr", "-1 mg/dL"], "0.1-20 mg/dL"),
+    (["--crcl", "900 mL/min"], "at most 300 mL/min"),
+    (["--crcl", "30 mL/min", "--scr", "2 mg/dL"], "one measure of renal function"),
+])
+def test_implausible_covariates_are_refused_with_the_range(capsys, options, message):
+    args = ["simulate", "vancomycin", "--dose", "1000 mg", *options]
+    if options[0] == "--age":
+        assert main(args + ["--json"]) == 0  # a 3-year-old is a child, built by the child model
+        assert json.loads(capsys.readouterr().out)["individual"]["body_weight"]["value"] < 20
+        return
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_dose_in_kilograms_is_refused(capsys):
+    assert main(["simulate", "vancomycin", "--dose", "5 kg"]) == 2
+    assert "at most 100000 mg" in capsys.readouterr().err
 
 
 def test_model_equations_and_sbml(capsys, tmp_path):

@@ -12,18 +12,25 @@ import pytest
 import pbpk.populations
 from pbpk.core.errors import PbpkInputError
 from pbpk.physiology import reference_individual
-from pbpk.populations.kinds import AGE, PEDIATRIC, REGISTRY, Kind, population_kind
+from pbpk.populations.kinds import (
+    AGE,
+    PEDIATRIC,
+    REGISTRY,
+    Kind,
+    adult_scaling,
+    population_kind,
+)
 from pbpk.populations.sampling import anchor_table, anchors, parse_population, sample
 from pbpk.populations.variability import adult_size
 
 
-def test_the_registry_lists_exactly_adult_pediatric_and_pregnancy():
-    assert list(REGISTRY) == ["adult", "pediatric", "pregnancy"]
+def test_the_registry_lists_exactly_adult_pediatric_pregnancy_and_renal():
+    assert list(REGISTRY) == ["adult", "pediatric", "pregnancy", "renal"]
     assert all(isinstance(kind, Kind) and kind.name == name for name, kind in REGISTRY.items())
 
 
 def test_an_unknown_kind_lists_the_kinds_and_suggests_the_nearest():
-    with pytest.raises(PbpkInputError, match='one of adult, pediatric, pregnancy.*Did you mean "pregnancy"'):
+    with pytest.raises(PbpkInputError, match='one of adult, pediatric, pregnancy, renal.*Did you mean "pregnancy"'):
         parse_population("pregnancey: week 30")
 
 
@@ -32,7 +39,7 @@ def test_no_module_branches_on_the_kind_name():
     for path in folder.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\.kind\s*(==|!=|in\b|not\b)", text), path.name
-        assert not re.search(r"(==|!=|\bin)\s*\(?[\"'](adult|pediatric|pregnancy)[\"']", text), path.name
+        assert not re.search(r"(==|!=|\bin)\s*\(?[\"'](adult|pediatric|pregnancy|renal)[\"']", text), path.name
 
 
 def _halve_cyp3a4(covariates, rng):
@@ -41,7 +48,7 @@ def _halve_cyp3a4(covariates, rng):
 
 def _elderly(calls: list) -> Kind:
     """A kind the package does not know: two anchors per sex, its own body size, an extra and a column."""
-    def person(age, sex):
+    def person(age, sex, spec, body):
         calls.append(("person", float(age), sex))
         return reference_individual(sex)
 
@@ -50,7 +57,7 @@ def _elderly(calls: list) -> Kind:
         return adult_size(data, female, age, ref_height, ref_weight, rng)
 
     return Kind("elderly", "older adults", '"elderly: 70-80 y"', AGE, limits=(65.0, 100.0), default=(65.0, 90.0),
-                person=person, grid=lambda low, high: np.array([low, high]), ethnic_body=True, size=size,
+                person=person, grid=lambda low, high: np.array([low, high]), ethnic_body=True, size=size, scaling=adult_scaling,
                 extras=(_halve_cyp3a4,), columns=(("years", "age"),))
 
 

@@ -228,8 +228,9 @@ def _cleared(compound: str, age: str | None, observed: float, predicted: float, 
 
     from pbpk.core.units import Quantity
 
-    population = SimpleNamespace(age=Quantity(float(age.split()[0]), age.split()[1]) if age else None,
-                                 gestational_age=None, gestational_week=None)
+    from pbpk.qualification.cases import Population
+
+    population = Population("x", 0.5, age=Quantity(float(age.split()[0]), age.split()[1]) if age else None)
     case = SimpleNamespace(expected_within={}, id=f"{compound}-{age}", compound=compound, population=population)
     return CaseResult(case, role, predicted={"CL": predicted}, observed={"CL": observed}, units={"CL": "L/h/kg"},
                       simulations=(), weights=())

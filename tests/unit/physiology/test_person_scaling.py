@@ -13,7 +13,8 @@ from pbpk.disposition.clearance import (
     secretion_clearance,
 )
 from pbpk.disposition.distribution import blood_plasma_ratio
-from pbpk.physiology import reference_individual, scale_to_weight
+from pbpk.physiology import reference_individual
+from pbpk.physiology.adults import adult
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +61,17 @@ def test_enzyme_activity_scales_only_its_own_pathways(man):
 
 def test_whole_liver_and_kidney_values_scale_with_organ_size(man):
     """An in-vivo (whole-liver) CLint and a biliary CLint follow liver weight; secretion follows GFR."""
-    half_size = scale_to_weight(man, man.body_weight * 0.5)  # organ masses ∝ weight, GFR ∝ weight^0.75
+    small = adult("male", height="140 cm", weight="55 kg")  # liver by weight (Chouker 2004), GFR ∝ BSA
+    liver = (small.liver_weight / man.liver_weight).to("").magnitude
+    assert liver < 0.9
     alfentanil = load_compound("alfentanil")
     pathway = alfentanil.clearance.hepatic[0]
     assert pathway.system == "in_vivo"
-    assert pathway_intrinsic_clearance(pathway, half_size).to("L/h").magnitude == pytest.approx(
-        0.5 * pathway_intrinsic_clearance(pathway, man).to("L/h").magnitude)
+    assert pathway_intrinsic_clearance(pathway, small).to("L/h").magnitude == pytest.approx(
+        liver * pathway_intrinsic_clearance(pathway, man).to("L/h").magnitude)
     digoxin = load_compound("digoxin")
-    assert biliary_intrinsic_clearance(digoxin, half_size).to("L/h").magnitude == pytest.approx(
-        0.5 * digoxin.clearance.biliary.clint_unbound.to("L/h").magnitude)
-    assert secretion_clearance(digoxin, half_size).to("L/h").magnitude == pytest.approx(
-        0.5 ** 0.75 * digoxin.clearance.renal.secretion.to("L/h").magnitude)
+    assert biliary_intrinsic_clearance(digoxin, small).to("L/h").magnitude == pytest.approx(
+        liver * digoxin.clearance.biliary.clint_unbound.to("L/h").magnitude)
+    renal = (small.gfr / man.gfr).to("").magnitude
+    assert secretion_clearance(digoxin, small).to("L/h").magnitude == pytest.approx(
+        renal * digoxin.clearance.renal.secretion.to("L/h").magnitude)
