@@ -84,14 +84,17 @@ def _summaries(results: list, ddi_results: list) -> dict:
     from pbpk.qualification.age_trend import age_trends
     from pbpk.qualification.case_run import summarise
     from pbpk.qualification.cases import POPULATION_GROUPS
+    from pbpk.qualification.renal_trend import load_regressions, renal_trend
     from pbpk.qualification.studies import summarise_studies
 
+    compounds = {r.case.compound for r in results}
     return {
         "test": summarise(results, "test"), "training": summarise(results, "training"),
         "ddi_test": summarise_studies(ddi_results, "test") if ddi_results else {},
         "ddi_training": summarise_studies(ddi_results, "training") if ddi_results else {},
         "by_group": {group: summarise(results, "test", group) for group in POPULATION_GROUPS},
         "trends": age_trends(results),
+        "renal_trends": [renal_trend(r) for r in load_regressions() if r.compound in compounds],
     }
 
 
@@ -113,6 +116,11 @@ def _json(results: list, ddi_results: list, regressions: list[str], written, s: 
                                     "gestational_age_weeks": g.gestational_age_weeks, "observed": g.observed,
                                     "predicted": g.predicted, "age_scaling_error": t.scaling_error(g)}
                                    for g in t.groups]} for t in s["trends"]],
+        "renal_trends": [{"regression": t.regression.id, "compound": t.regression.compound, "unit": "mL/min",
+                          "published": {"slope": t.regression.slope, "intercept": t.regression.intercept},
+                          "simulated": {"slope": t.slope, "intercept": t.intercept},
+                          "slope_error": t.slope_error(), "intercept_error": t.intercept_error(),
+                          "agrees": t.agrees()} for t in s["renal_trends"]],
         "ddi_studies": [{"id": r.study.id, "role": r.role, "file": r.study.file,
                          "reference": r.study.study.reference,
                          "ratios": {m: {"observed": r.observed[m], "predicted": r.predicted[m],

@@ -18,6 +18,9 @@ import numpy as np
 
 from pbpk.core.units import ureg
 from pbpk.qualification.age_trend import TREND_FOLD, AgeTrend, age_trends
+from pbpk.qualification.renal_trend import figure as renal_figure
+from pbpk.qualification.renal_trend import load_regressions, renal_trend
+from pbpk.qualification.renal_trend import sections as renal_sections
 from pbpk.qualification.case_run import CaseResult, summarise
 from pbpk.qualification.cases import METRICS, POPULATION_GROUPS
 from pbpk.qualification.comparison import FOLDS, fold_label
@@ -45,6 +48,11 @@ def write_report(results: Sequence[CaseResult], folder: str | Path, ddi_results:
         sections = _sections(results, overview.relative_to(folder),
                              {k: v.relative_to(folder) for k, v in case_figures.items()},
                              trend_figure.relative_to(folder) if trend_figure else None)
+        compounds = {r.case.compound for r in results}
+        renal = [renal_trend(r) for r in load_regressions() if r.compound in compounds]
+        if renal:
+            sections += renal_sections(renal, renal_figure(renal, folder / "figures" / "renal_trend.png")
+                                       .relative_to(folder))
     if ddi_results:
         forest = _forest_figure(ddi_results, folder / "figures" / "ddi_forest.png")
         sections += _ddi_sections(ddi_results, forest.relative_to(folder))
