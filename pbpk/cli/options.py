@@ -48,6 +48,7 @@ def individual(*, patient: bool = False) -> argparse.ArgumentParser:
         group.add_argument("--crcl-weight", default="total",
                            help="weight in Cockcroft-Gault: total (default), ideal, adjusted or lean")
         group.add_argument("--dialysis", action="store_true", help="dialysis-dependent kidney failure (with a GFR)")
+        group.add_argument("--child-pugh", help="liver cirrhosis of Child-Pugh class A, B or C")
     return parser
 
 

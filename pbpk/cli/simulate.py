@@ -22,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-PATIENT_OPTIONS = ("age", "height", "weight", "scr", "cystatin_c", "crcl", "egfr", "gfr", "renal_equation")
+PATIENT_OPTIONS = ("age", "height", "weight", "scr", "cystatin_c", "crcl", "egfr", "gfr", "renal_equation", "child_pugh")
 
 
 def individual_for(args: argparse.Namespace):

@@ -33,6 +33,7 @@ KINDS = {
     "permeability": "L/h",
     "placental_transfer": "L/h",
     "blood_flow": "L/h",
+    "shunt_fraction": "",
     "intrinsic_clearance": "L/h",
     "vmax": "umol/h",
     "km": "umol/L",

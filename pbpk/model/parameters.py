@@ -63,6 +63,7 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
         "BP": partition.blood_plasma_ratio,
         "V_venous": individual.venous_blood_volume,
         "V_arterial": individual.arterial_blood_volume,
+        "f_shunt": individual.portal_shunt_fraction,
     }
     notes = {"Kp_*": f"Kp by {partition.method}"}
     warnings = list(partition.warnings)

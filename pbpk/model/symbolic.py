@@ -236,8 +236,9 @@ def _organs(b: ModelBuilder, topology: Topology, plasma: Plasma) -> tuple[dict[s
 
 def _circulation(b: ModelBuilder, topology: Topology, flows: dict[str, sp.Symbol], organs: dict[str, OrganTerms],
                  venous: sp.Symbol, arterial: sp.Symbol, c_venous: sp.Expr, c_arterial: sp.Expr) -> None:
-    """Arterial blood to the organs, portal organs into the hepatic organ, venous return through the lung,
-    and the fetus exchanging with the placenta."""
+    """Arterial blood to the organs, portal organs into the hepatic organ (a fraction ``f_shunt`` straight into the
+    venous blood: the portosystemic shunts of cirrhosis, 0 otherwise), venous return through the lung, and the
+    fetus exchanging with the placenta."""
     portal = [o.name for o in topology.organs if o.drains_to == "liver"]
     hepatic = topology.with_role("hepatic").name
     for organ in topology.organs:
@@ -250,9 +251,12 @@ def _circulation(b: ModelBuilder, topology: Topology, flows: dict[str, sp.Symbol
                                    "placental transfer clearance of unbound drug (L/h)", organ=organ.name)
             b.flow(placenta.cells, organs[organ.name].cells,
                    transfer * (placenta.unbound - organs[organ.name].unbound))
-    hepatic_flow = flows[hepatic] + sum((flows[name] for name in portal), sp.Integer(0))
+    shunt = b.parameter("f_shunt", "shunt_fraction", "fraction of portal blood bypassing the liver "
+                        "(portosystemic shunt)", organ=hepatic) if portal else sp.Integer(0)
+    hepatic_flow = flows[hepatic] + (1 - shunt) * sum((flows[name] for name in portal), sp.Integer(0))
     for name in portal:
-        b.flow(organs[name].inlet, organs[hepatic].inlet, flows[name] * organs[name].outflow)
+        b.flow(organs[name].inlet, organs[hepatic].inlet, (1 - shunt) * flows[name] * organs[name].outflow)
+        b.flow(organs[name].inlet, venous, shunt * flows[name] * organs[name].outflow)
     for organ in topology.organs:
         if organ.drains_to == "venous":
             flow = hepatic_flow if organ.name == hepatic else flows[organ.name]

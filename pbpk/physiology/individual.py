@@ -178,6 +178,7 @@ class Individual:
     sources: Mapping[str, str] = field(default_factory=dict)
     hepatic_activity: Mapping[str, float] = field(default_factory=dict)
     intestinal_activity: Mapping[str, float] = field(default_factory=dict)
+    portal_shunt_fraction: float = 0.0  # of the portal blood, bypassing the liver (cirrhosis)
     unbound_fraction_factor: float = 1.0  # fu multiplier of highly bound drugs (renal impairment; see binding)
     conditions: Mapping[str, str] = field(default_factory=dict)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
 
@@ -216,6 +217,8 @@ class Individual:
         for name in ("hepatic_activity", "intestinal_activity"):
             for enzyme, value in _mapping(self, name).items():
                 check_number(value, where=where, field=f"{name}.{enzyme}", low=0)
+        check_number(self.portal_shunt_fraction, where=where, field="portal_shunt_fraction", low=0, high=1,
+                     high_open=True)
         check_number(self.unbound_fraction_factor, where=where, field="unbound_fraction_factor", low=0, low_open=True)
         for key, value in _mapping(self, "conditions").items():
             check_text(value, where=where, field=f"conditions.{key}")
@@ -261,15 +264,16 @@ class Individual:
 
     @property
     def liver_blood_flow(self) -> pint.Quantity:
-        """Total hepatic blood flow: hepatic artery + portal vein."""
-        return (self.tissues["liver"].blood_flow + self.portal_blood_flow).to("L/h")
+        """Total hepatic blood flow: hepatic artery + the portal blood that is not shunted past the liver."""
+        return (self.tissues["liver"].blood_flow + self.portal_blood_flow * (1.0 - self.portal_shunt_fraction)).to("L/h")
 
     @property
     def venous_return(self) -> pint.Quantity:
-        """Flow into the venous pool: every systemic organ not draining into the liver."""
+        """Flow into the venous pool: every systemic organ not draining into the liver, the liver, the shunts."""
         flows = [t.blood_flow for t in self.tissues.values()
                  if not t.roles & {"portal", "lung", "fetus"} and t.name != "liver"]
-        return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow).to("L/h")
+        shunted = self.portal_blood_flow * self.portal_shunt_fraction
+        return (sum(flows, Quantity(0.0, "L/h")) + self.liver_blood_flow + shunted).to("L/h")
 
 
 #: Fields of :class:`Individual` that must be positive quantities, with a unit of their dimension.

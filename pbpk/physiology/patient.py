@@ -12,7 +12,9 @@
   mL/min, de-indexed with the patient's Du Bois BSA where the value is per 1.73 m²; below the
   healthy GFR the CKD changes of :func:`pbpk.physiology.renal_impairment.renal_impairment` apply
   (``ckd=False`` sets the GFR alone, e.g. for acute kidney injury). Without any, the GFR is that of
-  age and size.
+  age and size;
+* liver cirrhosis of Child-Pugh class ``child_pugh`` (:func:`pbpk.physiology.hepatic_impairment.hepatic_impairment`),
+  applied before the renal function.
 
 ``conditions["renal"]`` and ``sources["gfr"]`` say which definition set the GFR.
 
@@ -42,11 +44,12 @@ from pbpk.core.records import check_choice
 from pbpk.core.units import Quantity, parse_quantity
 from pbpk.physiology.adults import adult
 from pbpk.physiology.body_size import WEIGHTS, body_surface_area, dosing_weight
+from pbpk.physiology.hepatic_impairment import hepatic_impairment
 from pbpk.physiology.individual import Individual, Sex
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.renal_function import (
-    STANDARD_BSA,
     ADULT_YEARS,
+    STANDARD_BSA,
     bedside_schwartz,
     check_gfr,
     ckd_epi_2021,
@@ -75,12 +78,14 @@ def patient(sex: Sex = "male", *, age: str | pint.Quantity, height: str | pint.Q
             crcl: str | pint.Quantity | None = None, egfr: str | pint.Quantity | None = None,
             scr: str | pint.Quantity | None = None, cystatin: str | pint.Quantity | None = None,
             renal_equation: str | None = None, crcl_weight: str = "total", dialysis: bool = False, ckd: bool = True,
-            database: str | Path | None = None) -> Individual:
+            child_pugh: str | None = None, database: str | Path | None = None) -> Individual:
     """The patient of these covariates (see the module docstring)."""
     years = _quantity(age, "year", "age", "78 year")
     body = adult(sex, age=years, height=height, weight=weight, database=database) \
         if years.to("year").magnitude >= ADULT_YEARS \
         else child(years, sex, weight=weight, height=height, database=database)
+    if child_pugh is not None:  # before the renal function: cirrhosis lowers the healthy GFR, a measure replaces it
+        body = hepatic_impairment(body, child_pugh, database=database)
     given = {name: value for name, value in (("gfr", gfr), ("crcl", crcl), ("egfr", egfr), ("scr", scr))
              if value is not None}
     if len(given) > 1:

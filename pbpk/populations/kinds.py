@@ -1,16 +1,17 @@
-"""The kinds of virtual population, one registry entry each: adult, pediatric, pregnancy, renal.
+"""The kinds of virtual population, one registry entry each: adult, pediatric, pregnancy, renal, hepatic.
 
 A :class:`Kind` holds everything the rest of :mod:`pbpk.populations` knows about a
 population kind, so no other module branches on the kind's name:
 
-* its anchor coordinate (:data:`AGE` in years, :data:`WEEK`, gestational weeks, or :data:`GFR`,
-  mL/min/1.73 m²), whose range words the text gives (``"0.5-2 y"``, ``"weeks 20-30"``,
-  ``"CKD 3b"``), their limits and the default range; kinds on another coordinate may also take
+* its anchor coordinate (:data:`AGE` in years, :data:`WEEK`, gestational weeks, :data:`GFR`,
+  mL/min/1.73 m², or :data:`CHILD_PUGH`), whose range words the text gives (``"0.5-2 y"``,
+  ``"weeks 20-30"``, ``"CKD 3b"``, ``"Child-Pugh B"``), their limits and the default range; kinds on another coordinate may also take
   an age range (``ages``: its default);
 * the sexes it allows and the default female fraction;
 * the reference person at a point of the coordinate (``person``:
   :func:`pbpk.physiology.adults.adult` of that age, :func:`pbpk.physiology.pediatrics.child`,
-  :func:`pbpk.physiology.pregnancy.pregnant`, :func:`pbpk.physiology.renal_impairment.renal_impairment`),
+  :func:`pbpk.physiology.pregnancy.pregnant`, :func:`pbpk.physiology.renal_impairment.renal_impairment`,
+  :func:`pbpk.physiology.hepatic_impairment.hepatic_impairment`),
   the anchor points over the range (``grid``), whether anchors take the ethnicity's body
   size, and a check of the range (``check``);
 * how subjects' height and weight are drawn (``size``), how their blood volume and GFR follow
@@ -23,14 +24,14 @@ Adding a kind is one entry in :data:`REGISTRY` plus its physiology module.
 Examples
 --------
 >>> list(REGISTRY)
-['adult', 'pediatric', 'pregnancy', 'renal']
+['adult', 'pediatric', 'pregnancy', 'renal', 'hepatic']
 >>> kind = population_kind("pregnancy")
 >>> kind.coordinate.name, kind.sexes, kind.female_fraction
 ('week', ('female',), 1.0)
 >>> population_kind("pediatic")
 Traceback (most recent call last):
 ...
-pbpk.core.errors.PbpkInputError: ...got 'pediatic'; expected one of adult, pediatric, pregnancy, renal ... "pediatric"?
+pbpk.core.errors.PbpkInputError: ...got 'pediatic'; expected one of adult, pediatric, pregnancy, renal, hepatic ... "pediatric"?
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.units import Quantity
 from pbpk.physiology import Individual
 from pbpk.physiology.adults import adult, blood_volume_ratio
+from pbpk.physiology.hepatic_impairment import hepatic_impairment
 from pbpk.physiology.body_size import du_bois
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.pregnancy import pregnancy_data, pregnant
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 
 ADULT_AGES = (20.0, 50.0)  # years: the ICRP 89 reference adult's range
 RENAL_AGES = (18.0, 80.0)  # years: the ages of the PK-Sim CKD populations (OSP v10; Malik et al. 2020)
+HEPATIC_AGES = (40.0, 70.0)  # years: pbpk default; cirrhosis study arms are mostly of 40-65 y
 ANCHORS_PER_RANGE = 41
 #: Age units of the population text, in years.
 AGE_UNITS = {"y": 1.0, "year": 1.0, "years": 1.0, "mo": 1 / 12, "month": 1 / 12, "months": 1 / 12,
@@ -110,6 +113,12 @@ def gfr_words(option: str) -> tuple[float, float] | tuple[float, float, dict] | 
     return (low, high, {"dialysis": True}) if dialysis else (low, high)
 
 
+def child_pugh_words(option: str) -> tuple[float, float] | None:
+    """``"child-pugh b"``, ``"cp-b"`` → (2, 2): the class as 1 (A), 2 (B) or 3 (C)."""
+    match = re.fullmatch(r"(?:child[- ]pugh|cp-?)\s*([abc])", option)
+    return None if match is None else (float("abc".index(match[1]) + 1),) * 2
+
+
 def week_words(option: str) -> tuple[float, float] | None:
     """``"week 30"``, ``"weeks 20-30"`` → (low, high) gestational weeks."""
     match = re.fullmatch(r"weeks?\s+([\d.]+)(?:\s*-\s*([\d.]+))?", option)
@@ -120,7 +129,9 @@ AGE = Coordinate("age", "ages", "years", age_words, 'an age range ("0.5-2 y")', 
 WEEK = Coordinate("week", "weeks", "weeks", week_words, '"week 30" or "weeks 20-30"', "a gestational week")
 GFR = Coordinate("gfr", "gfrs", "mL/min/1.73 m²", gfr_words, 'a renal stage ("CKD 3b", "G4", "ESRD", "ARC") or '
                  '"eGFR 15-29"', "a renal stage or eGFR range")
-COORDINATES = (AGE, WEEK, GFR)
+CHILD_PUGH = Coordinate("child_pugh", "child_pugh", "Child-Pugh class (1 = A, 2 = B, 3 = C)", child_pugh_words,
+                        '"Child-Pugh B"', "a Child-Pugh class")
+COORDINATES = (AGE, WEEK, GFR, CHILD_PUGH)
 
 
 @dataclass(frozen=True)
@@ -186,6 +197,11 @@ def _pregnant(week: float, sex: str, spec, body) -> Individual:
     return pregnant(week)
 
 
+def _hepatic(grade: float, sex: str, spec, body) -> Individual:
+    """The adult of the middle of the age range with liver cirrhosis of this Child-Pugh class."""
+    return hepatic_impairment(_adult_body(float(np.mean(spec.ages)), sex, body), "ABC"[int(round(grade)) - 1])
+
+
 def _renal(gfr: float, sex: str, spec, body) -> Individual:
     """The adult of the middle of the age range with this GFR (per 1.73 m²) and the CKD changes."""
     person = _adult_body(float(np.mean(spec.ages)), sex, body)
@@ -216,8 +232,12 @@ RENAL = Kind("renal", "patients with renal impairment", '"renal: CKD 4"', GFR, l
              person=_renal, grid=spread, ethnic_body=True, size=adult_size, scaling=adult_scaling,
              ages=RENAL_AGES, gfr_residual=False, columns=(("eGFR [mL/min/1.73 m²]", "gfr"),))
 
+HEPATIC = Kind("hepatic", "patients with liver cirrhosis", '"hepatic: Child-Pugh B"', CHILD_PUGH, limits=(1.0, 3.0),
+               default=None, person=_hepatic, grid=spread, ethnic_body=True, size=adult_size, scaling=adult_scaling,
+               ages=HEPATIC_AGES, columns=(("Child-Pugh class", "child_pugh"),))
+
 #: The population kinds by name, in the order they are listed to users.
-REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (ADULT, PEDIATRIC, PREGNANCY, RENAL)}
+REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (ADULT, PEDIATRIC, PREGNANCY, RENAL, HEPATIC)}
 
 
 def population_kind(name: str) -> Kind:
@@ -228,6 +248,6 @@ def population_kind(name: str) -> Kind:
     return REGISTRY[name]
 
 
-__all__ = ["Kind", "Coordinate", "AGE", "WEEK", "GFR", "COORDINATES", "ADULT", "PEDIATRIC", "PREGNANCY", "RENAL",
-           "REGISTRY", "population_kind", "adult_scaling", "child_scaling", "age_words", "week_words", "gfr_words",
-           "spread", "ADULT_AGES", "RENAL_AGES", "ANCHORS_PER_RANGE", "AGE_UNITS"]
+__all__ = ["Kind", "Coordinate", "AGE", "WEEK", "GFR", "CHILD_PUGH", "COORDINATES", "ADULT", "PEDIATRIC", "PREGNANCY", "RENAL", "HEPATIC",
+           "REGISTRY", "population_kind", "adult_scaling", "child_scaling", "age_words", "week_words", "gfr_words", "child_pugh_words",
+           "spread", "ADULT_AGES", "RENAL_AGES", "HEPATIC_AGES", "ANCHORS_PER_RANGE", "AGE_UNITS"]

@@ -65,6 +65,7 @@ class Subjects:
     age: np.ndarray  # years
     week: np.ndarray  # gestational week (0 outside pregnancy)
     gfr: np.ndarray  # GFR per 1.73 m² drawn by a renal population, mL/min (0 in other kinds)
+    child_pugh: np.ndarray  # Child-Pugh class 1-3 of a hepatic population (0 in other kinds)
     anchor: np.ndarray  # index into the anchor list
     height: np.ndarray  # cm
     weight: np.ndarray  # kg
@@ -123,8 +124,8 @@ def sample(spec: PopulationSpec, n: int, seed: int | np.random.SeedSequence = 0,
     blood_factor = blood_size * lognormal(rng, data.blood_cv, n)
     gfr_factor = gfr_size * (1.0 + data.gfr_cv * standard_normal(rng, n, limit=4.0)) if kind.gfr_residual else gfr_size
     return Subjects(
-        spec=spec, female=female, age=point["age"], week=point["week"], gfr=point["gfr"], anchor=anchor, height=height,
-        weight=weight, mass_factor=mass, flow_factor=flow, blood_factor=blood_factor, gfr_factor=gfr_factor,
+        spec=spec, female=female, age=point["age"], week=point["week"], gfr=point["gfr"], child_pugh=point["child_pugh"],
+        anchor=anchor, height=height, weight=weight, mass_factor=mass, flow_factor=flow, blood_factor=blood_factor, gfr_factor=gfr_factor,
         renal_function=table.gfr[anchor] * gfr_factor, enzyme_factor=enzymes, phenotype=phenotype,
     )
 

@@ -5,7 +5,8 @@
 range; ``pregnancy``, which needs a gestational week or week range). Options: the
 kind's range words (``"0.5-2 y"``, also ``mo``, ``wk``, ``d``; ``"week 30"``,
 ``"weeks 20-30"``; for ``renal``, a stage — ``"CKD 3b"``, ``"G4"``, ``"severe"``, ``"ESRD"`` (on
-dialysis), ``"ARC"`` — or ``"eGFR 15-29"``, and an age range, default 18-80 y), an ethnicity (``european``, ``japanese``, ``chinese``),
+dialysis), ``"ARC"`` — or ``"eGFR 15-29"``, and an age range, default 18-80 y; for ``hepatic``,
+``"Child-Pugh A"`` to ``"C"`` and an age range, default 40-70 y), an ethnicity (``european``, ``japanese``, ``chinese``),
 ``male``/``female``, and fixed CPIC phenotypes such as ``"CYP2C19 PM"``.
 
 Examples
@@ -39,6 +40,7 @@ class PopulationSpec:
     weeks: tuple[float, float] = (0.0, 0.0)  # gestational weeks (pregnancy)
     gfrs: tuple[float, float] = (0.0, 0.0)  # GFR per 1.73 m², mL/min (renal)
     dialysis: bool = False  # dialysis-dependent kidney failure (renal: ESRD)
+    child_pugh: tuple[float, float] = (0.0, 0.0)  # Child-Pugh class 1-3 (hepatic)
     ethnicity: str = "european"
     female_fraction: float = 0.5
     phenotypes: dict[str, str] = field(default_factory=dict)

@@ -168,7 +168,7 @@ def study_person(population: Population, sex: str):
     return patient(sex, age=population.age or references[sex].age,
                    height=_sex_share(population.height, "height", sex, population.female_fraction, references),
                    weight=_sex_share(population.weight, "body_weight", sex, population.female_fraction, references),
-                   **population.renal_function, dialysis=population.dialysis)
+                   **population.renal_function, dialysis=population.dialysis, child_pugh=population.child_pugh)
 
 
 def _sex_share(mean: pint.Quantity | None, field: str, sex: str, female_fraction: float, references) -> pint.Quantity:

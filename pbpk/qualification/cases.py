@@ -50,7 +50,7 @@ STATISTICS = ("arithmetic mean", "geometric mean", "median", "individual")
 NO_OVERRIDES = ("a case cannot change compound or physiology values (honesty rule); "
                 "put a changed value in a new compound file and say so in the case note")
 #: Population groups reported separately: "pregnancy" has a gestational week, "pediatric" a mean age below 18 y.
-POPULATION_GROUPS = ("adult", "elderly", "pediatric", "pregnancy", "renal")
+POPULATION_GROUPS = ("adult", "elderly", "pediatric", "pregnancy", "renal", "hepatic")
 PEDIATRIC_BELOW_YEARS = 18.0
 ELDERLY_FROM_YEARS = 65.0
 RENAL_BELOW_ML_MIN = 60.0  # KDIGO: CKD is a GFR below 60 mL/min/1.73 m²
@@ -109,17 +109,20 @@ class Population:
     gestational_week: float | None = None
     renal_function: Mapping[str, pint.Quantity] = field(default_factory=dict)  # one of gfr, crcl, egfr (mL/min)
     dialysis: bool = False
+    child_pugh: str | None = None  # liver cirrhosis: A, B or C
     note: str | None = None
 
     @property
     def group(self) -> str:
-        """The report group: pregnancy, pediatric (< 18 y), renal (a renal function below 60 mL/min/1.73 m²
-        or dialysis), elderly (≥ 65 y) or adult."""
+        """The report group: pregnancy, pediatric (< 18 y), hepatic (a Child-Pugh class), renal (a renal function
+        below 60 mL/min/1.73 m² or dialysis), elderly (≥ 65 y) or adult."""
         if self.gestational_week:
             return "pregnancy"
         years = self.age.to("year").magnitude if self.age is not None else None
         if years is not None and years < PEDIATRIC_BELOW_YEARS:
             return "pediatric"
+        if self.child_pugh is not None:
+            return "hepatic"
         if self.dialysis or any(v.to("mL/min").magnitude < RENAL_BELOW_ML_MIN for v in self.renal_function.values()):
             return "renal"
         return "elderly" if years is not None and years >= ELDERLY_FROM_YEARS else "adult"
@@ -227,6 +230,7 @@ def read_population(r: Record) -> Population:
         gestational_week=r.number("gestational_week", required=False, low=0, high=42),
         renal_function=_renal_function(r),
         dialysis=bool(r.boolean("dialysis", required=False, default=False)),
+        child_pugh=r.text("child_pugh", required=False, choices=("A", "B", "C")),
         note=r.text("note", required=False),
     )
     if population.gestational_week and population.female_fraction != 1:

@@ -90,6 +90,15 @@ def test_implausible_covariates_are_refused_with_the_range(capsys, options, mess
     assert message in capsys.readouterr().err
 
 
+def test_a_cirrhotic_patient(capsys):
+    base = ["simulate", "midazolam", "--dose", "5 mg", "--age", "55y", "--json"]
+    healthy, cirrhotic = run_json(capsys, *base), run_json(capsys, *base, "--child-pugh", "B")
+    assert cirrhotic["individual"]["conditions"]["hepatic"] == "Child-Pugh B"
+    assert cirrhotic["nca"]["CL"]["value"] < 0.8 * healthy["nca"]["CL"]["value"]
+    assert main(["simulate", "midazolam", "--dose", "5 mg", "--child-pugh", "E"]) == 2
+    assert "A, B or C" in capsys.readouterr().err
+
+
 def test_a_dose_in_kilograms_is_refused(capsys):
     assert main(["simulate", "vancomycin", "--dose", "5 kg"]) == 2
     assert "at most 100000 mg" in capsys.readouterr().err

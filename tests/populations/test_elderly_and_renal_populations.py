@@ -54,3 +54,16 @@ def test_renal_population_texts_and_their_errors():
         parse_population("renal")
     with pytest.raises(PbpkInputError, match="option"):
         parse_population("renal: CKD 7")
+
+
+def test_a_cirrhosis_population_by_child_pugh_class():
+    """"hepatic: Child-Pugh C": one anchor per sex with the class factors; midazolam clearance falls."""
+    spec = parse_population("hepatic: Child-Pugh C, 50-60 y")
+    assert spec.child_pugh == (3.0, 3.0) and spec.ages == (50.0, 60.0)
+    people = anchors(spec)
+    assert len(people) == 2 and all(p.conditions["hepatic"] == "Child-Pugh C" for _, _, p in people)
+    assert sample(spec, 50, seed=1).covariates()["Child-Pugh class"].eq(3).all()
+    dosing = {"dose": "2 mg", "route": "iv"}
+    ratio = _median_clearance("midazolam", "hepatic: Child-Pugh C", **dosing) / _median_clearance(
+        "midazolam", "adult: 40-70 y", **dosing)
+    assert 0.3 < ratio < 0.8

@@ -24,13 +24,13 @@ from pbpk.populations.sampling import anchor_table, anchors, parse_population, s
 from pbpk.populations.variability import adult_size
 
 
-def test_the_registry_lists_exactly_adult_pediatric_pregnancy_and_renal():
-    assert list(REGISTRY) == ["adult", "pediatric", "pregnancy", "renal"]
+def test_the_registry_lists_exactly_adult_pediatric_pregnancy_renal_and_hepatic():
+    assert list(REGISTRY) == ["adult", "pediatric", "pregnancy", "renal", "hepatic"]
     assert all(isinstance(kind, Kind) and kind.name == name for name, kind in REGISTRY.items())
 
 
 def test_an_unknown_kind_lists_the_kinds_and_suggests_the_nearest():
-    with pytest.raises(PbpkInputError, match='one of adult, pediatric, pregnancy, renal.*Did you mean "pregnancy"'):
+    with pytest.raises(PbpkInputError, match='one of adult, pediatric, pregnancy, renal, hepatic.*Did you mean "pregnancy"'):
         parse_population("pregnancey: week 30")
 
 
@@ -39,7 +39,7 @@ def test_no_module_branches_on_the_kind_name():
     for path in folder.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\.kind\s*(==|!=|in\b|not\b)", text), path.name
-        assert not re.search(r"(==|!=|\bin)\s*\(?[\"'](adult|pediatric|pregnancy|renal)[\"']", text), path.name
+        assert not re.search(r"(==|!=|\bin)\s*\(?[\"'](adult|pediatric|pregnancy|renal|hepatic)[\"']", text), path.name
 
 
 def _halve_cyp3a4(covariates, rng):

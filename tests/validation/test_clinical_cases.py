@@ -53,7 +53,7 @@ def test_case_stays_in_its_expected_band(validation, path):
 def test_json_ends_with_the_test_summary_per_metric(validation):
     _, result, _ = validation
     assert list(result)[-1] == "summary"
-    assert set(result["summary_by_population"]) == {"adult", "elderly", "pediatric", "pregnancy", "renal"}
+    assert set(result["summary_by_population"]) == {"adult", "elderly", "pediatric", "pregnancy", "renal", "hepatic"}
     for metric in ("AUC", "CL", "Cmax"):
         entry = result["summary"][metric]
         assert {"n_cases", "gmfe", "within_2fold", "within_1_5fold", "within_1_25fold"} <= set(entry)
