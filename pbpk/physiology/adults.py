@@ -207,8 +207,8 @@ def _covariate(value, unit: str, field: str, example: str, data: AdultData, defa
     magnitude = quantity.to(unit).magnitude
     if not low.to(unit).magnitude <= magnitude <= high.to(unit).magnitude:
         kind = {"age": "an adult age", "height": "an adult height", "weight": "an adult body weight"}[field]
-        raise PbpkInputError("adult", field, f"{quantity:~P}" if value is None or isinstance(value, pint.Quantity)
-                             else str(value), f"{kind} in {low.to(unit).magnitude:g}-{high.to(unit).magnitude:g} {_LABEL.get(unit, unit)}",
+        raise PbpkInputError("adult", field, f"{magnitude:g} {_LABEL.get(unit, unit)}"
+                             if value is None or isinstance(value, pint.Quantity) else str(value), f"{kind} in {low.to(unit).magnitude:g}-{high.to(unit).magnitude:g} {_LABEL.get(unit, unit)}",
                              "children are built by pbpk.physiology.pediatrics.child" if field == "age"
                              and magnitude < low.to(unit).magnitude else "")
     return float(magnitude)

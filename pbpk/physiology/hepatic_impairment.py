@@ -63,6 +63,9 @@ def child_pugh_class(text: str) -> str:
 def hepatic_impairment(person: Individual, child_pugh: str, *, database: str | Path | None = None) -> Individual:
     """``person`` with cirrhosis of Child-Pugh class ``child_pugh`` (see the module docstring)."""
     grade = child_pugh_class(child_pugh)
+    if "hepatic" in person.conditions:
+        raise PbpkInputError("hepatic_impairment", "person", person.conditions["hepatic"],
+                             "a person without liver cirrhosis (it is not applied twice)")
     data = hepatic_data(database)
     f = {row: values[grade] for row, values in data.factors.items()}
     tissues = dict(person.tissues)

@@ -52,6 +52,7 @@ from pbpk.physiology.renal_function import (
     STANDARD_BSA,
     bedside_schwartz,
     check_gfr,
+    gfr_quantity,
     ckd_epi_2021,
     cockcroft_gault,
     cystatin_c,
@@ -91,11 +92,18 @@ def patient(sex: Sex = "male", *, age: str | pint.Quantity, height: str | pint.Q
     if len(given) > 1:
         raise PbpkInputError("patient", " and ".join(given), ", ".join(map(str, given.values())),
                              "one measure of renal function (gfr, crcl, egfr or scr)")
-    if cystatin is not None and scr is None:
-        raise PbpkInputError("patient", "cystatin_c", str(cystatin), "serum creatinine too (CKD-EPI 2021 cr-cys)")
+    if cystatin is not None and (scr is None or (renal_equation or "ckd-epi-2021") != "ckd-epi-2021"):
+        raise PbpkInputError("patient", "cystatin_c", str(cystatin), "serum creatinine with CKD-EPI 2021 "
+                             "(the only equation here that uses cystatin C)")
+    if crcl_weight != "total" and renal_equation != "cockcroft-gault":
+        raise PbpkInputError("patient", "crcl_weight", crcl_weight, 'renal_equation="cockcroft-gault" with --scr '
+                             "(the only equation that uses a body weight)")
+    if dialysis and not ckd:
+        raise PbpkInputError("patient", "dialysis", True, "the CKD changes (ckd=True): dialysis rows are CKD changes")
     if not given:
-        if dialysis:
-            raise PbpkInputError("patient", "dialysis", True, "a renal function (e.g. egfr) with dialysis")
+        if dialysis or renal_equation is not None:
+            raise PbpkInputError("patient", "dialysis" if dialysis else "renal_equation",
+                                 True if dialysis else renal_equation, "a renal function (scr, egfr, crcl or gfr) too")
         return body
     indexed, absolute, how = _renal_function(body, given, cystatin, renal_equation, crcl_weight)
     person = renal_impairment(body, Quantity(indexed, "mL/min"), dialysis=dialysis, database=database) if ckd \
@@ -113,11 +121,7 @@ def _renal_function(body: Individual, given: dict, cystatin, equation: str | Non
     if name != "scr":
         if equation is not None:
             raise PbpkInputError("patient", "renal_equation", equation, "an equation only with serum creatinine")
-        text = value if isinstance(value, str) else None
-        if name == "egfr" and text is not None:
-            text = text.replace("/1.73m^2", "").replace("/1.73 m^2", "").replace("/1.73m2", "").replace("/1.73 m²", "")
-        quantity = check_gfr(parse_quantity(text, "mL/min", where="patient", field=name, example="35 mL/min")
-                             if text is not None else value, where="patient", field=name)
+        quantity = gfr_quantity(value, where="patient", field=name, indexed=name == "egfr")
         described = {"gfr": "measured GFR", "crcl": "creatinine clearance", "egfr": "eGFR"}[name]
         if name == "egfr":
             return quantity.magnitude, quantity.magnitude * to_absolute, f"{described} {quantity.magnitude:g} " \

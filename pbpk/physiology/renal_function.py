@@ -34,6 +34,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import pint
 
 from pbpk.core.errors import PbpkInputError
@@ -172,6 +174,17 @@ def gfr_category(indexed: pint.Quantity) -> str:
     return next(name for name, low in GFR_CATEGORIES if value >= low)
 
 
+def gfr_quantity(value: str | pint.Quantity, *, where: str, field: str, indexed: bool = False) -> pint.Quantity:
+    """A GFR or CrCL in mL/min from ``"35 mL/min"`` (or, ``indexed``, ``"22 mL/min/1.73 m²"`` in any of the
+    usual spellings of the per-1.73 m² suffix), checked by :func:`check_gfr`."""
+    if isinstance(value, str):
+        text = value.strip()
+        if indexed:
+            text = re.sub(r"/\s*1\.73\s*m(?:2|\^2|²)\s*$", "", text)
+        value = parse_quantity(text, "mL/min", where=where, field=field, example="35 mL/min")
+    return check_gfr(value, where=where, field=field)
+
+
 def check_gfr(value: pint.Quantity, *, where: str, field: str) -> pint.Quantity:
     """A measured or estimated GFR or CrCL (> 0, at most :data:`MAX_GFR_ML_MIN`)."""
     check_quantity(value, "mL/min", where=where, field=field, found=f"{value:~P}")
@@ -182,5 +195,5 @@ def check_gfr(value: pint.Quantity, *, where: str, field: str) -> pint.Quantity:
 
 
 __all__ = ["serum_creatinine", "cystatin_c", "cockcroft_gault", "ckd_epi_2021", "mdrd", "bedside_schwartz",
-           "absolute_gfr", "indexed_gfr", "gfr_category", "check_gfr", "GFR_CATEGORIES", "STANDARD_BSA",
+           "absolute_gfr", "indexed_gfr", "gfr_category", "check_gfr", "gfr_quantity", "GFR_CATEGORIES", "STANDARD_BSA",
            "CREATININE_UMOL_PER_L_PER_MG_PER_DL"]

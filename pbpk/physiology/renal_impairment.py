@@ -40,10 +40,13 @@ import pint
 from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.names import database_file
 from pbpk.core.records import Record
-from pbpk.core.units import Quantity, parse_quantity
+from pbpk.core.units import Quantity
 from pbpk.physiology.body_size import body_surface_area
 from pbpk.physiology.individual import SEXES, Individual
-from pbpk.physiology.renal_function import STANDARD_BSA, check_gfr
+from pbpk.physiology.renal_function import STANDARD_BSA, gfr_quantity
+
+
+DIALYSIS_BELOW = 15.0  # mL/min/1.73 m²: dialysis is for kidney failure, KDIGO G5
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ def renal_impairment(person: Individual, gfr: str | pint.Quantity, *, dialysis: 
     """``person`` with a GFR of ``gfr`` per 1.73 m² and the CKD changes (see the module docstring)."""
     data = renal_data(database)
     target = _indexed(gfr)
+    if "renal" in person.conditions:
+        raise PbpkInputError("renal_impairment", "person", person.conditions["renal"],
+                             "a person without renal impairment (it is not applied twice)")
+    if dialysis and target >= DIALYSIS_BELOW:
+        raise PbpkInputError("renal_impairment", "gfr", f"{target:g} mL/min/1.73 m² with dialysis",
+                             f"a GFR below {DIALYSIS_BELOW:g} mL/min/1.73 m² (kidney failure) for a dialysis patient")
     bsa = body_surface_area(person.body_weight, person.height)
     to_absolute = (bsa / STANDARD_BSA).to("").magnitude
     healthy = person.gfr.to("mL/min").magnitude / to_absolute
@@ -119,12 +128,7 @@ def stage_range(word: str, database: str | Path | None = None) -> tuple[float, f
 
 def _indexed(gfr: str | pint.Quantity) -> float:
     """A GFR per 1.73 m² as mL/min: ``"22 mL/min"`` or ``"22 mL/min/1.73m^2"`` (checked)."""
-    text = gfr if isinstance(gfr, str) else None
-    if text is not None:
-        text = re.sub(r"/\s*1\.73\s*m(?:2|\^2|²)\s*$", "", text.strip())
-    quantity = parse_quantity(text, "mL/min", where="renal_impairment", field="gfr", example="22 mL/min") \
-        if text is not None else gfr
-    return float(check_gfr(quantity, where="renal_impairment", field="gfr").magnitude)
+    return float(gfr_quantity(gfr, where="renal_impairment", field="gfr", indexed=True).magnitude)
 
 
 def _fit(coefficients: tuple[float, float, float], g: float) -> float:

@@ -40,23 +40,17 @@ def anchors(spec: PopulationSpec) -> list[tuple[str, float, Individual]]:
              if share > 0 and sex in kind.sexes]
     preset = population_data().ethnicities[spec.ethnicity]
     return [(sex, point, _ethnic(kind.person(point, sex, spec, preset.body[sex] if kind.ethnic_body else None),
-                                 preset, sex, body=kind.ethnic_body))
+                                 preset))
             for sex in sexes for point in kind.grid(low, high)]
 
 
-def _ethnic(person: Individual, preset, sex: str, *, body: bool = True) -> Individual:
-    """The person with the ethnicity's hepatic activities and, for kinds that take its body (``body``; the
-    person was built at its mean height and weight), its cardiac output where the ethnicity gives one."""
-    changes: dict = {}
-    size = preset.body[sex]
-    if body and "cardiac_output" in size:
-        ratio = size["cardiac_output"] / person.cardiac_output.to("L/h").magnitude
-        changes["cardiac_output"] = person.cardiac_output * ratio
-        changes["tissues"] = {name: replace(t, blood_flow=t.blood_flow * ratio) for name, t in person.tissues.items()}
-    if preset.hepatic_activity:
-        changes["hepatic_activity"] = {**person.hepatic_activity,
-                                       **{e: person.enzyme_activity(e) * f for e, f in preset.hepatic_activity.items()}}
-    return replace(person, **changes)
+def _ethnic(person: Individual, preset) -> Individual:
+    """The person with the ethnicity's hepatic activities (its body size and cardiac output are the kind's person's,
+    :func:`pbpk.populations.kinds._adult_body`)."""
+    if not preset.hepatic_activity:
+        return person
+    return replace(person, hepatic_activity={**person.hepatic_activity, **{
+        e: person.enzyme_activity(e) * f for e, f in preset.hepatic_activity.items()}})
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -178,11 +178,17 @@ def child_scaling(data: PopulationData, female: np.ndarray, height: np.ndarray, 
 
 
 def _adult_body(age: float, sex: str, body: Mapping[str, float] | None) -> Individual:
-    """The adult of this age, at the ethnicity's mean height and weight when given."""
+    """The adult of this age, at the ethnicity's mean height and weight when given; an ethnicity's measured cardiac
+    output sets the level of the adult of that body at the reference age, and the age function applies on top."""
     if body is None:
         return adult(sex, age=Quantity(age, "year"))
-    return adult(sex, age=Quantity(age, "year"), height=Quantity(body["height"], "cm"),
-                 weight=Quantity(body["weight"], "kg"))
+    size = {"height": Quantity(body["height"], "cm"), "weight": Quantity(body["weight"], "kg")}
+    person = adult(sex, age=Quantity(age, "year"), **size)
+    if "cardiac_output" not in body:
+        return person
+    ratio = body["cardiac_output"] / adult(sex, **size).cardiac_output.to("L/h").magnitude
+    return replace(person, cardiac_output=person.cardiac_output * ratio,
+                   tissues={name: replace(t, blood_flow=t.blood_flow * ratio) for name, t in person.tissues.items()})
 
 
 def _adult(age: float, sex: str, spec, body) -> Individual:

@@ -64,9 +64,14 @@ def parse_population(text: str) -> PopulationSpec:
                                      f"{' or '.join(kind.sexes)} (the sexes of a {kind.name} population)")
             spec = replace(spec, female_fraction=1.0 if lower == "female" else 0.0)
         elif (found := kind.coordinate.words(lower)) is not None:
+            if span is not None:
+                raise PbpkInputError("population", kind.coordinate.name, option,
+                                     f"one {kind.coordinate.needs} (the text gives two)")
             span, changes = found[:2], (found[2] if len(found) > 2 else {})
             spec = replace(spec, **changes)
         elif kind.ages is not None and (found := AGE.words(lower)) is not None:
+            if ages is not None:
+                raise PbpkInputError("population", "age", option, "one age range (the text gives two)")
             ages = found
         elif match := re.fullmatch(r"(CYP\w+)\s+(PM|IM|NM|RM|UM)", option, flags=re.IGNORECASE):
             gene, phenotype = match[1].upper(), match[2].upper()

@@ -47,6 +47,15 @@ def test_a_ckd_population_has_its_stage_and_lower_renal_clearance():
     assert 0.2 < ckd / healthy < 0.5  # GFR about 22 against about 100 mL/min/1.73 m², plus non-renal clearance
 
 
+def test_an_ethnic_cardiac_output_keeps_age_and_disease_changes():
+    """The Japanese cardiac output sets the level; the age decline and cirrhosis' x1.3 stay on top."""
+    def co(text):
+        return anchor_table(anchors(parse_population(text))).flow["lung"]
+
+    assert co("hepatic: japanese, Child-Pugh C, 30-30 y") / co("adult: japanese, 30-30 y") == pytest.approx(1.3)
+    assert co("adult: japanese, 80-80 y")[0] < 0.8 * co("adult: japanese, 30-30 y")[0]
+
+
 def test_renal_population_texts_and_their_errors():
     assert parse_population("renal: ESRD").dialysis
     assert parse_population("renal: eGFR 30-59").gfrs == (30.0, 59.0)
@@ -54,6 +63,8 @@ def test_renal_population_texts_and_their_errors():
         parse_population("renal")
     with pytest.raises(PbpkInputError, match="option"):
         parse_population("renal: CKD 7")
+    with pytest.raises(PbpkInputError, match="the text gives two"):
+        parse_population("renal: ESRD, G4")
 
 
 def test_a_cirrhosis_population_by_child_pugh_class():

@@ -73,6 +73,13 @@ def test_tubular_secretion_follows_gfr_intact_nephrons(man):
         pytest.approx(ratio)
 
 
+def test_impairments_are_not_applied_twice(man):
+    with pytest.raises(PbpkInputError, match="not applied twice"):
+        renal_impairment(renal_impairment(man, "30 mL/min"), "20 mL/min")
+    assert patient("male", age="50 year", egfr="22 mL/min/1.73 m²").gfr == patient(
+        "male", age="50 year", egfr="22 mL/min").gfr  # one reading of the per-1.73 m² suffix
+
+
 def test_stage_words():
     assert stage_range("CKD 3b") == (30.0, 44.0, False)
     assert stage_range("g4") == stage_range("severe") == (15.0, 29.0, False)
@@ -104,7 +111,12 @@ def test_a_patient_from_serum_creatinine_and_the_definition_that_set_the_gfr():
 
 @pytest.mark.parametrize(("covariates", "message"), [
     ({"scr": "2 mg/dL", "crcl": "30 mL/min"}, "one measure of renal function"),
-    ({"cystatin": "1.2 mg/L"}, "serum creatinine too"),
+    ({"cystatin": "1.2 mg/L"}, "serum creatinine with CKD-EPI 2021"),
+    ({"scr": "2 mg/dL", "cystatin": "1.2 mg/L", "renal_equation": "mdrd"}, "serum creatinine with CKD-EPI 2021"),
+    ({"scr": "2 mg/dL", "crcl_weight": "ideal"}, "cockcroft-gault"),
+    ({"renal_equation": "mdrd"}, "a renal function"),
+    ({"egfr": "8 mL/min", "dialysis": True, "ckd": False}, "the CKD changes"),
+    ({"egfr": "95 mL/min", "dialysis": True}, "below 15 mL/min/1.73 m²"),
     ({"scr": "2 mg/dL", "renal_equation": "schwartz"}, "a child of 1-18 y"),
     ({"egfr": "500 mL/min"}, "at most 300 mL/min"),
     ({"dialysis": True}, "a renal function"),
