@@ -6,6 +6,7 @@ from pbpk.compound.schema import (
     PARTITION_METHODS,
     Absorption,
     BiliaryElimination,
+    DialysisElimination,
     Clearance,
     Compound,
     HepaticPathway,
@@ -15,5 +16,5 @@ from pbpk.compound.schema import (
     SpecificBinding,
 )
 
-__all__ = ["BINDING_PROTEINS", "PARTITION_METHODS", "Absorption", "BiliaryElimination", "Clearance", "Compound",
+__all__ = ["BINDING_PROTEINS", "PARTITION_METHODS", "Absorption", "BiliaryElimination", "DialysisElimination", "Clearance", "Compound",
            "HepaticPathway", "Interaction", "Metabolite", "RenalElimination", "SpecificBinding", "load_compound"]

@@ -29,6 +29,7 @@ from pbpk.compound.schema import (
     BiliaryElimination,
     Clearance,
     Compound,
+    DialysisElimination,
     HepaticPathway,
     Interaction,
     Metabolite,
@@ -176,8 +177,18 @@ def _clearance(r: Record | None) -> Clearance:
         )
         biliary_record.text("note", required=False)
         biliary_record.finish()
+    dialysis_record = r.record("dialysis", required=False)
+    dialysis = None
+    if dialysis_record is not None:
+        dialysis = DialysisElimination(
+            clearance=dialysis_record.quantity("clearance", "L/h", example="120 mL/min"),
+            source=dialysis_record.source(),
+            fitted_to=dialysis_record.text("fitted_to", required=False),
+        )
+        dialysis_record.text("note", required=False)
+        dialysis_record.finish()
     r.finish()
-    return Clearance(hepatic=hepatic, renal=renal, biliary=biliary)
+    return Clearance(hepatic=hepatic, renal=renal, biliary=biliary, dialysis=dialysis)
 
 
 def _hepatic(r: Record) -> HepaticPathway:

@@ -181,16 +181,31 @@ class BiliaryElimination:
 
 
 @dataclass(frozen=True)
+class DialysisElimination:
+    """Removal by intermittent haemodialysis: the dialyser's plasma clearance during a session (L/h)."""
+
+    clearance: pint.Quantity
+    source: str
+    fitted_to: str | None = None
+
+    def __post_init__(self) -> None:
+        check_quantity(self.clearance, "L/h", where="DialysisElimination", field="clearance")
+        check_text(self.source, where="DialysisElimination", field="source")
+
+
+@dataclass(frozen=True)
 class Clearance:
-    """Hepatic pathways, renal and biliary excretion."""
+    """Hepatic pathways, renal and biliary excretion, and removal by haemodialysis."""
 
     hepatic: tuple[HepaticPathway, ...] = ()
     renal: RenalElimination | None = None
     biliary: BiliaryElimination | None = None
+    dialysis: DialysisElimination | None = None
 
     def __post_init__(self) -> None:
         _parts(self.hepatic, HepaticPathway, "Clearance", "hepatic")
-        for name, kind in (("renal", RenalElimination), ("biliary", BiliaryElimination)):
+        for name, kind in (("renal", RenalElimination), ("biliary", BiliaryElimination),
+                           ("dialysis", DialysisElimination)):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), kind):
                 raise PbpkInputError("Clearance", name, str(getattr(self, name)), f"a {kind.__name__} or None")
 
@@ -381,7 +396,7 @@ class Compound:
         for i, pathway in enumerate(self.clearance.hepatic):
             if pathway.fitted_to:
                 fitted[f"clearance.hepatic[{i}] ({pathway.enzyme})"] = pathway.fitted_to
-        for name in ("renal", "biliary"):
+        for name in ("renal", "biliary", "dialysis"):
             part = getattr(self.clearance, name)
             if part is not None and part.fitted_to:
                 fitted[f"clearance.{name}"] = part.fitted_to

@@ -41,6 +41,7 @@ KINDS = {
     "filtration": "L/h",
     "unreabsorbed_fraction": "",
     "secretion": "L/h",
+    "dialysis_clearance": "L/h",
     "intestinal_availability": "",
     "absorption_rate": "1/h",
     "fraction_absorbed": "",

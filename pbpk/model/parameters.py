@@ -88,6 +88,9 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
         values["GFR"] = individual.gfr if renal.filtration else Quantity(0.0, "L/h")
         values["f_filtered"] = unreabsorbed_fraction(compound, individual)
         values["CLsec_u"] = secretion_clearance(compound, individual)
+    if compound.clearance.dialysis is not None:  # on only during a dialysis session (pbpk.simulation.dialysis)
+        values["CL_dialysis"] = compound.clearance.dialysis.clearance if individual.on_dialysis \
+            else Quantity(0.0, "L/h")
     if compound.absorption is not None:
         fg, note = _intestinal_availability(compound, individual)
         values["Fg"] = fg

@@ -166,6 +166,10 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
     pathway_rates = _hepatic_elimination(b, topology, hepatic, sinks)
     if topology.renal:
         _renal_elimination(b, topology.with_role("renal").name, organs, sinks["urine"])
+    if topology.dialysis:  # the dialyser clears plasma of the venous blood; its clearance is 0 between sessions
+        cl_dialysis = b.parameter("CL_dialysis", "dialysis_clearance", "dialyser plasma clearance (L/h)",
+                                  organ="venous")
+        b.flow(venous, sinks["dialysate"], cl_dialysis * c_venous / plasma.bp)
     dose_targets = {"iv": "A_venous", "infusion": "A_venous"}
     gut = topology.with_role("absorbing").name
     absorbed_flux = sp.Integer(0)
@@ -216,6 +220,8 @@ def _elimination_states(b: ModelBuilder, topology: Topology) -> dict[str, sp.Sym
         if topology.hepatic_pathways else None,
         "bile": b.state("A_excreted_bile", "cumulative amount excreted in bile") if topology.biliary else None,
         "urine": b.state("A_excreted_urine", "cumulative amount excreted in urine") if topology.renal else None,
+        "dialysate": b.state("A_excreted_dialysate", "cumulative amount removed by haemodialysis")
+        if topology.dialysis else None,
     }
 
 

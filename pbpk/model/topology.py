@@ -65,6 +65,7 @@ class Topology:
     renal: bool
     absorption: Literal["first_order", "transit"] | None
     transit_compartments: int = 0
+    dialysis: bool = False  # the compound has a dialyser clearance (pbpk.simulation.dialysis)
 
     def organ(self, name: str) -> Organ:
         return next(organ for organ in self.organs if organ.name == name)
@@ -82,7 +83,7 @@ class Topology:
         organs = ",".join(f"{o.name}:{o.template}:{o.drains_to}:{'+'.join(sorted(o.roles))}" for o in self.organs)
         routes = ",".join(f"{r.name}:{r.enzyme}:{r.kinetics}" for r in self.hepatic_pathways)
         return (f"organs[{organs}] hepatic[{routes}] biliary={self.biliary} renal={self.renal} "
-                f"absorption={self.absorption}/{self.transit_compartments}")
+                f"dialysis={self.dialysis} absorption={self.absorption}/{self.transit_compartments}")
 
 
 def build_topology(compound: Compound, individual: Individual, *, kinetics: Kinetics = "michaelis_menten") -> Topology:
@@ -122,4 +123,5 @@ def build_topology(compound: Compound, individual: Individual, *, kinetics: Kine
     absorption = compound.absorption.model if compound.absorption is not None else None
     transit = individual.transit_compartments if absorption == "transit" else 0
     return Topology(tuple(organs), tuple(hepatic), compound.clearance.biliary is not None,
-                    compound.clearance.renal is not None, absorption, transit)
+                    compound.clearance.renal is not None, absorption, transit,
+                    dialysis=compound.clearance.dialysis is not None)

@@ -180,7 +180,8 @@ class Individual:
     intestinal_activity: Mapping[str, float] = field(default_factory=dict)
     portal_shunt_fraction: float = 0.0  # of the portal blood, bypassing the liver (cirrhosis)
     unbound_fraction_factor: float = 1.0  # fu multiplier of highly bound drugs (renal impairment; see binding)
-    conditions: Mapping[str, str] = field(default_factory=dict)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
+    conditions: Mapping[str, str] = field(default_factory=dict)
+    on_dialysis: bool = False  # connected to a dialyser now (a session of intermittent haemodialysis)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
 
     def __post_init__(self) -> None:
         where = "Individual"
@@ -220,6 +221,8 @@ class Individual:
         check_number(self.portal_shunt_fraction, where=where, field="portal_shunt_fraction", low=0, high=1,
                      high_open=True)
         check_number(self.unbound_fraction_factor, where=where, field="unbound_fraction_factor", low=0, low_open=True)
+        if not isinstance(self.on_dialysis, bool):
+            raise PbpkInputError(where, "on_dialysis", self.on_dialysis, "true or false")
         for key, value in _mapping(self, "conditions").items():
             check_text(value, where=where, field=f"conditions.{key}")
 
