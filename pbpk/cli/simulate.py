@@ -22,7 +22,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-PATIENT_OPTIONS = ("age", "height", "weight", "scr", "cystatin_c", "crcl", "egfr", "gfr", "renal_equation", "child_pugh")
+PATIENT_OPTIONS = ("age", "height", "weight", "scr", "cystatin_c", "crcl", "egfr", "gfr", "renal_equation",
+                   "child_pugh")
 
 
 def individual_for(args: argparse.Namespace):
@@ -43,6 +44,7 @@ def individual_for(args: argparse.Namespace):
 def describe(individual) -> dict:
     """The person's covariates for ``--json``: sex, age, height, weight, GFR and the conditions applied."""
     from pbpk.physiology.body_size import body_surface_area
+    from pbpk.physiology.renal_function import indexed_gfr
 
     def value(quantity, unit: str) -> dict:
         return {"value": round(float(quantity.to(unit).magnitude), 4), "unit": unit}
@@ -50,8 +52,7 @@ def describe(individual) -> dict:
     bsa = body_surface_area(individual.body_weight, individual.height)
     return {"sex": individual.sex, "age": value(individual.age, "year"), "height": value(individual.height, "cm"),
             "body_weight": value(individual.body_weight, "kg"), "bsa": value(bsa, "m^2"),
-            "gfr": value(individual.gfr, "mL/min"), "gfr_per_1.73m2": value(individual.gfr * (1.73 / bsa.magnitude),
-                                                                             "mL/min"),
+            "gfr": value(individual.gfr, "mL/min"), "gfr_per_1.73m2": value(indexed_gfr(individual.gfr, bsa), "mL/min"),
             "gfr_source": individual.sources.get("gfr", ""), "conditions": dict(individual.conditions)}
 
 

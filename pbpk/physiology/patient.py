@@ -49,13 +49,14 @@ from pbpk.physiology.individual import Individual, Sex
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.renal_function import (
     ADULT_YEARS,
-    STANDARD_BSA,
+    absolute_gfr,
     bedside_schwartz,
     check_gfr,
-    gfr_quantity,
     ckd_epi_2021,
     cockcroft_gault,
     cystatin_c,
+    gfr_quantity,
+    indexed_gfr,
     mdrd,
     serum_creatinine,
 )
@@ -105,7 +106,10 @@ def patient(sex: Sex = "male", *, age: str | pint.Quantity, height: str | pint.Q
             raise PbpkInputError("patient", "dialysis" if dialysis else "renal_equation",
                                  True if dialysis else renal_equation, "a renal function (scr, egfr, crcl or gfr) too")
         return body
-    indexed, absolute, how = _renal_function(body, given, cystatin, renal_equation, crcl_weight)
+    value, per_173, how = _renal_function(body, given, cystatin, renal_equation, crcl_weight)
+    bsa = body_surface_area(body.body_weight, body.height)
+    indexed = value.magnitude if per_173 else indexed_gfr(value, bsa).magnitude
+    absolute = absolute_gfr(value, bsa).magnitude if per_173 else value.magnitude
     person = renal_impairment(body, Quantity(indexed, "mL/min"), dialysis=dialysis, database=database) if ckd \
         else replace(body, gfr=Quantity(absolute, "mL/min").to("L/h"),
                      conditions={**body.conditions, "renal": f"GFR {indexed:.0f} mL/min/1.73 m² (GFR only)"})
@@ -113,10 +117,8 @@ def patient(sex: Sex = "male", *, age: str | pint.Quantity, height: str | pint.Q
 
 
 def _renal_function(body: Individual, given: dict, cystatin, equation: str | None, crcl_weight: str
-                    ) -> tuple[float, float, str]:
-    """(GFR per 1.73 m², GFR in mL/min, how it was obtained) from the one given measure."""
-    bsa = body_surface_area(body.body_weight, body.height)
-    to_absolute = (bsa / STANDARD_BSA).to("").magnitude
+                    ) -> tuple[pint.Quantity, bool, str]:
+    """(the GFR in mL/min, whether it is per 1.73 m², how it was obtained) from the one given measure."""
     (name, value), = given.items()
     if name != "scr":
         if equation is not None:
@@ -124,9 +126,8 @@ def _renal_function(body: Individual, given: dict, cystatin, equation: str | Non
         quantity = gfr_quantity(value, where="patient", field=name, indexed=name == "egfr")
         described = {"gfr": "measured GFR", "crcl": "creatinine clearance", "egfr": "eGFR"}[name]
         if name == "egfr":
-            return quantity.magnitude, quantity.magnitude * to_absolute, f"{described} {quantity.magnitude:g} " \
-                "mL/min/1.73 m², de-indexed with the Du Bois BSA"
-        return quantity.magnitude / to_absolute, quantity.magnitude, f"{described} {quantity.magnitude:g} mL/min"
+            return quantity, True, f"{described} {quantity.magnitude:g} mL/min/1.73 m², de-indexed with the Du Bois BSA"
+        return quantity, False, f"{described} {quantity.magnitude:g} mL/min"
     creatinine = serum_creatinine(value, where="patient", field="scr")
     years = body.age
     child_patient = years.to("year").magnitude < ADULT_YEARS
@@ -144,11 +145,11 @@ def _renal_function(body: Individual, given: dict, cystatin, equation: str | Non
         check_choice(crcl_weight, WEIGHTS, where="patient", field="crcl_weight")
         used = dosing_weight(crcl_weight, body.body_weight, body.height, body.sex)
         clearance = check_gfr(cockcroft_gault(years, used, creatinine, body.sex), where="patient", field="crcl")
-        return clearance.magnitude / to_absolute, clearance.magnitude, \
+        return clearance, False, \
             f"CrCL {clearance.magnitude:.0f} mL/min by Cockcroft-Gault ({crcl_weight} weight " \
             f"{used.magnitude:.1f} kg) from SCr {creatinine.magnitude:g} mg/dL"
     estimate = check_gfr(estimate, where="patient", field="egfr")
-    return estimate.magnitude, estimate.magnitude * to_absolute, \
+    return estimate, True, \
         f"eGFR {estimate.magnitude:.0f} mL/min/1.73 m² by {label} from SCr {creatinine.magnitude:g} mg/dL"
 
 

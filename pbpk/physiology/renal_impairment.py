@@ -43,8 +43,7 @@ from pbpk.core.records import Record
 from pbpk.core.units import Quantity
 from pbpk.physiology.body_size import body_surface_area
 from pbpk.physiology.individual import SEXES, Individual
-from pbpk.physiology.renal_function import STANDARD_BSA, gfr_quantity
-
+from pbpk.physiology.renal_function import absolute_gfr, gfr_quantity, indexed_gfr
 
 DIALYSIS_BELOW = 15.0  # mL/min/1.73 m²: dialysis is for kidney failure, KDIGO G5
 
@@ -86,11 +85,10 @@ def renal_impairment(person: Individual, gfr: str | pint.Quantity, *, dialysis: 
         raise PbpkInputError("renal_impairment", "gfr", f"{target:g} mL/min/1.73 m² with dialysis",
                              f"a GFR below {DIALYSIS_BELOW:g} mL/min/1.73 m² (kidney failure) for a dialysis patient")
     bsa = body_surface_area(person.body_weight, person.height)
-    to_absolute = (bsa / STANDARD_BSA).to("").magnitude
-    healthy = person.gfr.to("mL/min").magnitude / to_absolute
+    healthy = indexed_gfr(person.gfr, bsa).magnitude
     category = data.dialysis if dialysis else next(c for c in data.categories if target >= c.lower)
     label = f"GFR {target:.0f} mL/min/1.73 m² ({'dialysis' if dialysis else category.name})"
-    changes: dict = {"gfr": Quantity(target * to_absolute, "mL/min").to("L/h"),
+    changes: dict = {"gfr": absolute_gfr(Quantity(target, "mL/min"), bsa).to("L/h"),
                      "conditions": {**person.conditions, "renal": label},
                      "sources": {**person.sources, **{f"renal_impairment.{k}": v for k, v in data.sources.items()}}}
     if target < healthy or dialysis:

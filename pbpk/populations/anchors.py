@@ -46,7 +46,7 @@ def anchors(spec: PopulationSpec) -> list[tuple[str, float, Individual]]:
 
 def _ethnic(person: Individual, preset) -> Individual:
     """The person with the ethnicity's hepatic activities (its body size and cardiac output are the kind's person's,
-    :func:`pbpk.populations.kinds._adult_body`)."""
+    :func:`pbpk.populations.kinds._adult`)."""
     if not preset.hepatic_activity:
         return person
     return replace(person, hepatic_activity={**person.hepatic_activity, **{

@@ -5,8 +5,8 @@ population kind, so no other module branches on the kind's name:
 
 * its anchor coordinate (:data:`AGE` in years, :data:`WEEK`, gestational weeks, :data:`GFR`,
   mL/min/1.73 m², or :data:`CHILD_PUGH`), whose range words the text gives (``"0.5-2 y"``,
-  ``"weeks 20-30"``, ``"CKD 3b"``, ``"Child-Pugh B"``), their limits and the default range; kinds on another coordinate may also take
-  an age range (``ages``: its default);
+  ``"weeks 20-30"``, ``"CKD 3b"``, ``"Child-Pugh B"``), their limits and the default range; kinds on
+  another coordinate may also take an age range (``ages``: its default);
 * the sexes it allows and the default female fraction;
 * the reference person at a point of the coordinate (``person``:
   :func:`pbpk.physiology.adults.adult` of that age, :func:`pbpk.physiology.pediatrics.child`,
@@ -47,8 +47,8 @@ from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.units import Quantity
 from pbpk.physiology import Individual
 from pbpk.physiology.adults import adult, blood_volume_ratio
-from pbpk.physiology.hepatic_impairment import hepatic_impairment
 from pbpk.physiology.body_size import du_bois
+from pbpk.physiology.hepatic_impairment import hepatic_impairment
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.pregnancy import pregnancy_data, pregnant
 from pbpk.physiology.renal_impairment import renal_impairment, stage_range
@@ -166,7 +166,8 @@ def spread(low: float, high: float) -> np.ndarray:
 
 def adult_scaling(data: PopulationData, female: np.ndarray, height: np.ndarray, weight: np.ndarray,
                   ref_height: np.ndarray, ref_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Adults: blood volume by Nadler et al. 1962, GFR with body surface area (as :func:`~pbpk.physiology.adults.adult`)."""
+    """Adults: blood volume by Nadler et al. 1962, GFR with body surface area (as
+    :func:`~pbpk.physiology.adults.adult`)."""
     blood = blood_volume_ratio(female, height, weight, ref_height, ref_weight)
     return blood, du_bois(weight, height) / du_bois(ref_weight, ref_height)
 
@@ -177,9 +178,10 @@ def child_scaling(data: PopulationData, female: np.ndarray, height: np.ndarray, 
     return (height / ref_height) ** 0.75, (weight / ref_weight) ** 0.75
 
 
-def _adult_body(age: float, sex: str, body: Mapping[str, float] | None) -> Individual:
-    """The adult of this age, at the ethnicity's mean height and weight when given; an ethnicity's measured cardiac
-    output sets the level of the adult of that body at the reference age, and the age function applies on top."""
+def _adult(age: float, sex: str, spec, body: Mapping[str, float] | None) -> Individual:
+    """The adult of this age (organs, flows and GFR by age and body size), at the ethnicity's mean height and weight
+    when given; an ethnicity's measured cardiac output sets the level of the adult of that body at the reference
+    age, and the age function applies on top."""
     if body is None:
         return adult(sex, age=Quantity(age, "year"))
     size = {"height": Quantity(body["height"], "cm"), "weight": Quantity(body["weight"], "kg")}
@@ -189,10 +191,6 @@ def _adult_body(age: float, sex: str, body: Mapping[str, float] | None) -> Indiv
     ratio = body["cardiac_output"] / adult(sex, **size).cardiac_output.to("L/h").magnitude
     return replace(person, cardiac_output=person.cardiac_output * ratio,
                    tissues={name: replace(t, blood_flow=t.blood_flow * ratio) for name, t in person.tissues.items()})
-
-
-def _adult(age: float, sex: str, spec, body) -> Individual:
-    return _adult_body(age, sex, body)  # organs, flows and GFR by age and body size
 
 
 def _child(age: float, sex: str, spec, body) -> Individual:
@@ -205,12 +203,12 @@ def _pregnant(week: float, sex: str, spec, body) -> Individual:
 
 def _hepatic(grade: float, sex: str, spec, body) -> Individual:
     """The adult of the middle of the age range with liver cirrhosis of this Child-Pugh class."""
-    return hepatic_impairment(_adult_body(float(np.mean(spec.ages)), sex, body), "ABC"[int(round(grade)) - 1])
+    return hepatic_impairment(_adult(float(np.mean(spec.ages)), sex, spec, body), "ABC"[int(round(grade)) - 1])
 
 
 def _renal(gfr: float, sex: str, spec, body) -> Individual:
     """The adult of the middle of the age range with this GFR (per 1.73 m²) and the CKD changes."""
-    person = _adult_body(float(np.mean(spec.ages)), sex, body)
+    person = _adult(float(np.mean(spec.ages)), sex, spec, body)
     return renal_impairment(person, Quantity(gfr, "mL/min"), dialysis=spec.dialysis)
 
 
@@ -254,6 +252,7 @@ def population_kind(name: str) -> Kind:
     return REGISTRY[name]
 
 
-__all__ = ["Kind", "Coordinate", "AGE", "WEEK", "GFR", "CHILD_PUGH", "COORDINATES", "ADULT", "PEDIATRIC", "PREGNANCY", "RENAL", "HEPATIC",
-           "REGISTRY", "population_kind", "adult_scaling", "child_scaling", "age_words", "week_words", "gfr_words", "child_pugh_words",
-           "spread", "ADULT_AGES", "RENAL_AGES", "HEPATIC_AGES", "ANCHORS_PER_RANGE", "AGE_UNITS"]
+__all__ = ["Kind", "Coordinate", "AGE", "WEEK", "GFR", "CHILD_PUGH", "COORDINATES", "ADULT", "PEDIATRIC",
+           "PREGNANCY", "RENAL", "HEPATIC", "REGISTRY", "population_kind", "adult_scaling", "child_scaling",
+           "age_words", "week_words", "gfr_words", "child_pugh_words", "spread", "ADULT_AGES", "RENAL_AGES",
+           "HEPATIC_AGES", "ANCHORS_PER_RANGE", "AGE_UNITS"]

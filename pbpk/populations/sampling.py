@@ -125,8 +125,8 @@ def sample(spec: PopulationSpec, n: int, seed: int | np.random.SeedSequence = 0,
     gfr_factor = gfr_size * (1.0 + data.gfr_cv * standard_normal(rng, n, limit=4.0)) if kind.gfr_residual else gfr_size
     return Subjects(
         spec=spec, female=female, age=point["age"], week=point["week"], gfr=point["gfr"], child_pugh=point["child_pugh"],
-        anchor=anchor, height=height, weight=weight, mass_factor=mass, flow_factor=flow, blood_factor=blood_factor, gfr_factor=gfr_factor,
-        renal_function=table.gfr[anchor] * gfr_factor, enzyme_factor=enzymes, phenotype=phenotype,
+        anchor=anchor, height=height, weight=weight, mass_factor=mass, flow_factor=flow, blood_factor=blood_factor,
+        gfr_factor=gfr_factor, renal_function=table.gfr[anchor] * gfr_factor, enzyme_factor=enzymes, phenotype=phenotype,
     )
 
 

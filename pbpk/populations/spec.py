@@ -6,7 +6,8 @@ range; ``pregnancy``, which needs a gestational week or week range). Options: th
 kind's range words (``"0.5-2 y"``, also ``mo``, ``wk``, ``d``; ``"week 30"``,
 ``"weeks 20-30"``; for ``renal``, a stage — ``"CKD 3b"``, ``"G4"``, ``"severe"``, ``"ESRD"`` (on
 dialysis), ``"ARC"`` — or ``"eGFR 15-29"``, and an age range, default 18-80 y; for ``hepatic``,
-``"Child-Pugh A"`` to ``"C"`` and an age range, default 40-70 y), an ethnicity (``european``, ``japanese``, ``chinese``),
+``"Child-Pugh A"`` to ``"C"`` and an age range, default 40-70 y), an ethnicity (``european``,
+``japanese``, ``chinese``),
 ``male``/``female``, and fixed CPIC phenotypes such as ``"CYP2C19 PM"``.
 
 Examples

@@ -34,7 +34,6 @@ from pbpk.physiology.pediatrics import child
 from pbpk.physiology.pregnancy import pregnant
 from pbpk.qualification.cases import (
     METRICS,
-    PEDIATRIC_BELOW_YEARS,
     PER_WEIGHT,
     RATIO_METRICS,
     Observation,
@@ -159,17 +158,9 @@ def study_person(population: Population, sex: str):
 
     A mean weight of a study of both sexes is shared between them in the ratio of the reference man's and woman's
     weights (73 : 60 kg), so that each keeps the body build of its sex; likewise a mean height."""
-    special = population.gestational_week or (population.age is not None
-                                              and population.age.to("year").magnitude < PEDIATRIC_BELOW_YEARS)
-    if special and (population.renal_function or population.dialysis or population.child_pugh):
-        raise PbpkInputError("case population", "renal function or child_pugh", population.description,
-                             "no renal or hepatic impairment in a pediatric or pregnancy case (not modelled there)")
-    if population.gestational_week:
-        if population.height is not None:
-            raise PbpkInputError("case population", "height", str(population.height),
-                                 "no height for a pregnant population (the gestational-week functions set the body)")
+    if population.gestational_week:  # the case loader refused weight, height and impairment here
         return pregnant(population.gestational_week)
-    if special:
+    if population.group == "pediatric":
         return child(population.age, sex, weight=population.weight, height=population.height,
                      gestational_age=population.gestational_age or "40 week")
     references = {s: reference_individual(s) for s in ("male", "female")}

@@ -235,9 +235,17 @@ def read_population(r: Record) -> Population:
     )
     if population.gestational_week and population.female_fraction != 1:
         raise r.error("female_fraction", population.female_fraction, "1 for a pregnant population (gestational_week)")
-    if population.gestational_week and population.weight is not None:
-        raise r.error("weight", str(population.weight), "no weight for a pregnant population",
+    if population.gestational_week and (population.weight is not None or population.height is not None):
+        name = "weight" if population.weight is not None else "height"
+        raise r.error(name, str(getattr(population, name)), f"no {name} for a pregnant population",
                       "pregnancy follows the gestational-week functions from the reference woman")
+    if population.group in ("pregnancy", "pediatric") and (population.renal_function or population.dialysis
+                                                            or population.child_pugh):
+        name = next(n for n in (*RENAL_MEASURES, "dialysis", "child_pugh") if r.has(n))
+        raise r.error(name, r.raw(name), f"no renal or hepatic impairment in a {population.group} population",
+                      "impairment is modelled for adults only")
+    if population.dialysis and not population.renal_function:
+        raise r.error("dialysis", True, "a renal function (gfr, crcl or egfr) with dialysis")
     return population
 
 

@@ -222,6 +222,21 @@ def test_pregnant_population_must_be_female(tmp_path):
         load_case(write(tmp_path, case))
 
 
+@pytest.mark.parametrize(("population", "message"), [
+    ({"age": "6 year", "crcl": "30 mL/min"}, "no renal or hepatic impairment in a pediatric population"),
+    ({"gestational_week": 30, "female_fraction": 1, "child_pugh": "B"}, "in a pregnancy population"),
+    ({"gestational_week": 30, "female_fraction": 1, "height": "160 cm"}, "no height for a pregnant population"),
+    ({"dialysis": True}, "a renal function"),
+    ({"crcl": "30 mL/min", "egfr": "30 mL/min"}, "one renal-function measure"),
+])
+def test_impairment_and_body_fields_are_checked_when_the_case_is_read(tmp_path, population, message):
+    """Refused on loading, with the file and line, before anything is simulated."""
+    block = {"description": "x", "female_fraction": 0.5, **population}
+    with pytest.raises(PbpkInputError, match=message) as error:
+        load_case(write(tmp_path, case_dict(population=block)))
+    assert "example.yaml" in str(error.value)
+
+
 def _cleared(compound: str, age: str | None, observed: float, predicted: float, role: str = "test") -> CaseResult:
     """A case with CL in L/h/kg (per-kg values need no body weight)."""
     from types import SimpleNamespace
