@@ -1,8 +1,8 @@
 """Where the bundled data folders are, installed or in a source checkout.
 
-The folders ``physiology_db/``, ``compounds/``, ``ddi/`` and
-``validation_cases/`` sit at the top of the repository and ship inside the
-wheel as ``pbpk/_data/<folder>``.
+The folders ``physiology_db/``, ``compounds/``, ``ddi/``, ``validation_cases/``
+and ``poppk_models/`` sit at the top of the repository and ship inside the
+wheel as ``pbpk/_data/<folder>``. Files are YAML, except the popPK models (JSON).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 from pbpk.core.errors import PbpkInputError, did_you_mean
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # the pbpk package folder
-DATA_FOLDERS = ("physiology_db", "compounds", "ddi", "validation_cases")
+DATA_FOLDERS = ("physiology_db", "compounds", "ddi", "validation_cases", "poppk_models")
+SUFFIX = {"poppk_models": ".json"}
 
 
 def data_dir(folder: str) -> Path:
@@ -30,12 +31,12 @@ def data_dir(folder: str) -> Path:
 
 
 def bundled_names(folder: str) -> list[str]:
-    """Names (file stems) of the YAML files in a bundled data folder."""
-    return sorted(path.stem for path in data_dir(folder).glob("*.yaml"))
+    """Names (file stems) of the data files (YAML; JSON for popPK models) in a bundled data folder."""
+    return sorted(path.stem for path in data_dir(folder).glob(f"*{SUFFIX.get(folder, '.yaml')}"))
 
 
 def resolve(folder: str, name_or_path: str | Path) -> Path:
-    """A path as given, or the bundled file ``<folder>/<name>.yaml`` for a bare name.
+    """A path as given, or the bundled file ``<folder>/<name>.yaml`` (``.json``) for a bare name.
 
     ``resolve("compounds", "midazolam")`` finds the bundled midazolam file even
     when pbpk was installed from a wheel and no checkout is around.
@@ -44,7 +45,7 @@ def resolve(folder: str, name_or_path: str | Path) -> Path:
     if path.exists():
         return path
     if path.suffix == "" and path.parent == Path("."):
-        bundled = data_dir(folder) / f"{path.name}.yaml"
+        bundled = data_dir(folder) / f"{path.name}{SUFFIX.get(folder, '.yaml')}"
         if bundled.exists():
             return bundled
     names = bundled_names(folder)

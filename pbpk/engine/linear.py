@@ -66,7 +66,7 @@ def expm(a):
 
 
 @njit(cache=True, error_model="numpy")
-def _transition(a, delta, phi, gamma):
+def transition(a, delta, phi, gamma):
     """Φ = exp(AΔ) and Γ = ∫₀^Δ exp(As) ds from the block exponential."""
     n = a.shape[0]
     block = np.zeros((2 * n, 2 * n))
@@ -127,7 +127,7 @@ def propagate(jac, y0, p, t_out, schedule_t, schedule_bolus, schedule_rate, out)
                 infusing = True
         if infusing:
             if abs(delta - cached_block) > 1e-12 * max(1.0, delta):
-                _transition(a, delta, phi, gamma)
+                transition(a, delta, phi, gamma)
                 cached_block = delta
             for i in range(n):
                 total = 0.0
