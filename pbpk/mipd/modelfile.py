@@ -18,7 +18,13 @@ from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.units import ureg
 from pbpk.mipd.expressions import Code
-from pbpk.mipd.popmodel import COVARIATE_TYPES, Covariate, PopulationModel, Theta
+from pbpk.mipd.popmodel import (
+    COVARIATE_TYPES,
+    Covariate,
+    PopulationModel,
+    SupportPoints,
+    Theta,
+)
 from pbpk.mipd.residual import COMBINATIONS, KINDS, ResidualError
 from pbpk.mipd.structure import Structure
 from pbpk.mipd.variability import Omega, read_block, write_block
@@ -26,7 +32,7 @@ from pbpk.mipd.variability import Omega, read_block, write_block
 FORMAT = "pbpk-poppk/1"
 SOURCE_TYPES = ("publication", "example", "pbpk-derived")
 _TOP = ("format", "name", "drug", "title", "source", "structure", "units", "analytes", "covariates", "theta",
-        "omega", "iov", "pk", "error", "notes", "derived_from")
+        "omega", "iov", "pk", "error", "notes", "derived_from", "support_points")
 _REQUIRED = ("format", "name", "drug", "title", "source", "structure", "units", "analytes", "theta", "omega",
              "pk", "error")
 _DIMENSIONS = {"time": "[time]", "amount": None, "volume": "[length] ** 3"}
@@ -172,8 +178,40 @@ def poppk_from_dict(data: object, *, where: str) -> PopulationModel:
     derived = data.get("derived_from")
     if derived is not None:
         _mapping(derived, where, "derived_from", "an object describing the PBPK population it was derived from")
+    support = _support_points(data["support_points"], structure, where) if "support_points" in data else None
     return PopulationModel(name, drug, title, dict(source), structure, dict(units), concentration_units, covariates,
-                           thetas, omega, iov, code, errors, tuple(notes), derived)
+                           thetas, omega, iov, code, errors, tuple(notes), derived, support)
+
+
+def _support_points(entry: object, structure: Structure, where: str) -> SupportPoints:
+    field = "support_points"
+    entry = _mapping(entry, where, field, '{"parameters": ["CL", "V"], "values": [[...], ...], "probability": [...]}')
+    _keys(entry, ("parameters", "values", "probability", "source"), where, field)
+    names = entry.get("parameters")
+    allowed = structure.required + structure.optional
+    if not isinstance(names, list) or not names or any(name not in allowed for name in names):
+        raise PbpkInputError(where, f"{field}.parameters", names, "names of the structure's parameters: "
+                             + ", ".join(allowed))
+    rows = entry.get("values")
+    if not isinstance(rows, list) or not rows:
+        raise PbpkInputError(where, f"{field}.values", rows, "a list of parameter sets")
+    values = np.array([[_number(v, where, f"{field}.values[{k}]", "a positive number") for v in row]
+                       if isinstance(row, list) and len(row) == len(names) else
+                       _bad_row(row, len(names), where, f"{field}.values[{k}]") for k, row in enumerate(rows)])
+    if np.any(values <= 0):
+        raise PbpkInputError(where, f"{field}.values", float(values[values <= 0][0]), "positive parameter values")
+    probability = entry.get("probability")
+    if not isinstance(probability, list) or len(probability) != len(rows):
+        raise PbpkInputError(where, f"{field}.probability", probability, f"{len(rows)} probabilities")
+    probability = np.array([_number(v, where, f"{field}.probability") for v in probability])
+    if np.any(probability < 0) or abs(probability.sum() - 1) > 1e-6:
+        raise PbpkInputError(where, f"{field}.probability", float(probability.sum()),
+                             "probabilities ≥ 0 that add up to 1")
+    return SupportPoints(tuple(names), values, probability, _text(entry, "source", where, field))
+
+
+def _bad_row(row: object, size: int, where: str, field: str):
+    raise PbpkInputError(where, field, row, f"a list of {size} numbers")
 
 
 def _structure(entry: object, where: str) -> Structure:
@@ -317,6 +355,12 @@ def poppk_to_dict(model: PopulationModel) -> dict:
         data["notes"] = list(model.notes)
     if model.derived_from is not None:
         data["derived_from"] = model.derived_from
+    if model.support_points is not None:
+        support = model.support_points
+        data["support_points"] = _drop_empty({"parameters": list(support.parameters),
+                                              "values": [[float(v) for v in row] for row in support.values],
+                                              "probability": [float(v) for v in support.probability],
+                                              "source": support.source})
     return data
 
 

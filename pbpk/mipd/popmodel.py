@@ -72,6 +72,16 @@ class Covariate:
 
 
 @dataclass(frozen=True)
+class SupportPoints:
+    """A nonparametric prior: parameter sets (points × parameters, model units) with probabilities."""
+
+    parameters: tuple[str, ...]
+    values: np.ndarray
+    probability: np.ndarray
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class PopulationModel:
     """A population PK model; see ``docs/priors-format.md`` for the file that holds one."""
 
@@ -90,6 +100,7 @@ class PopulationModel:
     errors: Mapping[str, ResidualError]
     notes: tuple[str, ...] = ()
     derived_from: Mapping | None = None
+    support_points: SupportPoints | None = None
 
     # ---- names --------------------------------------------------------------------------------
     @property

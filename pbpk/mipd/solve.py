@@ -94,8 +94,8 @@ def solve(structure: Structure, parameters: Mapping[str, np.ndarray], doses: Seq
     p = {name: np.broadcast_to(np.asarray(value, dtype=float), (n,)) for name, value in p.items()}
     scale = np.ones(n) if amount_scale is None else np.broadcast_to(np.asarray(amount_scale, dtype=float), (n,))
     into_depot = np.array([dose.compartment == "depot" for dose in doses])
-    dose_time = np.array([dose.time for dose in doses])[None, :] + np.where(into_depot, p["ALAG"][:, None]
-                                                                            if "ALAG" in p else 0.0, 0.0)
+    lag = p["ALAG"][:, None] if "ALAG" in p else np.zeros((n, 1))
+    dose_time = np.array([dose.time for dose in doses])[None, :] + np.where(into_depot, lag, 0.0)
     dose_amount = np.array([dose.amount for dose in doses])[None, :] * scale[:, None]
     if "F" in p:
         dose_amount = dose_amount * np.where(into_depot, p["F"][:, None], 1.0)
@@ -132,64 +132,68 @@ def _change_points(dose_time, dose_duration, n_doses):  # pragma: no cover - com
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _exact(a, dose_time, dose_amount, dose_duration, dose_state, t_obs, after, out):  # pragma: no cover - compiled
-    """Exact states at ``t_obs`` for each subject's matrix ``a[i]`` and doses (see the module docstring)."""
-    n_subjects, n = a.shape[0], a.shape[1]
-    n_doses = dose_time.shape[1]
-    for i in prange(n_subjects):
-        change_time, change_code, order = _change_points(dose_time[i], dose_duration[i], n_doses)
-        m = change_time.shape[0]
-        x = np.zeros(n)
-        u = np.zeros(n)
-        infusions = np.zeros(n, dtype=np.int64)
-        phi = np.empty((n, n))
-        gamma = np.empty((n, n))
-        phi_only = np.empty((n, n))
-        work = np.zeros(n)
-        cached_block = -1.0
-        cached_phi = -1.0
-        t = min(t_obs[0], change_time[order[0]])
-        k = 0
-        o = 0
-        while True:
-            while not after and o < t_obs.shape[0] and t_obs[o] <= t:
-                out[i, o, :] = x
-                o += 1
-            while k < m and change_time[order[k]] <= t:
-                code = change_code[order[k]]
-                if code >= n_doses:
-                    d = code - n_doses
-                    s = dose_state[d]
-                    infusions[s] -= 1
-                    u[s] = 0.0 if infusions[s] == 0 else u[s] - dose_amount[i, d] / dose_duration[i, d]
-                elif dose_duration[i, code] > 0.0:
-                    s = dose_state[code]
-                    infusions[s] += 1
-                    u[s] += dose_amount[i, code] / dose_duration[i, code]
-                else:
-                    x[dose_state[code]] += dose_amount[i, code]
-                k += 1
-            while after and o < t_obs.shape[0] and t_obs[o] <= t:
-                out[i, o, :] = x
-                o += 1
-            if o >= t_obs.shape[0]:
-                break
-            t_next = t_obs[o]
-            if k < m and change_time[order[k]] < t_next:
-                t_next = change_time[order[k]]
-            delta = t_next - t
-            if delta > 0.0:
-                if np.any(infusions > 0):
-                    if delta != cached_block:
-                        transition(a[i], delta, phi, gamma)
-                        cached_block = delta
-                    work[:] = phi @ x + gamma @ u
-                else:
-                    if delta != cached_phi:
-                        phi_only[:, :] = expm(a[i] * delta)
-                        cached_phi = delta
-                    work[:] = phi_only @ x
-                x[:] = work
-            t = t_next
+    """Every subject in parallel; the work of one is a function of its own (Numba would hoist its arrays)."""
+    for i in prange(a.shape[0]):
+        _exact_subject(a[i], dose_time[i], dose_amount[i], dose_duration[i], dose_state, t_obs, after, out[i])
+
+
+@njit(cache=True, error_model="numpy")
+def _exact_subject(a, dose_time, dose_amount, dose_duration, dose_state, t_obs, after, out):  # pragma: no cover
+    """Exact states at ``t_obs`` of one subject with matrix ``a`` and its doses (see the module docstring)."""
+    n = a.shape[0]
+    n_doses = dose_time.shape[0]
+    change_time, change_code, order = _change_points(dose_time, dose_duration, n_doses)
+    m = change_time.shape[0]
+    x = np.zeros(n)
+    u = np.zeros(n)
+    infusions = np.zeros(n, dtype=np.int64)
+    phi = np.empty((n, n))
+    gamma = np.empty((n, n))
+    phi_only = np.empty((n, n))
+    cached_block = -1.0
+    cached_phi = -1.0
+    t = min(t_obs[0], change_time[order[0]])
+    k = 0
+    o = 0
+    while True:
+        while not after and o < t_obs.shape[0] and t_obs[o] <= t:
+            out[o, :] = x
+            o += 1
+        while k < m and change_time[order[k]] <= t:
+            code = change_code[order[k]]
+            if code >= n_doses:
+                d = code - n_doses
+                s = dose_state[d]
+                infusions[s] -= 1
+                u[s] = 0.0 if infusions[s] == 0 else u[s] - dose_amount[d] / dose_duration[d]
+            elif dose_duration[code] > 0.0:
+                s = dose_state[code]
+                infusions[s] += 1
+                u[s] += dose_amount[code] / dose_duration[code]
+            else:
+                x[dose_state[code]] += dose_amount[code]
+            k += 1
+        while after and o < t_obs.shape[0] and t_obs[o] <= t:
+            out[o, :] = x
+            o += 1
+        if o >= t_obs.shape[0]:
+            return
+        t_next = t_obs[o]
+        if k < m and change_time[order[k]] < t_next:
+            t_next = change_time[order[k]]
+        delta = t_next - t
+        if delta > 0.0:
+            if np.any(infusions > 0):
+                if delta != cached_block:
+                    transition(a, delta, phi, gamma)
+                    cached_block = delta
+                x = phi @ x + gamma @ u
+            else:
+                if delta != cached_phi:
+                    phi_only = expm(a * delta)
+                    cached_phi = delta
+                x = phi_only @ x
+        t = t_next
 
 
 def _general(structure: Structure, a: np.ndarray, p: Mapping[str, float], dose_time: np.ndarray,

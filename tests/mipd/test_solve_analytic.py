@@ -146,3 +146,14 @@ def test_bad_doses_refused():
         solve(Structure(1), {"CL": 5.0, "V": 50.0}, [Dose(0.0, -1.0)], [1.0])
     with pytest.raises(PbpkInputError, match="increasing order"):
         solve(Structure(1), {"CL": 5.0, "V": 50.0}, [Dose(0.0, 1.0)], [2.0, 1.0])
+
+
+def test_subjects_solved_together_equal_each_solved_alone():
+    p = {"CL": np.array([2.9, 5.8, 1.6]), "V1": np.array([135.0, 58.0, 56.0]), "Q": 6.5,
+         "V2": np.array([46.0, 51.0, 29.0]), "KA": np.array([0.5, 1.0, 2.0]), "ALAG": np.array([0.0, 0.3, 1.0])}
+    structure = Structure(2, "first-order")
+    doses = repeated_doses(1000.0, 12.0, 4, duration=1.0) + (Dose(3.0, 200.0, "depot"),)
+    together = solve(structure, p, doses, TIMES).states
+    for i in range(3):
+        alone = solve(structure, {k: np.atleast_1d(v)[i if np.size(v) > 1 else 0] for k, v in p.items()}, doses, TIMES)
+        assert together[i] == pytest.approx(alone.states[0], rel=1e-13, abs=1e-13)
