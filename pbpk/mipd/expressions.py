@@ -78,7 +78,26 @@ def parse_statement(line: str, *, where: str, field: str) -> Assignment:
                 raise PbpkInputError(where, field, line, f"{node.func.id}() with {wanted} argument(s)")
         if isinstance(node, ast.Constant) and (isinstance(node.value, bool) or not isinstance(node.value, int | float)):
             raise PbpkInputError(where, field, line, "numbers as constants")
+    _check_logic(tree.body, where, field, line, in_test=False)
     return Assignment(name, text, tree.body)
+
+
+def _check_logic(node: ast.AST, where: str, field: str, line: str, *, in_test: bool) -> None:
+    """Comparisons and and/or/not only as the condition of 'a if c else b' (no engine computes with truth)."""
+    logical = isinstance(node, ast.Compare | ast.BoolOp) or (isinstance(node, ast.UnaryOp)
+                                                            and isinstance(node.op, ast.Not))
+    if logical and not in_test:
+        raise PbpkInputError(where, field, line, "comparisons only as the condition c of 'a if c else b'")
+    if isinstance(node, ast.IfExp):
+        _check_logic(node.test, where, field, line, in_test=True)
+        _check_logic(node.body, where, field, line, in_test=False)
+        _check_logic(node.orelse, where, field, line, in_test=False)
+        return
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            keep = in_test and (isinstance(node, ast.BoolOp) or (isinstance(node, ast.UnaryOp)
+                                                                 and isinstance(node.op, ast.Not)))
+            _check_logic(child, where, field, line, in_test=keep)
 
 
 @dataclass(frozen=True)
@@ -257,7 +276,13 @@ def nonmem_lines(statement: Assignment, dialect: Dialect = NONMEM) -> list[str]:
     counter = iter(range(1, 1000))
 
     def lift(node: ast.expr) -> ast.expr:
-        """Replace every conditional below ``node`` by a temporary assigned in an IF block."""
+        """Replace every conditional (and min/max, which not every NM-TRAN reader takes) below ``node``
+        by a temporary assigned in an IF block."""
+        if isinstance(node, ast.Call) and node.func.id in ("min", "max"):
+            first, second = node.args
+            smaller = ast.Compare(left=first, ops=[ast.Lt() if node.func.id == "min" else ast.Gt()],
+                                  comparators=[second])
+            node = ast.IfExp(test=smaller, body=first, orelse=second)
         if isinstance(node, ast.IfExp):
             temporary = f"{statement.name}_IF{next(counter)}"
             test, body, orelse = lift(node.test), lift(node.body), lift(node.orelse)

@@ -163,6 +163,10 @@ def poppk_from_dict(data: object, *, where: str) -> PopulationModel:
         raise PbpkInputError(where, "pk", lines, 'a list of statements such as "CL = TVCL * exp(ETA_CL)"')
     code = Code.parse(lines, inputs, where=where, field="pk")
     assigned = set(code.assigned)
+    for unused_name in ("F", "ALAG", "FPM"):
+        if unused_name in assigned and unused_name not in structure.optional:
+            raise PbpkInputError(where, "pk", unused_name, f"no {unused_name} in a model whose structure has no use "
+                                 f"for it (absorption {structure.absorption!r}, metabolite {structure.metabolite})")
     for required in structure.required:
         if required not in assigned:
             raise PbpkInputError(where, "pk", None, f"a statement assigning {required} (the structure needs "
@@ -224,6 +228,9 @@ def _structure(entry: object, where: str) -> Structure:
         metabolite = _mapping(metabolite, where, "structure.metabolite", '{"mass_ratio": 0.94} (molar masses)')
         _keys(metabolite, ("mass_ratio",), where, "structure.metabolite")
         ratio = _number(metabolite.get("mass_ratio", 1.0), where, "structure.metabolite.mass_ratio")
+    for key in ("compartments", "transit_compartments"):
+        if key in entry and (isinstance(entry[key], bool) or not isinstance(entry[key], int)):
+            raise PbpkInputError(where, f"structure.{key}", entry[key], "a whole number")
     structure = Structure(entry.get("compartments", 1), entry.get("absorption", "none"),
                           entry.get("transit_compartments", 0), entry.get("elimination", "linear"),
                           metabolite is not None, ratio)

@@ -155,7 +155,8 @@ class PopulationModel:
         names = self.structure.required + tuple(name for name in self.structure.optional if name in parameters)
         result = {name: parameters[name] for name in names}
         for name, value in result.items():
-            bad = ~np.isfinite(value) | (value < 0) if name in ("ALAG", "FPM", "CL") else ~np.isfinite(value) | (value <= 0)
+            may_be_zero = name in ("ALAG", "FPM") or (name == "CL" and not self.structure.linear)
+            bad = ~np.isfinite(value) | ((value < 0) if may_be_zero else (value <= 0))
             if np.any(bad):
                 raise PbpkInputError(where, name, f"{np.asarray(value)[np.nonzero(bad)][0]:g}",
                                      f"a positive, finite {name} from {self.name}'s code for every subject",

@@ -3,7 +3,7 @@
 * ``additive``: g = a.
 * ``proportional``: g = b·f.
 * ``combined`` with ``combination: variance-sum`` (NONMEM's Y = F + F·ε₁ + ε₂, mapbayr):
-  g = √(a² + b²f²); with ``sd-sum`` (Monolix/posologyr "combined1", PKPDsim): g = a + b·f.
+  g = √(a² + b²f²); with ``sd-sum`` (Monolix/posologyr "combined1"): g = a + b·f.
 * ``exponential`` (log-transform both sides): log y = log f + ε, g = c on the log scale.
 
 a and b are SDs (a in the analyte's concentration unit); a file may give them as

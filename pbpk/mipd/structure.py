@@ -60,7 +60,7 @@ class Structure:
             raise PbpkInputError(where, "structure.transit_compartments", self.transit_compartments,
                                  'no transit compartments unless absorption is "transit"')
         if not self.metabolite_mass_ratio > 0:
-            raise PbpkInputError(where, "structure.metabolite_mass_ratio", self.metabolite_mass_ratio,
+            raise PbpkInputError(where, "structure.metabolite.mass_ratio", self.metabolite_mass_ratio,
                                  "a positive ratio of molar masses (metabolite / parent)")
 
     # ---- names --------------------------------------------------------------------------------

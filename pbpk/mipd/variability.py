@@ -108,6 +108,9 @@ def read_block(entry: object, *, where: str, field: str) -> Block:
         raise PbpkInputError(where, f"{field}.etas", names, "a list of effect names such as ETA_CL")
     size = len(names)
     if "eta" in entry:
+        if "correlation" in entry:
+            raise PbpkInputError(where, f"{field}.correlation", entry["correlation"],
+                                 'no correlation for one effect; use "etas" for a block')
         values = _number_list([value], where, f"{field}.{form}")
         diagonal = np.array(values)
         correlation = np.eye(1)

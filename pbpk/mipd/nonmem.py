@@ -1,0 +1,97 @@
+"""Export a population model as a NONMEM control stream (NM-TRAN abbreviated code).
+
+Linear models use the library subroutines: ADVAN1 TRANS2 (1 cmt), ADVAN3 TRANS4 (2),
+ADVAN11 TRANS4 (3); with first-order absorption ADVAN2, ADVAN4 and ADVAN12, where
+the depot is compartment 1 and the central compartment 2, so the model's V1, V2, Q2,
+V3, Q3 are renamed V2, V3, Q3, V4, Q4 as NONMEM's TRANS4 names them (NONMEM Users
+Guide VIII). θ and η become THETA(i) and ETA(i) in the code; $OMEGA and $SIGMA hold
+variances. An ``sd-sum`` combined error has no EPS form in NONMEM and is written with
+its two SDs as θ: Y = IPRED + (ADD + PROP·IPRED)·EPS(1), $SIGMA 1 FIX. The stream
+estimates individual η only ($ESTIMATION MAXEVAL=0 POSTHOC), the MAP use of a prior.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.expressions import NONMEM, nonmem_lines
+from pbpk.mipd.popmodel import PopulationModel
+
+_ADVAN = {(1, False): "ADVAN1 TRANS2", (2, False): "ADVAN3 TRANS4", (3, False): "ADVAN11 TRANS4",
+          (1, True): "ADVAN2 TRANS2", (2, True): "ADVAN4 TRANS4", (3, True): "ADVAN12 TRANS4"}
+_ORAL_NAMES = {2: {"V1": "V2", "V2": "V3", "Q": "Q"}, 3: {"V1": "V2", "V2": "V3", "Q2": "Q3", "V3": "V4", "Q3": "Q4"}}
+
+
+def control_stream(model: PopulationModel, *, data: str = "data.csv") -> str:
+    """The control stream text of ``model`` for data file ``data``."""
+    structure = model.structure
+    oral = structure.absorption != "none"
+    if not structure.linear or structure.metabolite or structure.absorption == "transit":
+        raise PbpkInputError(model.name, "structure", structure.absorption if structure.linear else
+                             structure.elimination, "a linear 1-3 compartment model without transit or metabolite "
+                             "for the NONMEM export (ADVAN13 $DES is not written yet)")
+    thetas = list(model.thetas)
+    rename = {theta.name: f"THETA({k})" for k, theta in enumerate(thetas, start=1)}
+    rename.update({name: f"ETA({k})" for k, name in enumerate(model.eta_names, start=1)})
+    if oral and structure.compartments > 1:
+        rename.update(_ORAL_NAMES[structure.compartments])
+    dialect = replace(NONMEM, rename=rename)
+    central = rename.get(structure.central_volume, structure.central_volume)
+    factor = model.concentration_factor("parent")
+    lines = [f"$PROBLEM {model.title}", f"; {model.name}: {model.source['reference']}",
+             "$INPUT ID TIME AMT RATE DV MDV EVID CMT " + " ".join(model.covariate_names),
+             f"$DATA {data} IGNORE=@", f"$SUBROUTINES {_ADVAN[(structure.compartments, oral)]}", "$PK"]
+    for statement in model.code.statements:
+        lines += nonmem_lines(statement, dialect)
+    scale = f"S{2 if oral else 1}"
+    lines.append(f"{scale} = {central}" + ("" if factor == 1 else f" / {factor:g}"))
+    if oral:
+        assigned = set(model.code.assigned)
+        lines += [f"{target} = {name}" for name, target in (("F", "F1"), ("ALAG", "ALAG1")) if name in assigned]
+    error = model.errors["parent"]
+    lines += ["$ERROR", "IPRED = F"]
+    sigma: list[str] = []
+    if error.kind == "combined" and error.combination == "sd-sum":
+        n = len(thetas)
+        lines += [f"W = THETA({n + 1}) + THETA({n + 2})*IPRED", "Y = IPRED + W*EPS(1)"]
+        sigma = ["$SIGMA 1 FIX"]
+        extra = [f"$THETA {error.additive_sd:.6g} FIX ; additive SD ({model.analytes['parent']})",
+                 f"$THETA {error.proportional_sd:.6g} FIX ; proportional SD"]
+    else:
+        extra = []
+        if error.kind == "exponential":
+            lines += ["Y = LOG(IPRED) + EPS(1)"]
+            sigma = [f"$SIGMA {error.additive_sd**2:.6g} ; log-scale variance"]
+        elif error.kind == "additive":
+            lines += ["Y = IPRED + EPS(1)"]
+            sigma = [f"$SIGMA {error.additive_sd**2:.6g} ; additive variance"]
+        elif error.kind == "proportional":
+            lines += ["Y = IPRED + IPRED*EPS(1)"]
+            sigma = [f"$SIGMA {error.proportional_sd**2:.6g} ; proportional variance"]
+        else:
+            lines += ["Y = IPRED + IPRED*EPS(1) + EPS(2)"]
+            sigma = [f"$SIGMA {error.proportional_sd**2:.6g} ; proportional variance",
+                     f"$SIGMA {error.additive_sd**2:.6g} ; additive variance"]
+    for theta in thetas:
+        bounds = (theta.lower, theta.upper)
+        value = f"{theta.value:.8g}"
+        if bounds != (None, None):
+            low = "-INF" if bounds[0] is None else f"{bounds[0]:.8g}"
+            high = "INF" if bounds[1] is None else f"{bounds[1]:.8g}"
+            value = f"({low}, {value}, {high})"
+        lines.append(f"$THETA {value}{' FIX' if theta.fixed else ''} ; {theta.name} ({theta.unit})")
+    lines += extra
+    for block in model.omega.blocks:
+        matrix = block.matrix
+        names = ", ".join(block.names)
+        if len(block.names) == 1:
+            lines.append(f"$OMEGA {matrix[0, 0]:.8g}{' FIX' if block.fixed else ''} ; {names}")
+        else:
+            values = " ".join(f"{matrix[i, j]:.8g}" for i in range(len(matrix)) for j in range(i + 1))
+            lines.append(f"$OMEGA BLOCK({len(matrix)}){' FIX' if block.fixed else ''} {values} ; {names}")
+    lines += sigma
+    lines += ["$ESTIMATION METHOD=1 INTERACTION MAXEVAL=0 POSTHOC",
+              "$TABLE ID TIME IPRED " + " ".join(f"ETA{k}" for k in range(1, len(model.eta_names) + 1))
+              + " NOPRINT ONEHEADER FILE=sdtab"]
+    return "\n".join(lines) + "\n"
