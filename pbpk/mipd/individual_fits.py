@@ -26,6 +26,8 @@ from pbpk.mipd.structure import Structure
 
 #: Concentrations below this fraction of a subject's Cmax are left out of its fit (numerical zeros).
 FLOOR = 1e-6
+#: Smallest residual sum of squares in the BIC (log residuals; round-off of an exact fit).
+RSS_FLOOR = 1e-24
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,10 @@ class IndividualFits:
     @property
     def bic(self) -> float:
         k = self.parameters.shape[1]
-        return float(np.sum(self.points * np.log(self.rss / self.points) + k * np.log(self.points)))
+        fitted = np.isfinite(self.rss)
+        rss = np.maximum(self.rss[fitted], RSS_FLOOR)  # an exact fit (noise-free synthetic profiles) has RSS 0
+        points = self.points[fitted]
+        return float(np.sum(points * np.log(rss / points) + k * np.log(points)))
 
     @property
     def residual_sd(self) -> float:
