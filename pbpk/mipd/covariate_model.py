@@ -94,16 +94,6 @@ class CovariateModel:
     def effects_on(self, parameter: str) -> list[Effect]:
         return [effect for effect in self.effects if effect.parameter == parameter]
 
-    def typical(self, parameter: str, covariates: Mapping[str, float]) -> float:
-        """The typical value for given covariate values (covariates without an effect may be left out)."""
-        total = self.intercepts[parameter]
-        for effect in self.effects_on(parameter):
-            data = effect.covariate
-            x = covariates[data.name]
-            value = {"power": np.log(x / data.centre), "exponential": x - data.centre, "binary": x}[data.kind]
-            total += effect.coefficient * value
-        return float(np.exp(total))
-
 
 def estimate(log_parameters: pd.DataFrame, candidates: Sequence[CovariateData]) -> CovariateModel:
     """Select covariates per log parameter by the module's rule, then estimate intercepts, effects and Ω."""

@@ -60,10 +60,6 @@ class Omega:
     def variances(self) -> dict[str, float]:
         return dict(zip(self.names, np.diag(self.matrix), strict=True))
 
-    def correlation(self) -> np.ndarray:
-        sd = np.sqrt(np.diag(self.matrix))
-        return self.matrix / np.outer(sd, sd)
-
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n draws (n × effects) from N(0, Ω)."""
         if not self.names:
