@@ -2,9 +2,12 @@
 
 Linear models are solved exactly: between change points (dose times, infusion
 ends, sample times) the state moves by Φ = exp(AΔ) and Γ = ∫₀^Δ exp(As) ds,
-read off one exponential of a block matrix (Van Loan 1978; the engine's
-``engine.linear.transition``), so a bolus, an infusion and an oral dose are
-superposed without integration error. Michaelis–Menten models go through
+so a bolus, an infusion and an oral dose are superposed without integration
+error. Where A is diagonalisable with real eigenvalues and a well-conditioned
+eigenvector matrix (every mammillary model without transit, unless KA meets a
+disposition rate constant), Φ = V·diag(e^{λΔ})·V⁻¹ and Γ = V·diag((e^{λΔ}−1)/λ)·V⁻¹
+(sums of exponentials, Gibaldi & Perrier 1982); otherwise both are read off one
+exponential of a block matrix (Van Loan 1978; the engine's ``engine.linear.transition``). Michaelis–Menten models go through
 scipy's LSODA between the same change points (rtol 10⁻⁸).
 
 Times and amounts are in the model's units. A sample taken at a dose time sees
@@ -14,6 +17,7 @@ shifts, and a bioavailability scales, doses into the depot only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +28,11 @@ from scipy.integrate import solve_ivp
 from pbpk.core.errors import PbpkInputError
 from pbpk.engine.linear import expm, transition
 from pbpk.mipd.structure import Structure
+
+#: Largest condition number of a subject's eigenvector matrix for the eigen path (else Van Loan).
+EIGEN_CONDITION = 1e5
+#: Fewest subjects solved on several threads (below, starting the threads costs more than it gains).
+PARALLEL_FROM = 256
 
 
 @dataclass(frozen=True)
@@ -104,13 +113,25 @@ def solve(structure: Structure, parameters: Mapping[str, np.ndarray], doses: Seq
     a = structure.matrix(p, n)
     states = np.zeros((n, times.size, len(structure.states)))
     if structure.linear:
-        _exact(a, np.ascontiguousarray(dose_time), np.ascontiguousarray(dose_amount), dose_duration, dose_state,
+        rates, vectors, inverses = _eigen(a)
+        (_exact if n >= PARALLEL_FROM else _exact_serial)(a, rates, vectors, inverses, np.ascontiguousarray(dose_time), np.ascontiguousarray(dose_amount), dose_duration, dose_state,
                times, after, states)
     else:
         for i in range(n):
             states[i] = _general(structure, a[i], {name: value[i] for name, value in p.items()}, dose_time[i],
                                  dose_amount[i], dose_duration[i], dose_state, times, after)
     return Solution(times, states, structure.concentrations(states, p), structure)
+
+
+def _eigen(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eigenvalues, eigenvectors and their inverse per subject; NaN eigenvalues where Van Loan must be used."""
+    rates, vectors = np.linalg.eig(a)
+    real = np.all(np.abs(np.imag(rates)) == 0, axis=1)
+    rates, vectors = np.real(rates).copy(), np.real(vectors).copy()
+    good = real & (np.linalg.cond(vectors) < EIGEN_CONDITION)
+    vectors[~good] = np.eye(a.shape[1])
+    rates[~good] = np.nan
+    return rates, vectors, np.linalg.inv(vectors)
 
 
 @njit(cache=True, error_model="numpy")
@@ -131,14 +152,26 @@ def _change_points(dose_time, dose_duration, n_doses):  # pragma: no cover - com
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _exact(a, dose_time, dose_amount, dose_duration, dose_state, t_obs, after, out):  # pragma: no cover - compiled
+def _exact(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after,
+           out):  # pragma: no cover - compiled
     """Every subject in parallel; the work of one is a function of its own (Numba would hoist its arrays)."""
     for i in prange(a.shape[0]):
-        _exact_subject(a[i], dose_time[i], dose_amount[i], dose_duration[i], dose_state, t_obs, after, out[i])
+        _exact_subject(a[i], rates[i], vectors[i], inverses[i], dose_time[i], dose_amount[i], dose_duration[i],
+                       dose_state, t_obs, after, out[i])
 
 
 @njit(cache=True, error_model="numpy")
-def _exact_subject(a, dose_time, dose_amount, dose_duration, dose_state, t_obs, after, out):  # pragma: no cover
+def _exact_serial(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after,
+                  out):  # pragma: no cover - compiled
+    """``_exact`` on one thread, for a few subjects (a fit and its finite-difference Jacobian)."""
+    for i in range(a.shape[0]):
+        _exact_subject(a[i], rates[i], vectors[i], inverses[i], dose_time[i], dose_amount[i], dose_duration[i],
+                       dose_state, t_obs, after, out[i])
+
+
+@njit(cache=True, error_model="numpy")
+def _exact_subject(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after,
+                   out):  # pragma: no cover - compiled
     """Exact states at ``t_obs`` of one subject with matrix ``a`` and its doses (see the module docstring)."""
     n = a.shape[0]
     n_doses = dose_time.shape[0]
@@ -152,6 +185,8 @@ def _exact_subject(a, dose_time, dose_amount, dose_duration, dose_state, t_obs, 
     phi_only = np.empty((n, n))
     cached_block = -1.0
     cached_phi = -1.0
+    eigen = not np.isnan(rates[0])
+    modal = np.empty(n)
     t = min(t_obs[0], change_time[order[0]])
     k = 0
     o = 0
@@ -182,7 +217,22 @@ def _exact_subject(a, dose_time, dose_amount, dose_duration, dose_state, t_obs, 
         if k < m and change_time[order[k]] < t_next:
             t_next = change_time[order[k]]
         delta = t_next - t
-        if delta > 0.0:
+        if delta > 0.0 and eigen:
+            for j in range(n):
+                z = rates[j] * delta
+                gain = delta if z == 0.0 else math.expm1(z) / rates[j]
+                state = 0.0
+                rate = 0.0
+                for i in range(n):
+                    state += inverses[j, i] * x[i]
+                    rate += inverses[j, i] * u[i]
+                modal[j] = math.exp(z) * state + gain * rate
+            for i in range(n):
+                total = 0.0
+                for j in range(n):
+                    total += vectors[i, j] * modal[j]
+                x[i] = total
+        elif delta > 0.0:
             if np.any(infusions > 0):
                 if delta != cached_block:
                     transition(a, delta, phi, gamma)

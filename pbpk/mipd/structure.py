@@ -3,8 +3,11 @@
 Disposition has 1, 2 or 3 mammillary compartments in clearance form (NONMEM's
 ADVAN1/3/11 with TRANS2/4 names): ``CL, V`` · ``CL, V1, Q, V2`` ·
 ``CL, V1, Q2, V2, Q3, V3``. Extravascular doses enter a depot absorbed first-order
-(``KA``), optionally through ``n`` transit compartments (``MTT`` = (n + 1)/ktr,
-Savic et al. 2007, J Pharmacokinet Pharmacodyn 34:711), with bioavailability
+(``KA``), optionally through ``n`` transit compartments (Savic et al. 2007,
+J Pharmacokinet Pharmacodyn 34:711: the dose compartment ``depot``, ``n`` transit
+compartments and the ``absorption`` compartment, n + 1 transfers at ktr, so that
+``MTT`` = (n + 1)/ktr is the mean time to reach the absorption compartment, which
+is absorbed at ``KA``), with bioavailability
 ``F`` and lag time ``ALAG`` (1 and 0 when the model does not assign them, as in
 NONMEM). Elimination is linear or Michaelis–Menten (``VMAX`` in amount/time,
 ``KM`` in amount/volume, plus ``CL`` if assigned). A metabolite (one
@@ -96,11 +99,12 @@ class Structure:
 
     @property
     def states(self) -> tuple[str, ...]:
-        """State names in order: depot, transits, central, peripherals, metabolite, then the AUCs."""
+        """State names in order: depot, transits and absorption, central, peripherals, metabolite, the AUCs."""
         names = []
         if self.absorption != "none":
             names.append("depot")
             names += [f"transit{k}" for k in range(1, self.transit_compartments + 1)]
+            names += ["absorption"] if self.absorption == "transit" else []
         names.append("central")
         names += ["peripheral1", "peripheral2"][: self.compartments - 1]
         if self.metabolite:
@@ -161,8 +165,8 @@ class Structure:
             flow("central", "peripheral2", p["Q3"] / v1)
             flow("peripheral2", "central", p["Q3"] / p["V3"])
         if self.absorption != "none":
-            chain = ["depot"] + [f"transit{k}" for k in range(1, self.transit_compartments + 1)]
-            if self.transit_compartments:
+            chain = [state for state in states if state in ("depot", "absorption") or state.startswith("transit")]
+            if self.absorption == "transit":
                 ktr = (self.transit_compartments + 1) / p["MTT"]
                 for source, target in itertools.pairwise(chain):
                     flow(source, target, ktr)

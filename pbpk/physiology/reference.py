@@ -12,10 +12,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import pint
 
+from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.names import database_file
 from pbpk.core.records import Record
@@ -34,7 +36,9 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
     """The ICRP 89 reference adult man or woman, from ``physiology_db/``.
 
     ``database`` is another folder with the same files (for a customised
-    physiology); by default the bundled ``physiology_db``.
+    physiology); by default the bundled ``physiology_db``. The person is read
+    once per sex, folder and file modification times (a population builds
+    hundreds of anchors from it).
 
     Raises
     ------
@@ -44,6 +48,16 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
     if sex not in SEXES:
         raise PbpkInputError("reference_individual", "sex", sex, "male or female")
     folder = Path(database) if database is not None else None
+    stamps = tuple(((folder or data_dir("physiology_db")) / name).stat().st_mtime_ns for name in _FILES)
+    return _read_reference(sex, folder, stamps)
+
+
+_FILES = ("tissue_composition.yaml", "adult_reference.yaml", "enzymes.yaml", "tissues.yaml")
+
+
+@lru_cache(maxsize=16)
+def _read_reference(sex: Sex, folder: Path | None, _stamps: tuple[int, ...]) -> Individual:
+    """``reference_individual`` read from the files (``_stamps`` only keys the cache)."""
     compositions = _compositions("tissue_composition.yaml", folder)
     reference = _database_record("adult_reference.yaml", folder)
     enzymes = _database_record("enzymes.yaml", folder)

@@ -49,6 +49,16 @@ def test_oral_first_order_with_lag_and_bioavailability():
     assert s.concentrations["parent"][0] == pytest.approx(expected, rel=1e-11, abs=1e-14)
 
 
+def test_absorption_rate_equal_to_elimination_rate_is_not_an_eigen_case():
+    """KA = CL/V makes A defective: C = F·D·k·t·e^(−kt)/V (Gibaldi & Perrier 1982, eq. 1.54 limit)."""
+    cl, v, dose = 4.0, 40.0, 100.0
+    k = cl / v
+    near = {"CL": np.array([cl, cl]), "V": np.array([v, v]), "KA": np.array([k, k * (1 + 1e-9)])}
+    s = solve(Structure(1, "first-order"), near, [Dose(0.0, dose, "depot")], TIMES)
+    expected = dose * k * TIMES * np.exp(-k * TIMES) / v
+    assert s.concentrations["parent"] == pytest.approx(np.vstack([expected, expected]), rel=1e-7, abs=1e-14)
+
+
 def test_two_compartment_bolus_biexponential():
     cl, v1, q, v2, dose = 3.0, 20.0, 8.0, 40.0, 500.0
     s = solve(Structure(2), {"CL": cl, "V1": v1, "Q": q, "V2": v2}, [Dose(0.0, dose)], TIMES,
@@ -97,17 +107,27 @@ def test_three_compartments_with_transit_absorption_against_radau():
     structure = Structure(3, "transit", transit_compartments=3)
     ktr = 4 / p["MTT"]
 
-    def rhs(_t, x):
-        depot, t1, t2, t3, c, p1, p2 = x
-        return [-ktr * depot, ktr * (depot - t1), ktr * (t1 - t2), ktr * t2 - p["KA"] * t3,
-                p["KA"] * t3 - (p["CL"] + p["Q2"] + p["Q3"]) / p["V1"] * c + p["Q2"] / p["V2"] * p1
+    def rhs(_t, x):  # Savic 2007: dose compartment, 3 transit compartments, absorption compartment
+        depot, t1, t2, t3, absorbed, c, p1, p2 = x
+        return [-ktr * depot, ktr * (depot - t1), ktr * (t1 - t2), ktr * (t2 - t3), ktr * t3 - p["KA"] * absorbed,
+                p["KA"] * absorbed - (p["CL"] + p["Q2"] + p["Q3"]) / p["V1"] * c + p["Q2"] / p["V2"] * p1
                 + p["Q3"] / p["V3"] * p2,
                 p["Q2"] * (c / p["V1"] - p1 / p["V2"]), p["Q3"] * (c / p["V1"] - p2 / p["V3"])]
 
     doses = [Dose(0.0, 200.0, "depot"), Dose(12.0, 200.0, "depot")]
     s = solve(structure, p, doses, TIMES, at_dose_time="after")
-    reference = _independent(rhs, 7, [(d.time, 0, d.amount) for d in doses], TIMES)
-    assert s.states[0, :, :7] == pytest.approx(reference, rel=1e-7, abs=1e-9)
+    reference = _independent(rhs, 8, [(d.time, 0, d.amount) for d in doses], TIMES)
+    assert s.states[0, :, :8] == pytest.approx(reference, rel=1e-7, abs=1e-9)
+
+
+def test_transit_mean_time_to_the_absorption_compartment_is_mtt():
+    """The amount arriving in the absorption compartment is Erlang(n + 1, ktr): its mean is MTT (Savic 2007)."""
+    structure = Structure(1, "transit", transit_compartments=4)
+    p = {"CL": 1.0, "V": 10.0, "KA": 1e-9, "MTT": 2.5}  # KA ≈ 0: the absorption compartment collects the dose
+    times = np.linspace(0.0, 40.0, 4001)
+    amount = solve(structure, p, [Dose(0.0, 1.0, "depot")], times, at_dose_time="after").states[0, :, 5]
+    arrival = np.gradient(amount, times)
+    assert np.trapezoid(times * arrival, times) == pytest.approx(2.5, rel=1e-3)
 
 
 def test_michaelis_menten_bolus_lambert_w():
