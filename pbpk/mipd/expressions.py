@@ -191,6 +191,7 @@ class Dialect:
     boolean: Mapping[type, str]
     power: str  # "**" or "pow"
     rename: Mapping[str, str] | None = None
+    doubles: bool = False  # numbers keep their decimal point (C++: 3/4 would be an integer division)
 
     def name(self, name: str) -> str:
         return (self.rename or {}).get(name, name)
@@ -209,6 +210,7 @@ CPP = Dialect(
     compare={ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="},
     boolean={ast.And: "&&", ast.Or: "||", ast.Not: "!"},
     power="pow",
+    doubles=True,
 )
 
 
@@ -217,14 +219,14 @@ def render(node: ast.expr, dialect: Dialect) -> str:
     return _render(node, dialect, 0)
 
 
-def _number(value: float) -> str:
+def _number(value: float, doubles: bool) -> str:
     text = repr(float(value))
-    return text[:-2] if text.endswith(".0") and "e" not in text else text
+    return text[:-2] if not doubles and text.endswith(".0") and "e" not in text else text
 
 
 def _render(node: ast.expr, dialect: Dialect, outer: int) -> str:
     if isinstance(node, ast.Constant):
-        text = _number(node.value)
+        text = _number(node.value, dialect.doubles)
         return f"({text})" if text.startswith("-") else text
     if isinstance(node, ast.Name):
         return dialect.name(node.id)

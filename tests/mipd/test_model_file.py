@@ -108,7 +108,8 @@ def test_code_printed_for_nonmem_and_cpp():
     assert nonmem_lines(statement) == [
         "IF (DIAL.EQ.1) THEN", "  CL_IF1 = 0.7", "ELSE", "  CL_IF1 = 1", "ENDIF",
         "CL = TVCL*(CRCL/120)**0.8*CL_IF1*EXP(ETA_CL)"]
-    assert render(statement.tree, CPP) == "TVCL*pow(CRCL/120, 0.8)*((DIAL==1) ? 0.7 : 1)*exp(ETA_CL)"
+    # C++ numbers keep their decimal point: 3/4 must not be an integer division
+    assert render(statement.tree, CPP) == "TVCL*pow(CRCL/120.0, 0.8)*((DIAL==1.0) ? 0.7 : 1.0)*exp(ETA_CL)"
     nested = parse_statement("X = -(A - B) ** 2 / (C * D) - -E", where="t", field="pk")
     assert eval(render(nested.tree, CPP).replace("pow", "_pow"), {"_pow": pow, "A": 1, "B": 4, "C": 2, "D": 3,
                                                                    "E": 5}) == pytest.approx(-9 / 6 + 5)
