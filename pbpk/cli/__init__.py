@@ -16,6 +16,11 @@ Commands
 ``pbpk dose-match FILE --reference TEXT --reference-dose D --target TEXT [--target ...] [options]``
     The dose per kg that gives each target population the median exposure (AUC, Cmax
     or trough) of the reference population on its regimen.
+``pbpk priors FILE --population TEXT --dose D --format F --out PRIOR [options]``
+    A population PK prior derived from a PBPK virtual population (reduction to 1-3
+    compartments, covariate model, Ω, σ), written for NONMEM, mrgsolve/mapbayr, Tucuxi,
+    PKPDsim, Pmetrics or as the project's JSON, with its reduction error, NPDE, VPC figure
+    and the published models of the drug side by side.
 ``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
     FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
     the mechanistic static AUC ratio of a victim.
@@ -49,12 +54,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pbpk.cli import compound, ddi, ddi_static, dose_match, kp, model, population, simulate, validate
+from pbpk.cli import compound, ddi, ddi_static, dose_match, kp, model, population, priors, simulate, validate
 from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, ddi_static, ddi, validate)
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, ddi_static, ddi, validate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

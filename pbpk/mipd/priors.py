@@ -51,6 +51,16 @@ class AssayError:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The fitted subjects' profiles (subjects × design times, mg/L), covariates and dose factors."""
+
+    profiles: np.ndarray
+    design: Design
+    covariates: Mapping[str, np.ndarray]  # every candidate covariate, one value per fitted subject
+    amount_scale: np.ndarray | None  # body weight (kg) when doses are per kg
+
+
+@dataclass(frozen=True)
 class DerivedPrior:
     """A derived population model with what it came from: the chosen fits, the others, the covariate model."""
 
@@ -58,6 +68,7 @@ class DerivedPrior:
     fits: IndividualFits
     alternatives: Mapping[int, IndividualFits]
     covariates: CovariateModel
+    evidence: Evidence
 
 
 def derive_prior(profiles: np.ndarray, design: Design, candidates: Sequence[CovariateData], *, name: str, drug: str,
@@ -99,7 +110,9 @@ def derive_prior(profiles: np.ndarray, design: Design, candidates: Sequence[Cova
     model = _population_model(chosen, covariate_model, omega_matrix, kept, assay, name=name, drug=drug, title=title,
                               record=_record(fits, chosen, covariate_model, assay, inflate_omega, provenance),
                               support=_support(chosen.parameters[good], support_points, seed))
-    return DerivedPrior(model, chosen, fits, covariate_model)
+    evidence = Evidence(np.asarray(profiles)[good], design, {c.name: c.values for c in kept},
+                        None if not design.per_kg or weights is None else np.asarray(weights, dtype=float)[good])
+    return DerivedPrior(model, chosen, fits, covariate_model, evidence)
 
 
 def _population_model(fits: IndividualFits, covariate_model: CovariateModel, omega_matrix: np.ndarray,
