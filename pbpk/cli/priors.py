@@ -31,7 +31,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--structure", choices=list(STRUCTURES), default="auto",
                         help="compartments of the prior (default auto: the lowest summed BIC of 1, 2 and 3)")
     parser.add_argument("--covariates", default="weight,crcl",
-                        help="candidate covariates, comma-separated: weight, age, height, sex, crcl (the GFR), week "
+                        help="candidate covariates, comma-separated: weight, age, height, sex, crcl (the GFR), week, "
+                             "cyp2d6_pm, cyp2c19_pm, cyp2c9_pm "
                              "(default weight,crcl)")
     parser.add_argument("--assay-proportional", type=float, default=0.1,
                         help="assay error, proportional SD as a fraction (default 0.1)")
@@ -43,6 +44,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                              "(default 0; --format pmetrics needs them)")
     parser.add_argument("--format", choices=FORMATS, default="json", help="file format of the prior (default json)")
     parser.add_argument("--out", required=True, help="file to write the prior to")
+    nwpri = parser.add_argument_group("NONMEM $PRIOR NWPRI (with --format nonmem: a population fit under the prior)")
+    nwpri.add_argument("--prior-theta-cv", type=float, help="SD of each θ's prior as a fraction of θ, e.g. 0.3")
+    nwpri.add_argument("--prior-omega-df", type=int, help="degrees of freedom of each Ω block's prior, e.g. 20")
+    nwpri.add_argument("--prior-reason", help="why the prior is that strong (written into the stream)")
     parser.add_argument("--name", help="name of the prior (default DRUG-pbpk-KIND)")
     parser.add_argument("--report", help="write the report (reduction, NPDE, VPC, comparison) to this JSON file")
     parser.add_argument("--plot", help="write the VPC and NPDE figure to this file")
@@ -63,6 +68,10 @@ def check(args: argparse.Namespace) -> None:
     if args.format == "pmetrics" and args.support_points < 1:
         raise PbpkInputError("--support-points", "", args.support_points,
                              "a number of support points ≥ 1 with --format pmetrics (e.g. --support-points 500)")
+    prior = (args.prior_theta_cv, args.prior_omega_df, args.prior_reason)
+    if any(value is not None for value in prior) and (None in prior or args.format != "nonmem"):
+        raise PbpkInputError("--prior-theta-cv", "", args.prior_theta_cv,
+                             "--prior-theta-cv, --prior-omega-df and --prior-reason together, with --format nonmem")
     if not 0 <= args.assay_proportional < 1:
         raise PbpkInputError("--assay-proportional", "", args.assay_proportional, "a fraction from 0 to below 1")
     checks.check_output_files({"--out": (args.out, SUFFIXES[args.format]), "--report": (args.report, (".json",)),
@@ -81,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from pbpk.mipd.assessment import assess
     from pbpk.mipd.export import export
     from pbpk.mipd.modelfile import library, load_poppk
+    from pbpk.mipd.nonmem import NonmemPrior
     from pbpk.mipd.priors import AssayError, prior_from_pbpk
 
     additive = parse_quantity(args.assay_additive, "mg/L", where="--assay-additive", field="", example="0.5 mg/L")
@@ -104,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
         support_points=args.support_points)
     for bar in bars:
         bar.close()
-    written = export(derived.model, args.format, args.out)
+    nonmem_prior = None if args.prior_theta_cv is None else NonmemPrior(args.prior_theta_cv, args.prior_omega_df,
+                                                                         args.prior_reason)
+    written = export(derived.model, args.format, args.out, nonmem_prior=nonmem_prior)
     published = [load_poppk(name) for name in library()]
     published = [m for m in published if m.drug == compound.name and m.source["type"] == "publication"]
     with tqdm(total=len(derived.evidence.profiles), desc="NPDE", unit="subject", file=sys.stderr,

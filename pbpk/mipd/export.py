@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.nonmem import NonmemPrior
 from pbpk.mipd.popmodel import PopulationModel
 
 #: Format → accepted file suffixes (the first is the one to suggest).
@@ -28,7 +29,7 @@ SUFFIXES = {"json": (".json",), "nonmem": (".ctl", ".mod"), "mrgsolve": (".cpp",
 FORMATS = tuple(SUFFIXES)
 
 
-def _writers(format: str) -> list[tuple[str, Callable[[PopulationModel], str]]]:
+def _writers(format: str, prior: NonmemPrior | None) -> list[tuple[str, Callable[[PopulationModel], str]]]:
     """(suffix to replace the output's, or "" to keep it; writer) for ``format``; engine modules load on demand."""
     if format == "json":
         from pbpk.mipd.modelfile import poppk_to_dict
@@ -37,7 +38,7 @@ def _writers(format: str) -> list[tuple[str, Callable[[PopulationModel], str]]]:
     if format == "nonmem":
         from pbpk.mipd.nonmem import control_stream
 
-        return [("", control_stream)]
+        return [("", lambda model: control_stream(model, prior=prior))]
     if format == "mrgsolve":
         from pbpk.mipd.mrgsolve import model_code
 
@@ -55,8 +56,11 @@ def _writers(format: str) -> list[tuple[str, Callable[[PopulationModel], str]]]:
     return [("", support_points_csv), (".txt", model_file)]
 
 
-def export(model: PopulationModel, format: str, path: str | Path) -> list[Path]:
+def export(model: PopulationModel, format: str, path: str | Path, *, nonmem_prior: NonmemPrior | None = None
+           ) -> list[Path]:
     """Write ``model`` as ``format`` to ``path`` (and its companion files); returns the paths written.
+
+    ``nonmem_prior``: write the NONMEM stream as a population fit under ``$PRIOR NWPRI``.
 
     Every text is made before any file is written, so a model the engine cannot take leaves no file.
     """
@@ -66,7 +70,10 @@ def export(model: PopulationModel, format: str, path: str | Path) -> list[Path]:
     if path.suffix.lower() not in SUFFIXES[format]:
         raise PbpkInputError("export", "path", str(path), f"a file ending in {' or '.join(SUFFIXES[format])} "
                              f"for the {format} format")
-    texts = [(path.with_suffix(suffix) if suffix else path, writer(model)) for suffix, writer in _writers(format)]
+    if nonmem_prior is not None and format != "nonmem":
+        raise PbpkInputError("export", "nonmem_prior", nonmem_prior, "the nonmem format for a $PRIOR NWPRI stream")
+    texts = [(path.with_suffix(suffix) if suffix else path, writer(model))
+             for suffix, writer in _writers(format, nonmem_prior)]
     for target, text in texts:
         target.write_text(text, encoding="utf-8")
     return [target for target, _ in texts]

@@ -8,11 +8,19 @@ Guide VIII). θ and η become THETA(i) and ETA(i) in the code; $OMEGA and $SIGMA
 variances. An ``sd-sum`` combined error has no EPS form in NONMEM and is written with
 its two SDs as θ: Y = IPRED + (ADD + PROP·IPRED)·EPS(1), $SIGMA 1 FIX. The stream
 estimates individual η only ($ESTIMATION MAXEVAL=0 POSTHOC), the MAP use of a prior.
+
+With a ``NonmemPrior`` the stream instead fits a population to the data with the model
+as an informative prior (``$PRIOR NWPRI``; Gisleskog, Karlsson & Beal 2002, J Pharmacokinet
+Pharmacodyn 29:473; NONMEM Users Guide VIII): each θ normal around its value with SD
+``theta_cv``·θ (``$THETAP``, ``$THETAPV``, the model's θ only, which come first), and each Ω
+block inverse-Wishart around its value with ``omega_df`` degrees of freedom (``$OMEGAP``,
+``$OMEGAPD``). How certain a PBPK-derived θ is cannot come from the virtual population (its
+standard errors shrink with n); it is the modeller's statement, recorded as ``reason``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.expressions import NONMEM, nonmem_lines
@@ -23,8 +31,25 @@ _ADVAN = {(1, False): "ADVAN1 TRANS2", (2, False): "ADVAN3 TRANS4", (3, False): 
 _ORAL_NAMES = {2: {"V1": "V2", "V2": "V3", "Q": "Q"}, 3: {"V1": "V2", "V2": "V3", "Q2": "Q3", "V3": "V4", "Q3": "Q4"}}
 
 
-def control_stream(model: PopulationModel, *, data: str = "data.csv") -> str:
-    """The control stream text of ``model`` for data file ``data``."""
+@dataclass(frozen=True)
+class NonmemPrior:
+    """How strongly the model informs a population fit: θ CV (fraction), Ω degrees of freedom, and why."""
+
+    theta_cv: float
+    omega_df: int
+    reason: str
+
+    def check(self, where: str) -> None:
+        if not 0 < self.theta_cv < 10:
+            raise PbpkInputError(where, "prior.theta_cv", self.theta_cv, "a CV above 0 (e.g. 0.3 for 30 %)")
+        if not (isinstance(self.omega_df, int) and self.omega_df >= 1):
+            raise PbpkInputError(where, "prior.omega_df", self.omega_df, "a whole number of degrees of freedom ≥ 1")
+        if not self.reason.strip():
+            raise PbpkInputError(where, "prior.reason", self.reason, "the reason for this prior's strength")
+
+
+def control_stream(model: PopulationModel, *, data: str = "data.csv", prior: NonmemPrior | None = None) -> str:
+    """The control stream text of ``model`` for data file ``data``; with ``prior``, a fit under $PRIOR NWPRI."""
     structure = model.structure
     oral = structure.absorption != "none"
     if not structure.linear or structure.metabolite or structure.absorption == "transit":
@@ -91,7 +116,27 @@ def control_stream(model: PopulationModel, *, data: str = "data.csv") -> str:
             values = " ".join(f"{matrix[i, j]:.8g}" for i in range(len(matrix)) for j in range(i + 1))
             lines.append(f"$OMEGA BLOCK({len(matrix)}){' FIX' if block.fixed else ''} {values} ; {names}")
     lines += sigma
-    lines += ["$ESTIMATION METHOD=1 INTERACTION MAXEVAL=0 POSTHOC",
+    if prior is not None:
+        prior.check(model.name)
+        lines += _nwpri(model, prior)
+    lines += [f"$ESTIMATION METHOD=1 INTERACTION MAXEVAL={0 if prior is None else 9999} POSTHOC",
               "$TABLE ID TIME IPRED " + " ".join(f"ETA{k}" for k in range(1, len(model.eta_names) + 1))
               + " NOPRINT ONEHEADER FILE=sdtab"]
     return "\n".join(lines) + "\n"
+
+
+def _nwpri(model: PopulationModel, prior: NonmemPrior) -> list[str]:
+    """$PRIOR NWPRI records: θ means and variances, Ω modes and degrees of freedom."""
+    thetas = [theta.value for theta in model.thetas]
+    variances = [(prior.theta_cv * value) ** 2 if value != 0 else prior.theta_cv**2 for value in thetas]
+    block = " ".join(f"{variances[i]:.8g}" if i == j else "0" for i in range(len(thetas)) for j in range(i + 1))
+    lines = [f"; prior strength: θ CV {100 * prior.theta_cv:g} %, Ω {prior.omega_df} degrees of freedom: "
+             f"{prior.reason}", "$PRIOR NWPRI",
+             "$THETAP " + " ".join(f"({value:.8g} FIX)" for value in thetas),
+             f"$THETAPV BLOCK({len(thetas)}) {block} FIX"]
+    for omega_block in model.omega.blocks:
+        matrix = omega_block.matrix
+        values = " ".join(f"{matrix[i, j]:.8g}" for i in range(len(matrix)) for j in range(i + 1))
+        lines.append(f"$OMEGAP BLOCK({len(matrix)}) {values} FIX")
+    lines.append("$OMEGAPD " + " ".join(f"({prior.omega_df} FIX)" for _ in model.omega.blocks))
+    return lines

@@ -206,6 +206,8 @@ POPULATION_COVARIATES = {
     "sex": ("SEX", "sex", "1", "1 female, 0 male"),
     "gfr": ("GFR", "GFR [mL/min]", "mL/min", "absolute glomerular filtration rate (use CrCL as its surrogate)"),
     "week": ("GA", "gestational week", "week", "gestational week"),
+    **{f"{enzyme.lower()}_pm": (f"{enzyme}_PM", f"{enzyme} phenotype", "1", f"1 {enzyme} poor metaboliser, else 0")
+       for enzyme in ("CYP2D6", "CYP2C19", "CYP2C9")},
 }
 #: Extra design times after each dose (h): the early distribution phase a coarse grid would miss.
 EARLY_SAMPLES_H = (1 / 60, 2 / 60, 5 / 60, 10 / 60, 0.25, 1 / 3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -226,7 +228,12 @@ def population_covariates(subjects: pd.DataFrame, names: Sequence[str],
         if column not in subjects:
             raise PbpkInputError("priors", "covariates", raw, f"a covariate this population has ({', '.join(subjects)})")
         values = subjects[column].to_numpy()
-        values = (values == "female").astype(float) if key == "sex" else values.astype(float)
+        if key == "sex":
+            values = (values == "female").astype(float)
+        elif key.endswith("_pm"):
+            values = (values == "PM").astype(float)
+        else:
+            values = values.astype(float)
         candidates.append(CovariateData(name, values, unit, description, references.get(name)))
     return candidates
 

@@ -32,6 +32,16 @@ def test_priors_writes_the_prior_report_and_figure(capsys, tmp_path):
     assert plot.stat().st_size > 10_000
 
 
+def test_priors_as_a_nonmem_stream_under_nwpri(capsys, tmp_path):
+    out = tmp_path / "vanco.ctl"
+    status = main(["priors", "vancomycin", "--population", "adult", "--n", "20", *REGIMEN, "--structure", "1cmt",
+                   "--format", "nonmem", "--out", str(out), "--quiet", "--npde-replicates", "100",
+                   "--prior-theta-cv", "0.5", "--prior-omega-df", "5", "--prior-reason", "PBPK only, no clinical data"])
+    assert status == 0
+    text = out.read_text()
+    assert "$PRIOR NWPRI" in text and "$OMEGAPD (5 FIX)" in text and "PBPK only, no clinical data" in text
+
+
 def test_priors_as_pmetrics_support_points(capsys, tmp_path):
     out = tmp_path / "points.csv"
     status = main(["priors", "vancomycin", "--population", "adult", "--n", "20", *REGIMEN, "--structure", "1cmt",
@@ -47,6 +57,7 @@ def test_priors_as_pmetrics_support_points(capsys, tmp_path):
     (["--inflate-omega", "2", "--out", "p.json"], "--inflate-reason"),
     (["--format", "nonmem", "--out", "p.json"], "a file ending in .ctl or .mod"),
     (["--n", "5", "--out", "p.json"], "at least 10 subjects"),
+    (["--prior-theta-cv", "0.3", "--out", "p.json"], "with --format nonmem"),
 ])
 def test_priors_refuses_bad_options_before_simulating(capsys, tmp_path, monkeypatch, extra, message):
     monkeypatch.chdir(tmp_path)

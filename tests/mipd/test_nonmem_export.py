@@ -1,12 +1,15 @@
-"""The NONMEM export, read back by pharmpy: the same θ, Ω, σ and the same individual parameters."""
+"""The NONMEM export, read back by pharmpy: the same θ, Ω, σ, the same individual parameters, NWPRI records."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
 from pbpk.mipd.modelfile import library, load_poppk
-from pbpk.mipd.nonmem import control_stream
+from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.nonmem import NonmemPrior, control_stream
 
 pharmpy = pytest.importorskip("pharmpy.modeling")
 
@@ -34,3 +37,45 @@ def test_control_stream_parsed_by_pharmpy_gives_back_the_model(name):
             target = {"V1": "V2", "V2": "V3", "Q2": "Q3", "V3": "V4", "Q3": "Q4"}.get(parameter, parameter)
         expression = statements.full_expression(target).subs(substitutions)
         assert float(expression) == pytest.approx(float(np.ravel(ours[parameter])[0]), rel=1e-12), parameter
+
+
+@pytest.mark.parametrize("name", library())
+def test_sigma_read_back_in_nonmem_conventions(name):
+    """$SIGMA holds variances (NONMEM guide VIII); an sd-sum error is two fixed θ (SDs) on EPS with variance 1."""
+    model = load_poppk(name)
+    parsed = pharmpy.read_model_from_string(control_stream(model))
+    values = parsed.parameters.inits
+    sigma = parsed.random_variables.epsilons.covariance_matrix.subs(dict(values))
+    sigma = np.array(sigma.to_numpy() if hasattr(sigma, "to_numpy") else sigma, dtype=float)
+    error = model.errors["parent"]
+    a, b = error.additive_sd, error.proportional_sd
+    if error.kind == "combined" and error.combination == "sd-sum":
+        assert sigma == pytest.approx(np.array([[1.0]]))
+        extra = [p for p in parsed.parameters if p.name.startswith("THETA") or p.name not in model.theta_values]
+        assert sorted(p.init for p in extra if p.fix and p.init != 1.0) == pytest.approx(sorted([a, b]))
+    else:
+        expected = {"additive": [a**2], "exponential": [a**2], "proportional": [b**2], "combined": [b**2, a**2]}
+        assert sigma == pytest.approx(np.diag(expected[error.kind]))
+
+
+def test_nwpri_prior_records():
+    """$PRIOR NWPRI: θ means and variances (CV·θ)², Ω blocks as $OMEGAP with one $OMEGAPD each."""
+    model = load_poppk("vancomycin-goti-2018")
+    text = control_stream(model, prior=NonmemPrior(0.3, 20, "PBPK-derived, uncertainty assumed"))
+    parsed = pharmpy.read_model_from_string(text)
+    assert list(parsed.parameters.inits.values())[:len(model.thetas)] == pytest.approx(
+        [t.value for t in model.thetas])
+    records = {line.split()[0]: line for line in text.splitlines() if line.startswith("$")}
+    numbers = [float(x) for x in re.findall(r"\(([-\d.e+]+) FIX\)", records["$THETAP"])]
+    assert numbers == pytest.approx([t.value for t in model.thetas])
+    size = len(model.thetas)
+    block = [float(x) for x in records["$THETAPV"].split(")", 1)[1].split()[:-1]]
+    full = np.zeros((size, size))
+    full[np.tril_indices(size)] = block
+    assert np.diag(full) == pytest.approx([(0.3 * t.value) ** 2 for t in model.thetas])
+    omegap = [line for line in text.splitlines() if line.startswith("$OMEGAP ")]
+    assert [float(line.split()[2]) for line in omegap] == pytest.approx(np.diag(model.omega.matrix))
+    assert records["$OMEGAPD"].count("(20 FIX)") == len(model.omega.blocks)
+    assert "MAXEVAL=9999" in records["$ESTIMATION"]
+    with pytest.raises(PbpkInputError, match="prior.reason"):
+        control_stream(model, prior=NonmemPrior(0.3, 20, " "))
