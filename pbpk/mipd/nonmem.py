@@ -130,8 +130,8 @@ def _nwpri(model: PopulationModel, prior: NonmemPrior) -> list[str]:
     thetas = [theta.value for theta in model.thetas]
     variances = [(prior.theta_cv * value) ** 2 if value != 0 else prior.theta_cv**2 for value in thetas]
     block = " ".join(f"{variances[i]:.8g}" if i == j else "0" for i in range(len(thetas)) for j in range(i + 1))
-    lines = [f"; prior strength: θ CV {100 * prior.theta_cv:g} %, Ω {prior.omega_df} degrees of freedom: "
-             f"{prior.reason}", "$PRIOR NWPRI",
+    strength = f"; prior strength: θ CV {100 * prior.theta_cv:g} %, Ω {prior.omega_df} degrees of freedom"
+    lines = [f"{strength}: {prior.reason}", "$PRIOR NWPRI",
              "$THETAP " + " ".join(f"({value:.8g} FIX)" for value in thetas),
              f"$THETAPV BLOCK({len(thetas)}) {block} FIX"]
     for omega_block in model.omega.blocks:

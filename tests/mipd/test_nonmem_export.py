@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from pbpk.mipd.modelfile import library, load_poppk
 from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.modelfile import library, load_poppk
 from pbpk.mipd.nonmem import NonmemPrior, control_stream
 
 pharmpy = pytest.importorskip("pharmpy.modeling")
