@@ -8,7 +8,8 @@ decorrelated, so a handful of informative times is the clinical case); the VPC u
 every design time. The comparison evaluates every model at one reference patient
 (``REFERENCE_PATIENT``): typical CL, its local elasticity to CrCL (the exponent of a
 power model; slope·CrCL/CL of a linear one), the central volume, the volume at steady
-state, and the SD of ln CL and ln V1 over η (the IIV, whatever the η structure).
+state, and the SD of ln CL and ln V1 over η (the IIV, whatever the η structure). A prior
+whose population does not hold that patient (neonates, say) gets no comparison.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def assess(derived: DerivedPrior, *, samples: int = 10, replicates: int = 500,
                        replicates=replicates, seed=seed + 1, at_dose_time="after", progress=progress)
     vpc_result = vpc(model, observations, evidence.design, covariates, amount_scale=evidence.amount_scale,
                      replicates=vpc_replicates, seed=seed + 2, at_dose_time="after")
-    comparison = compare([model, *published])
+    comparison = compare([model, *published]) if _patient(model) is not None else pd.DataFrame()
     return Assessment(derived, npde_result, vpc_result, comparison, assay)
 
 
