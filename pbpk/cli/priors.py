@@ -28,6 +28,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--population", required=True,
                         help='who: e.g. "adult: 20-80 y", "pediatric: 0-1 mo", "renal: CKD 3", "pregnancy: week 30"')
     parser.add_argument("--until", help='end of the design, e.g. "48h" (default: as pbpk population)')
+    parser.add_argument("--comedication", action="append", default=[], metavar="TEXT",
+                        help='a perpetrator from 0 h in one coupled DDI model, "COMPOUND DOSE ROUTE [over T] '
+                             '[every T doses N]", e.g. "rifampicin 600 mg oral every 24h doses 14" (repeatable)')
+    parser.add_argument("--start", default="0 h",
+                        help='first dose of the drug on the comedication\'s clock, e.g. "312 h" (with --comedication)')
     parser.add_argument("--structure", choices=list(STRUCTURES), default="auto",
                         help="compartments of the prior (default auto: the lowest summed BIC of 1, 2 and 3)")
     parser.add_argument("--covariates", default="weight,crcl",
@@ -60,6 +65,9 @@ def check(args: argparse.Namespace) -> None:
     from pbpk.mipd.export import SUFFIXES
 
     checks.check_regimen(args)
+    if args.start != "0 h" and not args.comedication:
+        raise PbpkInputError("--start", "", args.start, "--comedication with a start time of the drug",
+                             "add --comedication, or leave out --start")
     if args.n < 10:
         raise PbpkInputError("--n", "", args.n, "at least 10 subjects for a population model")
     if (args.inflate_omega is None) != (args.inflate_reason is None):
@@ -104,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
 
     simulation = {"dose": args.dose, "route": args.route, "infusion_time": args.infusion_time, "every": args.every,
                   "doses": args.doses, "until": args.until}
+    start = parse_quantity(args.start, "h", where="--start", field="", example="312 h")
     derived = prior_from_pbpk(
-        compound, args.population, n=args.n, covariates=[c for c in args.covariates.split(",") if c.strip()],
+        compound, args.population, n=args.n, comedication=[comedication_arm(text) for text in args.comedication],
+        start=float(start.to("h").magnitude), covariates=[c for c in args.covariates.split(",") if c.strip()],
         seed=args.seed, name=args.name, progress=None if args.quiet else progress,
         simulation={k: v for k, v in simulation.items() if v is not None},
         compartments=STRUCTURES[args.structure], assay=AssayError(args.assay_proportional,
@@ -135,3 +145,20 @@ def run(args: argparse.Namespace) -> int:
         print(assessment.text())
         print("\nwritten: " + ", ".join(str(p) for p in written + [f for f in (args.report, args.plot) if f]))
     return 0
+
+
+def comedication_arm(text: str):
+    """A perpetrator arm from ``"COMPOUND DOSE ROUTE [over T] [every T doses N]"`` (from 0 h)."""
+    import re
+
+    from pbpk.compound import load_compound
+    from pbpk.ddi.dynamic import Arm
+
+    pattern = (r"(?P<compound>[\w.+-]+)\s+(?P<dose>[\d.]+\s*[^\s\d]+)\s+(?P<route>iv|infusion|oral)"
+               r"(?:\s+over\s+(?P<over>[\d.]+\s*[a-z]+))?(?:\s+every\s+(?P<every>[\d.]+\s*[a-z]+)\s+doses\s+(?P<doses>\d+))?")
+    match = re.fullmatch(pattern, text.strip(), flags=re.IGNORECASE)
+    if match is None or (match["route"] == "infusion") != (match["over"] is not None):
+        raise PbpkInputError("--comedication", "", text, '"COMPOUND DOSE ROUTE [over T] [every T doses N]", e.g. '
+                             '"rifampicin 600 mg oral every 24h doses 14" (infusions need "over T")')
+    return Arm.of(load_compound(match["compound"]), match["dose"], match["route"].lower(), every=match["every"],
+                  doses=int(match["doses"] or 1), duration=match["over"])

@@ -29,8 +29,8 @@ from pbpk.compound.load import formed_metabolites
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity, mg_per_umol, parse_quantity
 from pbpk.engine.codegen import compile_model
-from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.engine.schedules import Schedule, merge_schedules
+from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.engine.status import SolverStatus
 from pbpk.model.coupled import CoupledModel, build_coupled_model, coupled_parameters
 from pbpk.model.topology import Kinetics
@@ -249,26 +249,36 @@ def cmax_between(times: np.ndarray, concentration: np.ndarray, start: float, end
     return float(concentration[inside].max())
 
 
-def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, *,
-                           seed: int = 1, window: tuple[float, float] | None = None, progress: bool = False
-                           ) -> dict[str, np.ndarray]:
-    """AUCR and CmaxR of ``n`` virtual subjects of ``spec`` (adults; :mod:`pbpk.populations.sampling`).
+@dataclass(frozen=True)
+class PopulationProfiles:
+    """A victim's plasma profiles in a virtual population on its comedication (study clock)."""
 
-    Each subject's coupled parameter vector is its reference person's (by sex and
-    ethnicity) with its own organ sizes, flows, GFR and enzyme activities applied to
-    every compound (:func:`pbpk.populations.run.apply_subject_factors`);
-    interaction constants and enzyme turnover are shared. Both phases run on the
-    typical subject's grid, in parallel over subjects. ``progress``: a bar on stderr, one step per phase.
-    """
-    from tqdm import tqdm
+    times: np.ndarray  # h
+    concentrations: np.ndarray  # subjects × times, mg/L (NaN where the solver failed)
+    auc: np.ndarray  # subjects × times, cumulative plasma AUC, mg·h/L
+    subjects: pd.DataFrame  # covariates of each subject (populations.sampling.Subjects.covariates)
 
+
+@dataclass(frozen=True)
+class _Population:
+    """Subjects of a spec with their coupled parameter vectors, and the typical subject's interaction."""
+
+    typical: DdiResult
+    kernel: object
+    parameters: np.ndarray
+    subjects: object  # populations.sampling.Subjects
+
+
+def _population(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, seed: int,
+                window: tuple[float, float] | None) -> _Population:
+    """Each subject's coupled parameter vector: its reference person's (by sex and ethnicity) with its own organ
+    sizes, flows, GFR and enzyme activities applied to every compound; interaction constants and turnover shared."""
     from pbpk.populations.run import apply_subject_factors, factor_rules
     from pbpk.populations.sampling import anchor_table, anchors, sample
 
     people = anchors(spec)
     typical = interaction(victim, perpetrators, people[0][2], window=window)
     coupled = typical.treatment.coupled
-    model = coupled.model
     vectors = np.array([coupled_parameters(coupled, person)[0] for _, _, person in people])
     subjects = sample(spec, n, seed, anchor_table(people))
     rules, offset = [], 0
@@ -276,8 +286,37 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
         rules.extend(factor_rules(member.model, offset))
         offset += len(member.model.parameters)
     parameters = apply_subject_factors(vectors[subjects.anchor].copy(), tuple(rules), subjects)
+    return _Population(typical, compile_model(coupled.model, "numba"), parameters, subjects)
+
+
+def _victim_phase(population: _Population, arms: Sequence[Arm], dosed: Sequence[bool], times: np.ndarray,
+                  stop: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The victim's plasma concentration and AUC (mg/L, mg·h/L; subjects × times) and solver codes of one phase."""
+    coupled = population.typical.treatment.coupled
+    subjects = population.subjects
+    # doses (mg or mg/kg) and dose scales are linear in body weight: two schedules give every subject's
+    one, two = (_plans(arms, dosed, coupled, w, stop) for w in (1.0, 2.0))
+    tag = coupled.members[0].tag
+    solved = solve_many(population.kernel, population.parameters, Schedules.linear_in(one, two, subjects.weight),
+                        times, SolveOptions("general", RTOL_POPULATION, None, 400_000),
+                        states=(coupled.qualified(tag, "AUC_plasma"),), outputs=(coupled.qualified(tag, "C_plasma"),))
+    to_mg = mg_per_umol(arms[0].compound.molecular_weight.value)
+    return solved.outputs[:, :, 0] * to_mg, solved.states[:, :, 0] * to_mg, solved.codes
+
+
+def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, *,
+                           seed: int = 1, window: tuple[float, float] | None = None, progress: bool = False
+                           ) -> dict[str, np.ndarray]:
+    """AUCR and CmaxR of ``n`` virtual subjects of ``spec`` (adults; :mod:`pbpk.populations.sampling`).
+
+    Subjects as in :func:`population_profiles`. Both phases run on the typical subject's grid, in parallel
+    over subjects. ``progress``: a bar on stderr, one step per phase.
+    """
+    from tqdm import tqdm
+
+    population = _population(victim, perpetrators, spec, n, seed, window)
+    typical = population.typical
     times = typical.treatment.times
-    kernel = compile_model(model, "numba")
     start, end = typical.window
     finite = not math.isinf(end)
     stop = end if finite else times[-1]
@@ -285,19 +324,31 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     result = {}
     phases = (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators)))
     for phase, dosed in tqdm(phases, unit="phase", desc=f"ddi: {n} subjects", disable=not progress):  # on stderr
-        # doses (mg or mg/kg) and dose scales are linear in body weight: two schedules give every subject's
-        one, two = (_plans(arms, dosed, coupled, w, stop) for w in (1.0, 2.0))
-        tag = coupled.members[0].tag
-        solved = solve_many(kernel, parameters, Schedules.linear_in(one, two, subjects.weight), times,
-                            SolveOptions("general", RTOL_POPULATION, None, 400_000),
-                            states=(coupled.qualified(tag, "AUC_plasma"),), outputs=(coupled.qualified(tag, "C_plasma"),))
-        to_mg = mg_per_umol(victim.compound.molecular_weight.value)
-        concentration, auc, status = solved.outputs[:, :, 0] * to_mg, solved.states[:, :, 0] * to_mg, solved.codes
+        concentration, auc, status = _victim_phase(population, arms, dosed, times, stop)
         values = [auc_between(times, auc[k], concentration[k], start, stop, finite)[0]
                   if status[k] == 0 else np.nan for k in range(n)]
         peaks = [cmax_between(times, concentration[k], start, stop) if status[k] == 0 else np.nan for k in range(n)]
         result[phase] = (np.array(values), np.array(peaks))
     return {"AUCR": result["treatment"][0] / result["control"][0], "CmaxR": result["treatment"][1] / result["control"][1]}
+
+
+def population_profiles(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, times: np.ndarray,
+                        *, seed: int = 1) -> PopulationProfiles:
+    """The victim's plasma profiles at ``times`` (h, study clock) in ``n`` subjects of ``spec`` on ``perpetrators``.
+
+    Each subject's coupled parameter vector is its reference person's (by sex and ethnicity) with its own organ
+    sizes, flows, GFR and enzyme activities applied to every compound
+    (:func:`pbpk.populations.run.apply_subject_factors`); interaction constants and enzyme turnover are shared.
+    """
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1 or times.size < 2 or np.any(np.diff(times) <= 0):
+        raise PbpkInputError("ddi", "times", times.size, "two or more increasing sample times (h)")
+    population = _population(victim, perpetrators, spec, n, seed, None)
+    arms = (victim, *perpetrators)
+    concentration, auc, status = _victim_phase(population, arms, [True] * len(arms), times, float(times[-1]))
+    failed = status != 0
+    concentration[failed], auc[failed] = np.nan, np.nan
+    return PopulationProfiles(times, concentration, auc, population.subjects.covariates())
 
 
 def _plans(arms: Sequence[Arm], dosed: Sequence[bool], coupled: CoupledModel, weight: float,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pbpk.core.errors import PbpkInputError, did_you_mean
+from pbpk.core.units import Quantity, parse_quantity
 from pbpk.mipd.covariate_model import (
     P_VALUE,
     RELEVANCE,
@@ -256,35 +257,109 @@ def design_of(regimen, times: np.ndarray) -> Design:
 def prior_from_pbpk(compound, population: str, *, n: int = 1000, covariates: Sequence[str] = ("weight",),
                     references: Mapping[str, float] | None = None, seed: int = 0, name: str | None = None,
                     progress: Callable[[str, int], Callable[[int], None]] | None = None, regimen=None,
-                    simulation: Mapping | None = None, **options) -> DerivedPrior:
+                    simulation: Mapping | None = None, comedication: Sequence = (), start: float = 0.0,
+                    **options) -> DerivedPrior:
     """Simulate ``n`` subjects of ``population`` with the PBPK model of ``compound`` and derive a prior.
 
     ``regimen`` (or ``dose``/``route``/``every``/``doses``/``infusion_time`` in ``simulation``) is the
-    design; other keywords go to ``derive_prior``.
+    design. ``comedication``: perpetrator arms (``pbpk.ddi.dynamic.Arm``, study clock from 0 h) simulated
+    with the drug in one coupled model; the drug's regimen then starts at ``start`` (h on that clock) and the
+    design is read from its first dose. Other keywords go to ``derive_prior``.
     """
+    simulation = dict(simulation or {})
+    if comedication:
+        profiles, design, subjects, provenance, kind = _on_comedication(compound, population, n, simulation,
+                                                                        comedication, start, seed)
+    else:
+        profiles, design, subjects, provenance, kind = _alone(compound, population, n, simulation, regimen, seed,
+                                                              progress is not None)
+    candidates = population_covariates(subjects, covariates, references)
+    label = name or f"{compound.name}-pbpk-{kind}"
+    return derive_prior(profiles, design, candidates, name=label, drug=compound.name,
+                        title=f"{compound.name}: prior derived from the PBPK population \"{provenance['population']}\""
+                              + (f" on {', '.join(provenance['comedication'])}" if comedication else ""),
+                        weights=subjects["weight [kg]"].to_numpy(), auc_last=subjects["AUC_last [mg*h/L]"].to_numpy(),
+                        provenance={"pbpk": provenance}, progress=progress, seed=seed, **options)
+
+
+def _alone(compound, population: str, n: int, simulation: dict, regimen, seed: int, progress: bool):
+    """Profiles, design, subjects and provenance of the drug on its own (``populations.run``)."""
     from pbpk.populations.run import simulate_virtual_population
 
-    simulation = dict(simulation or {})
     if "times" not in simulation:  # the default grid, with samples in the first two hours after each dose
         probe = simulate_virtual_population(compound, population, 1, regimen=regimen, seed=seed, **simulation)
-        starts = [dose.time.to("h").magnitude for dose in probe.regimen.doses]
-        early = [start + offset for start in starts for offset in EARLY_SAMPLES_H]
-        grid = probe.times
-        simulation["times"] = np.unique(np.concatenate([grid, [t for t in early if t <= grid[-1]]]))
+        simulation["times"] = _with_early_samples(probe.times, [d.time.to("h").magnitude for d in probe.regimen.doses])
     result = simulate_virtual_population(compound, population, n, regimen=regimen, seed=seed, keep_profiles=True,
-                                         progress=progress is not None, **simulation)
+                                         progress=progress, **simulation)
     ok = np.all(np.isfinite(result.profiles), axis=1)
     design = design_of(result.regimen, result.times)
     subjects = result.subjects[ok].reset_index(drop=True)
-    candidates = population_covariates(subjects, covariates, references)
-    provenance = {"pbpk": {"compound": compound.name, "population": result.spec.text, "n": n, "seed": seed,
-                           "failed_subjects": int((~ok).sum()),
-                           "doses": [{"time_h": d.time, "amount": d.amount, "per_kg": design.per_kg,
-                                      "compartment": d.compartment, "duration_h": d.duration} for d in design.doses],
-                           "design_times_h": {"first": float(design.times[0]), "last": float(design.times[-1]),
-                                              "count": int(design.times.size)}}}
-    label = name or f"{compound.name}-pbpk-{result.spec.kind}"
-    return derive_prior(result.profiles[ok], design, candidates, name=label, drug=compound.name,
-                        title=f"{compound.name}: prior derived from the PBPK population \"{result.spec.text}\"",
-                        weights=subjects["weight [kg]"].to_numpy(), auc_last=subjects["AUC_last [mg*h/L]"].to_numpy(),
-                        provenance=provenance, progress=progress, seed=seed, **options)
+    return (result.profiles[ok], design, subjects, _provenance(compound, result.spec.text, n, seed, ok, design),
+            result.spec.kind)
+
+
+def _on_comedication(compound, population: str, n: int, simulation: dict, comedication: Sequence, start: float,
+                     seed: int):
+    """Profiles, design, subjects and provenance of the drug with perpetrators (``ddi.dynamic``), on the drug's
+    clock (its first dose at 0 h)."""
+    from pbpk.ddi.dynamic import Arm, population_profiles
+    from pbpk.populations.spec import parse_population
+    from pbpk.simulation.dosing import Dose as RegimenDose
+    from pbpk.simulation.dosing import Regimen, regimen_of
+
+    unknown = sorted(set(simulation) - {"dose", "route", "every", "doses", "infusion_time", "until"})
+    if unknown:
+        raise PbpkInputError("priors", unknown[0], simulation[unknown[0]], "dose, route, every, doses, infusion_time "
+                             "or until with a comedication")
+    if not (np.isfinite(start) and start >= 0):
+        raise PbpkInputError("priors", "start", start, "the drug's first dose time ≥ 0 h on the comedication's clock")
+    own = regimen_of(None, {k: v for k, v in simulation.items() if k != "until"}, where="priors")
+    shifted = Regimen(tuple(RegimenDose(d.amount, d.route, d.time + Quantity(start, "h"), d.duration)
+                            for d in own.doses))
+    last = max(d.time.to("h").magnitude for d in own.doses)
+    until = _until(simulation.get("until"), last + 48.0)
+    grid = _with_early_samples(np.linspace(0.0, until, 241), [d.time.to("h").magnitude for d in own.doses])
+    spec = parse_population(population)
+    profiles = population_profiles(Arm(compound, shifted), comedication, spec, n, np.concatenate([[0.0], grid + start])
+                                   if start > 0 else grid, seed=seed)
+    keep = profiles.times >= start - 1e-12
+    concentrations, auc = profiles.concentrations[:, keep], profiles.auc[:, keep]
+    ok = np.all(np.isfinite(concentrations), axis=1)
+    design = design_of(own, grid)
+    subjects = profiles.subjects[ok].reset_index(drop=True)
+    subjects["AUC_last [mg*h/L]"] = auc[ok, -1] - auc[ok, 0]
+    provenance = _provenance(compound, spec.text, n, seed, ok, design)
+    provenance["comedication"] = [_arm_text(arm) for arm in comedication]
+    provenance["drug_start_h"] = start
+    return concentrations[ok], design, subjects, provenance, f"{spec.kind}-comedicated"
+
+
+def _with_early_samples(grid: np.ndarray, dose_times: Sequence[float]) -> np.ndarray:
+    """``grid`` (h) with ``EARLY_SAMPLES_H`` after each dose, inside the grid."""
+    early = [start + offset for start in dose_times for offset in EARLY_SAMPLES_H]
+    return np.unique(np.concatenate([grid, [t for t in early if t <= grid[-1]]]))
+
+
+def _until(text: str | None, default: float) -> float:
+    """The end of the design in h (``until`` text such as "96 h", or ``default``)."""
+    if text is None:
+        return default
+    return float(parse_quantity(text, "h", where="priors", field="until", example="96 h").to("h").magnitude)
+
+
+def _provenance(compound, population: str, n: int, seed: int, ok: np.ndarray, design: Design) -> dict:
+    return {"compound": compound.name, "population": population, "n": n, "seed": seed,
+            "failed_subjects": int((~ok).sum()),
+            "doses": [{"time_h": d.time, "amount": d.amount, "per_kg": design.per_kg, "compartment": d.compartment,
+                       "duration_h": d.duration} for d in design.doses],
+            "design_times_h": {"first": float(design.times[0]), "last": float(design.times[-1]),
+                               "count": int(design.times.size)}}
+
+
+def _arm_text(arm) -> str:
+    """A perpetrator arm as text: "rifampicin 600 mg oral, 14 doses every 24 h from 0 h"."""
+    doses = arm.regimen.doses
+    first = doses[0]
+    every = f" every {(doses[1].time - first.time).to('h').magnitude:g} h" if len(doses) > 1 else ""
+    return (f"{arm.compound.name} {first.amount:~P} {first.route}, {len(doses)} dose{'s' if len(doses) > 1 else ''}"
+            f"{every} from {first.time.to('h').magnitude:g} h")

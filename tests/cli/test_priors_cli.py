@@ -64,3 +64,17 @@ def test_priors_refuses_bad_options_before_simulating(capsys, tmp_path, monkeypa
     status = main(["priors", "vancomycin", "--population", "adult", *REGIMEN, *extra])
     _, err = capsys.readouterr()
     assert status == 2 and message in err and "Traceback" not in err
+
+
+def test_comedication_text_is_read_or_refused():
+    from pbpk.cli.priors import comedication_arm
+    from pbpk.core.errors import PbpkInputError
+
+    arm = comedication_arm("rifampicin 600 mg oral every 24h doses 14")
+    assert arm.compound.name == "rifampicin" and len(arm.regimen.doses) == 14
+    assert arm.regimen.doses[-1].time.to("h").magnitude == pytest.approx(13 * 24)
+    assert comedication_arm("itraconazole 200 mg infusion over 1h").regimen.doses[0].duration.to("h").magnitude == 1
+    with pytest.raises(PbpkInputError, match="COMPOUND DOSE ROUTE"):
+        comedication_arm("rifampicin 600 mg")
+    with pytest.raises(PbpkInputError, match="infusions need"):
+        comedication_arm("itraconazole 200 mg infusion")

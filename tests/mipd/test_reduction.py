@@ -97,3 +97,22 @@ def test_pbpk_adults_reduce_with_auc_within_10_percent(drug, design):
     assert derived.model.derived_from["pbpk"]["population"] == "adult: 20-80 y"
     record = derived.model.derived_from["reduction"]
     assert record["error"]["AUC ratio"]["within 10 %"] >= 0.95
+
+
+@pytest.mark.slow
+def test_prior_on_rifampicin_has_the_induced_clearance():
+    """Midazolam IV after 9 days of rifampicin 600 mg: the prior's typical CL is that of the induced PBPK
+    population, raised 2-5-fold (hepatic CYP3A4 induction of a moderately extracted drug; the DDI study
+    cases in ddi/ test the size of the interaction itself)."""
+    from pbpk.ddi.dynamic import Arm
+
+    rifampicin = Arm.of(load_compound("rifampicin"), "600 mg", "oral", every="24 h", doses=10)
+    design = {"dose": "2 mg", "route": "iv", "until": "24 h"}
+    alone = prior_from_pbpk(load_compound("midazolam"), "adult: 20-60 y", n=20, simulation=design)
+    induced = prior_from_pbpk(load_compound("midazolam"), "adult: 20-60 y", n=20, simulation=design,
+                              comedication=[rifampicin], start=216.0)
+    ratio = induced.model.theta_values["TVCL"] / alone.model.theta_values["TVCL"]
+    assert 1.8 < ratio < 5
+    assert induced.fits.within("AUC ratio", 0.10) >= 0.95
+    assert induced.model.derived_from["pbpk"]["comedication"] == ["rifampicin 600 mg oral, 10 doses every 24 h from 0 h"]
+    assert induced.evidence.design.times[0] == 0.0 and induced.model.derived_from["pbpk"]["drug_start_h"] == 216.0
