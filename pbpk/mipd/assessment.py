@@ -148,17 +148,22 @@ def compare(models: Sequence[PopulationModel]) -> pd.DataFrame:
         if crcl:
             step = 1e-4
             shifted = model.parameters({**patient, crcl[0]: patient[crcl[0]] * (1 + step)})
-            elasticity = float(np.log(shifted["CL"] / typical["CL"])[0] / np.log1p(step))
+            elasticity = _first(np.log(shifted["CL"] / typical["CL"])) / np.log1p(step)
         central = model.structure.central_volume
         volumes = [name for name in ("V", "V1", "V2", "V3") if name in typical]
         draws = model.sample_eta(ETA_DRAWS, np.random.default_rng(0))
         varied = model.parameters({k: np.full(ETA_DRAWS, v) for k, v in patient.items()}, draws)
         rows.append({"model": model.name, "source": _source_label(model),
-                     "CL [L/h]": float(typical["CL"][0]), "CL elasticity to CrCL": elasticity,
-                     "V1 [L]": float(typical[central][0]), "Vss [L]": float(sum(typical[v][0] for v in volumes)),
+                     "CL [L/h]": _first(typical["CL"]), "CL elasticity to CrCL": elasticity,
+                     "V1 [L]": _first(typical[central]), "Vss [L]": sum(_first(typical[v]) for v in volumes),
                      "IIV CL (SD ln)": float(np.std(np.log(varied["CL"]))),
                      "IIV V1 (SD ln)": float(np.std(np.log(varied[central])))})
     return pd.DataFrame(rows)
+
+
+def _first(values: np.ndarray | float) -> float:
+    """The first subject's value (a parameter without covariates or η evaluates to a scalar)."""
+    return float(np.ravel(values)[0])
 
 
 def _patient(model: PopulationModel) -> dict[str, float] | None:
