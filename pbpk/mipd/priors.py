@@ -207,9 +207,13 @@ POPULATION_COVARIATES = {
     "sex": ("SEX", "sex", "1", "1 female, 0 male"),
     "gfr": ("GFR", "GFR [mL/min]", "mL/min", "absolute glomerular filtration rate (use CrCL as its surrogate)"),
     "week": ("GA", "gestational week", "week", "gestational week"),
+    "pma": ("PMA", "age [y]", "week", "postmenstrual age: 40 weeks of gestation (term births) + postnatal age"),
     **{f"{enzyme.lower()}_pm": (f"{enzyme}_PM", f"{enzyme} phenotype", "1", f"1 {enzyme} poor metaboliser, else 0")
        for enzyme in ("CYP2D6", "CYP2C19", "CYP2C9")},
 }
+#: Gestational age of the virtual children at birth (the pediatric populations are term births), weeks.
+TERM_WEEKS = 40.0
+WEEKS_PER_YEAR = 365.25 / 7
 #: Extra design times after each dose (h): the early distribution phase a coarse grid would miss.
 EARLY_SAMPLES_H = (1 / 60, 2 / 60, 5 / 60, 10 / 60, 0.25, 1 / 3, 0.5, 0.75, 1.0, 1.5, 2.0)
 ALIASES = {"crcl": "gfr", "wt": "weight", "bw": "weight", "ga": "week", "gestational_week": "week"}
@@ -233,6 +237,11 @@ def population_covariates(subjects: pd.DataFrame, names: Sequence[str],
             values = (values == "female").astype(float)
         elif key.endswith("_pm"):
             values = (values == "PM").astype(float)
+        elif key == "pma":
+            if np.max(values) >= 18:
+                raise PbpkInputError("priors", "covariates", raw, "a pediatric population for postmenstrual age "
+                                     "(its virtual children are term births)")
+            values = TERM_WEEKS + values.astype(float) * WEEKS_PER_YEAR
         else:
             values = values.astype(float)
         candidates.append(CovariateData(name, values, unit, description, references.get(name)))

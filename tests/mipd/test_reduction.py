@@ -116,3 +116,20 @@ def test_prior_on_rifampicin_has_the_induced_clearance():
     assert induced.fits.within("AUC ratio", 0.10) >= 0.95
     assert induced.model.derived_from["pbpk"]["comedication"] == ["rifampicin 600 mg oral, 10 doses every 24 h from 0 h"]
     assert induced.evidence.design.times[0] == 0.0 and induced.model.derived_from["pbpk"]["drug_start_h"] == 216.0
+
+
+def test_population_covariates_from_a_subject_table():
+    import pandas as pd
+
+    from pbpk.mipd.priors import population_covariates
+
+    table = pd.DataFrame({"age [y]": [0.02, 0.5], "weight [kg]": [3.5, 7.9], "sex": ["female", "male"],
+                          "CYP2C19 phenotype": ["PM", "NM"], "GFR [mL/min]": [5.0, 20.0]})
+    pma, sex, pm, gfr = population_covariates(table, ["pma", "sex", "cyp2c19_pm", "crcl"])
+    assert pma.values == pytest.approx([40 + 0.02 * 365.25 / 7, 40 + 0.5 * 365.25 / 7]) and pma.unit == "week"
+    assert sex.values.tolist() == [1.0, 0.0] and sex.kind == "binary"
+    assert pm.values.tolist() == [1.0, 0.0] and gfr.name == "GFR"
+    with pytest.raises(PbpkInputError, match="term births"):
+        population_covariates(table.assign(**{"age [y]": [30.0, 40.0]}), ["pma"])
+    with pytest.raises(PbpkInputError, match="one of weight"):
+        population_covariates(table, ["creatinine"])
