@@ -3,6 +3,12 @@
 The individual parameters of a subject are the model's code evaluated on its θ,
 covariates and random effects (η; κ for an occasion), the way NONMEM's ``$PK``
 runs; the structure turns them into amounts and concentrations (``mipd.solve``).
+Inter-occasion variability follows NONMEM's OCC: ``predict(..., occasions=starts,
+kappa=κ)`` cuts each record at the start times of occasions 1..K (the first at or
+before the first dose and sample), evaluates the code with κ of occasion k
+(subjects × K × effects) from starts[k] on, and solves the pieces in a row, each
+from the state the previous one ended in; κ ~ N(0, Ω_IOV), independent between
+occasions (``sample_kappa``).
 Everything is in the model's own units (``units``: time, amount, volume); each
 analyte's concentration unit may differ from amount/volume (e.g. µg/L for a
 model dosed in mg and sized in L) and is converted with pint.
@@ -19,7 +25,7 @@ from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import ureg
 from pbpk.mipd.expressions import Code
 from pbpk.mipd.residual import ResidualError
-from pbpk.mipd.solve import Dose, Solution, solve
+from pbpk.mipd.solve import Dose, Solution, check_occasions, solve, solve_occasions
 from pbpk.mipd.structure import Structure
 from pbpk.mipd.variability import Omega
 
@@ -143,10 +149,11 @@ class PopulationModel:
                                      + (", ".join(self.covariate_names) or "it has none"))
             self.covariate(name).check_values(np.asarray(value), where)
             values[name] = np.asarray(value, dtype=float)
-        for names, effects in ((self.eta_names, eta), (self.kappa_names, kappa)):
+        for field, names, effects in (("eta", self.eta_names, eta), ("kappa", self.kappa_names, kappa)):
             effects = np.zeros((1, len(names))) if effects is None else np.atleast_2d(np.asarray(effects, float))
             if effects.shape[1] != len(names):
-                raise PbpkInputError(where, "eta", effects.shape, f"{len(names)} effects per subject ({', '.join(names)})")
+                raise PbpkInputError(where, field, effects.shape,
+                                     f"{len(names)} effects per subject ({', '.join(names)})")
             values.update({name: effects[:, k] for k, name in enumerate(names)})
         return self.code.evaluate(values)
 
@@ -165,21 +172,69 @@ class PopulationModel:
 
     # ---- predictions --------------------------------------------------------------------------
     def predict(self, doses: Sequence[Dose], times: Sequence[float], covariates: Mapping[str, np.ndarray | float],
-                eta: np.ndarray | None = None, *, amount_scale: np.ndarray | None = None,
+                eta: np.ndarray | None = None, *, kappa: np.ndarray | None = None,
+                occasions: Sequence[float] | None = None, amount_scale: np.ndarray | None = None,
                 at_dose_time: str = "before") -> Prediction:
-        """Concentrations of every analyte (subjects × times, in its unit) for the given doses."""
-        parameters = self.structural(self.parameters(covariates, eta))
-        solution = solve(self.structure, parameters, doses, times, amount_scale=amount_scale,
-                         at_dose_time=at_dose_time)
-        return Prediction(self, solution, parameters)
+        """Concentrations of every analyte (subjects × times, in its unit) for the given doses.
+
+        ``occasions``: start times of occasions 1..K (model time unit); ``kappa`` their effects,
+        subjects × K × κ or K × κ for every subject (0 when not given). Without occasions κ = 0.
+        """
+        if occasions is None:
+            if kappa is not None:
+                raise PbpkInputError("kappa", "", np.shape(kappa), "no kappa without occasions",
+                                     "give the start time of each occasion as occasions")
+            parameters = self.structural(self.parameters(covariates, eta))
+            solution = solve(self.structure, parameters, doses, times, amount_scale=amount_scale,
+                             at_dose_time=at_dose_time)
+            return Prediction(self, solution, parameters)
+        starts = check_occasions(occasions, doses, times)
+        effects = self._occasion_effects(kappa, starts.size, eta)
+        per_occasion = [self.structural(self.parameters(covariates, eta, effects[:, k]), where=f"occasion {k + 1}")
+                        for k in range(starts.size)]
+        solution = solve_occasions(self.structure, per_occasion, starts, doses, times, amount_scale=amount_scale,
+                                   at_dose_time=at_dose_time)
+        n = solution.states.shape[0]
+        stacked = {name: np.stack([np.broadcast_to(p[name], (n,)) for p in per_occasion], axis=1)
+                   for name in per_occasion[0]}
+        return Prediction(self, solution, stacked)
+
+    def _occasion_effects(self, kappa: np.ndarray | None, count: int, eta: np.ndarray | None) -> np.ndarray:
+        """κ as subjects (or 1) × occasions × effects, checked against the model and the occasions."""
+        names = self.kappa_names
+        if kappa is None:
+            return np.zeros((1, count, len(names)))
+        kappa = np.asarray(kappa, dtype=float)
+        if kappa.size and not names:
+            raise PbpkInputError("kappa", "", kappa.shape, "no kappa",
+                                 f"{self.name} has no inter-occasion variability (no iov blocks)")
+        kappa = kappa[None] if kappa.ndim == 2 else kappa
+        if kappa.ndim != 3 or kappa.shape[1:] != (count, len(names)):
+            raise PbpkInputError("kappa", "", np.shape(kappa), f"subjects × {count} occasions × {len(names)} effects"
+                                 f" ({', '.join(names)}), or {count} × {len(names)} for every subject")
+        subjects = 1 if eta is None else np.atleast_2d(eta).shape[0]
+        if subjects != 1 and kappa.shape[0] not in (1, subjects):
+            raise PbpkInputError("kappa", "", kappa.shape, f"{subjects} subjects, as eta has")
+        return kappa
 
     def sample_eta(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return self.omega.sample(n, rng)
 
+    def sample_kappa(self, n: int, occasions: int | Sequence[float], rng: np.random.Generator) -> np.ndarray:
+        """κ (n × occasions × effects) from N(0, Ω_IOV), independent between subjects and occasions.
+
+        ``occasions`` is their number or their start times.
+        """
+        count = int(occasions) if np.ndim(occasions) == 0 else len(occasions)
+        return self.iov.sample(n * count, rng).reshape(n, count, len(self.kappa_names))
+
 
 @dataclass(frozen=True)
 class Prediction:
-    """Concentrations (subjects × times) in each analyte's unit, and the parameters used."""
+    """Concentrations (subjects × times) in each analyte's unit, and the parameters used.
+
+    ``parameters`` are per subject, or subjects × occasions for a prediction with occasions.
+    """
 
     model: PopulationModel
     solution: Solution

@@ -7,12 +7,18 @@ error. Where A is diagonalisable with real eigenvalues and a well-conditioned
 eigenvector matrix (every mammillary model without transit, unless KA meets a
 disposition rate constant), Φ = V·diag(e^{λΔ})·V⁻¹ and Γ = V·diag((e^{λΔ}−1)/λ)·V⁻¹
 (sums of exponentials, Gibaldi & Perrier 1982); otherwise both are read off one
-exponential of a block matrix (Van Loan 1978; the engine's ``engine.linear.transition``). Michaelis–Menten models go through
-scipy's LSODA between the same change points (rtol 10⁻⁸).
+exponential of a block matrix (Van Loan 1978; the engine's ``engine.linear.transition``).
+Michaelis–Menten models go through scipy's LSODA between the same change points (rtol 10⁻⁸).
 
 Times and amounts are in the model's units. A sample taken at a dose time sees
 the amount before that dose (a trough) unless asked otherwise. A lag time
 shifts, and a bioavailability scales, doses into the depot only.
+
+``solve_occasions`` takes one parameter set per occasion (inter-occasion
+variability, NONMEM's OCC): the record is cut at the occasions' start times and
+each piece is solved exactly from the state the previous one ended in, with every
+dose passed each time, so an infusion begun in one occasion runs on into the next
+at its rate, and the AUC states stay continuous.
 """
 
 from __future__ import annotations
@@ -90,17 +96,97 @@ def solve(structure: Structure, parameters: Mapping[str, np.ndarray], doses: Seq
     ``at_dose_time``: a sample at a dose time sees the amount "before" the dose (a trough, the
     default) or "after" it (a profile that starts at the bolus peak).
     """
+    after = _after(at_dose_time)
+    check_doses(structure, doses)
+    times = _checked_times(times)
+    p, n = _broadcast(structure, [parameters])
+    dosing = _dose_arrays(structure, p[0], doses, amount_scale, n)
+    start = min(times[0], float(dosing[0].min()))
+    states = _states(structure, p[0], dosing, times, after, start, np.inf, np.zeros((n, len(structure.states))))
+    return Solution(times, states, structure.concentrations(states, p[0]), structure)
+
+
+def solve_occasions(structure: Structure, parameters: Sequence[Mapping[str, np.ndarray]], occasions: Sequence[float],
+                    doses: Sequence[Dose], times: Sequence[float], *, amount_scale: np.ndarray | None = None,
+                    at_dose_time: str = "before") -> Solution:
+    """``solve`` with one parameter set per occasion; ``occasions`` are the start times of occasions 1..K.
+
+    Each occasion is solved from its start with the states (amounts, running infusions, AUCs)
+    the previous one ended with. A dose, and a sample, at an occasion's start belong to that
+    occasion; a dose's F and ALAG are those of the occasion it is given in (its nominal time).
+    """
+    after = _after(at_dose_time)
+    check_doses(structure, doses)
+    times = _checked_times(times)
+    starts = check_occasions(occasions, doses, times)
+    if len(parameters) != starts.size:
+        raise PbpkInputError("parameters", "", f"{len(parameters)} parameter sets", f"one per occasion ({starts.size})")
+    p, n = _broadcast(structure, parameters)
+    by_occasion = [_dose_arrays(structure, pk, doses, amount_scale, n) for pk in p]
+    given_in = np.searchsorted(starts, [dose.time for dose in doses], side="right") - 1
+    column = np.arange(len(doses))
+    lagged, amounts = (np.stack([arrays[j] for arrays in by_occasion]) for j in (0, 1))  # occasions × n × doses
+    dosing = (np.ascontiguousarray(lagged[given_in, :, column].T), np.ascontiguousarray(amounts[given_in, :, column].T),
+              *by_occasion[0][2:])
+    first = np.searchsorted(times, starts)
+    stops = np.append(starts[1:], np.inf)
+    x = np.zeros((n, len(structure.states)))
+    states = np.zeros((n, times.size, x.shape[1]))
+    concentrations = {analyte: np.zeros((n, times.size)) for analyte in structure.analytes}
+    for k in range(starts.size):
+        if first[k] == times.size:
+            break
+        stop = first[k + 1] if k + 1 < starts.size else times.size
+        window = times[first[k]:stop] if k + 1 == starts.size else np.append(times[first[k]:stop], stops[k])
+        part = _states(structure, p[k], dosing, window, after, starts[k], stops[k], x)
+        x = np.ascontiguousarray(part[:, -1])
+        states[:, first[k]:stop] = part[:, :stop - first[k]]
+        for analyte, values in structure.concentrations(states[:, first[k]:stop], p[k]).items():
+            concentrations[analyte][:, first[k]:stop] = values
+    return Solution(times, states, concentrations, structure)
+
+
+def check_occasions(occasions: Sequence[float], doses: Sequence[Dose], times: Sequence[float]) -> np.ndarray:
+    """The start times of occasions 1..K, refused unless increasing and the first at or before every dose and sample."""
+    starts = np.asarray(occasions, dtype=float)
+    if starts.ndim != 1 or starts.size == 0 or not np.all(np.isfinite(starts)) or np.any(starts[1:] <= starts[:-1]):
+        raise PbpkInputError("occasions", "", np.ravel(starts).tolist()[:10],
+                             "the start times of occasions 1..K, finite and increasing")
+    for what, first in (("dose", min((dose.time for dose in doses), default=np.inf)),
+                        ("sample", float(np.min(times, initial=np.inf)))):
+        if starts[0] > first:
+            raise PbpkInputError("occasions", "[0]", float(starts[0]),
+                                 f"a start ≤ {first:g}, the first {what}: every {what} belongs to an occasion")
+    return starts
+
+
+def _after(at_dose_time: str) -> bool:
     if at_dose_time not in ("before", "after"):
         raise PbpkInputError("at_dose_time", "", at_dose_time, '"before" or "after"')
-    after = at_dose_time == "after"
-    check_doses(structure, doses)
+    return at_dose_time == "after"
+
+
+def _checked_times(times: Sequence[float]) -> np.ndarray:
     times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) < 0):
+    if times.ndim != 1 or times.size == 0 or np.any(times[1:] < times[:-1]):
         raise PbpkInputError("times", "", times.tolist() if times.size < 10 else f"{times.size} times",
                              "one or more sample times in increasing order")
-    p = structure.defaults(dict(parameters))
-    n = max(np.size(value) for value in p.values())
-    p = {name: np.broadcast_to(np.asarray(value, dtype=float), (n,)) for name, value in p.items()}
+    return times
+
+
+def _broadcast(structure: Structure, parameters: Sequence[Mapping[str, np.ndarray]]
+               ) -> tuple[list[dict[str, np.ndarray]], int]:
+    """Each parameter set with defaults filled in, broadcast to the largest number of subjects n; and n."""
+    filled = [{name: np.asarray(value, dtype=float) for name, value in structure.defaults(dict(p)).items()}
+              for p in parameters]
+    n = max(value.size for p in filled for value in p.values())
+    return [{name: value if value.shape == (n,) else np.broadcast_to(value, (n,)) for name, value in p.items()}
+            for p in filled], n
+
+
+def _dose_arrays(structure: Structure, p: Mapping[str, np.ndarray], doses: Sequence[Dose],
+                 amount_scale: np.ndarray | None, n: int) -> tuple[np.ndarray, ...]:
+    """Times and amounts (subjects × doses, after lag, F and scale), durations and target states of ``doses``."""
     scale = np.ones(n) if amount_scale is None else np.broadcast_to(np.asarray(amount_scale, dtype=float), (n,))
     into_depot = np.array([dose.compartment == "depot" for dose in doses])
     lag = p["ALAG"][:, None] if "ALAG" in p else np.zeros((n, 1))
@@ -110,17 +196,30 @@ def solve(structure: Structure, parameters: Mapping[str, np.ndarray], doses: Seq
         dose_amount = dose_amount * np.where(into_depot, p["F"][:, None], 1.0)
     dose_duration = np.broadcast_to(np.array([dose.duration for dose in doses]), dose_time.shape).copy()
     dose_state = np.array([structure.index(dose.compartment) for dose in doses], dtype=np.int64)
+    return np.ascontiguousarray(dose_time), np.ascontiguousarray(dose_amount), dose_duration, dose_state
+
+
+def _states(structure: Structure, p: Mapping[str, np.ndarray], dosing: tuple[np.ndarray, ...], times: np.ndarray,
+            after: bool, start: float, stop: float, initial: np.ndarray) -> np.ndarray:
+    """States (subjects × times × states) from ``initial`` (subjects × states) at ``start`` (model time).
+
+    A change (dose start, infusion end) at or after ``stop`` is left to the next occasion.
+    """
+    n = initial.shape[0]
     a = structure.matrix(p, n)
-    states = np.zeros((n, times.size, len(structure.states)))
+    states = np.zeros((n, times.size, initial.shape[1]))
+    dose_time, dose_amount, dose_duration, dose_state = dosing
     if structure.linear:
         rates, vectors, inverses = _eigen(a)
-        (_exact if n >= PARALLEL_FROM else _exact_serial)(a, rates, vectors, inverses, np.ascontiguousarray(dose_time), np.ascontiguousarray(dose_amount), dose_duration, dose_state,
-               times, after, states)
+        (_exact if n >= PARALLEL_FROM else _exact_serial)(a, rates, vectors, inverses, dose_time, dose_amount,
+                                                          dose_duration, dose_state, times, after, start, stop,
+                                                          initial, states)
     else:
         for i in range(n):
             states[i] = _general(structure, a[i], {name: value[i] for name, value in p.items()}, dose_time[i],
-                                 dose_amount[i], dose_duration[i], dose_state, times, after)
-    return Solution(times, states, structure.concentrations(states, p), structure)
+                                 dose_amount[i], dose_duration[i], dose_state, times, after, start, stop,
+                                 initial[i])
+    return states
 
 
 def _eigen(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -135,51 +234,68 @@ def _eigen(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, error_model="numpy")
-def _change_points(dose_time, dose_duration, n_doses):  # pragma: no cover - compiled
-    """Times of dose starts (code d) and infusion ends (code n_doses + d), with their order."""
+def _change_points(dose_time, dose_duration, n_doses, t_start, t_stop):  # pragma: no cover - compiled
+    """Dose starts (code d) in [t_start, t_stop) and infusion ends (code n_doses + d) in (t_start, t_stop), ordered."""
     change_time = np.empty(2 * n_doses)
     change_code = np.empty(2 * n_doses, dtype=np.int64)
     m = 0
     for d in range(n_doses):
-        change_time[m] = dose_time[d]
-        change_code[m] = d
-        m += 1
-        if dose_duration[d] > 0.0:
-            change_time[m] = dose_time[d] + dose_duration[d]
+        end = dose_time[d] + dose_duration[d]
+        if t_start <= dose_time[d] < t_stop:
+            change_time[m] = dose_time[d]
+            change_code[m] = d
+            m += 1
+        if dose_duration[d] > 0.0 and t_start < end < t_stop:
+            change_time[m] = end
             change_code[m] = n_doses + d
             m += 1
     return change_time[:m], change_code[:m], np.argsort(change_time[:m], kind="mergesort")
 
 
+@njit(cache=True, error_model="numpy")
+def _running(dose_time, dose_amount, dose_duration, dose_state, t_start, n):  # pragma: no cover - compiled
+    """Input rates (amount/time) and counts per state of the infusions started before ``t_start`` and still running."""
+    u = np.zeros(n)
+    infusions = np.zeros(n, dtype=np.int64)
+    for d in range(dose_time.shape[0]):
+        if dose_duration[d] > 0.0 and dose_time[d] < t_start < dose_time[d] + dose_duration[d]:
+            infusions[dose_state[d]] += 1
+            u[dose_state[d]] += dose_amount[d] / dose_duration[d]
+    return u, infusions
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
-def _exact(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after,
-           out):  # pragma: no cover - compiled
+def _exact(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after, t_start,
+           t_stop, x_start, out):  # pragma: no cover - compiled
     """Every subject in parallel; the work of one is a function of its own (Numba would hoist its arrays)."""
     for i in prange(a.shape[0]):
         _exact_subject(a[i], rates[i], vectors[i], inverses[i], dose_time[i], dose_amount[i], dose_duration[i],
-                       dose_state, t_obs, after, out[i])
+                       dose_state, t_obs, after, t_start, t_stop, x_start[i], out[i])
 
 
 @njit(cache=True, error_model="numpy")
 def _exact_serial(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after,
-                  out):  # pragma: no cover - compiled
+                  t_start, t_stop, x_start, out):  # pragma: no cover - compiled
     """``_exact`` on one thread, for a few subjects (a fit and its finite-difference Jacobian)."""
     for i in range(a.shape[0]):
         _exact_subject(a[i], rates[i], vectors[i], inverses[i], dose_time[i], dose_amount[i], dose_duration[i],
-                       dose_state, t_obs, after, out[i])
+                       dose_state, t_obs, after, t_start, t_stop, x_start[i], out[i])
 
 
 @njit(cache=True, error_model="numpy")
 def _exact_subject(a, rates, vectors, inverses, dose_time, dose_amount, dose_duration, dose_state, t_obs, after,
-                   out):  # pragma: no cover - compiled
-    """Exact states at ``t_obs`` of one subject with matrix ``a`` and its doses (see the module docstring)."""
+                   t_start, t_stop, x_start, out):  # pragma: no cover - compiled
+    """Exact states at ``t_obs`` of one subject with matrix ``a`` and its doses (see the module docstring).
+
+    The subject starts at ``t_start`` in state ``x_start`` with the infusions begun before it still
+    running; changes at or after ``t_stop`` are left to the next occasion.
+    """
     n = a.shape[0]
     n_doses = dose_time.shape[0]
-    change_time, change_code, order = _change_points(dose_time, dose_duration, n_doses)
+    change_time, change_code, order = _change_points(dose_time, dose_duration, n_doses, t_start, t_stop)
     m = change_time.shape[0]
-    x = np.zeros(n)
-    u = np.zeros(n)
-    infusions = np.zeros(n, dtype=np.int64)
+    x = x_start.copy()
+    u, infusions = _running(dose_time, dose_amount, dose_duration, dose_state, t_start, n)
     phi = np.empty((n, n))
     gamma = np.empty((n, n))
     phi_only = np.empty((n, n))
@@ -187,7 +303,7 @@ def _exact_subject(a, rates, vectors, inverses, dose_time, dose_amount, dose_dur
     cached_phi = -1.0
     eigen = not np.isnan(rates[0])
     modal = np.empty(n)
-    t = min(t_obs[0], change_time[order[0]])
+    t = t_start
     k = 0
     o = 0
     while True:
@@ -248,8 +364,11 @@ def _exact_subject(a, rates, vectors, inverses, dose_time, dose_amount, dose_dur
 
 def _general(structure: Structure, a: np.ndarray, p: Mapping[str, float], dose_time: np.ndarray,
              dose_amount: np.ndarray, dose_duration: np.ndarray, dose_state: np.ndarray,
-             t_obs: np.ndarray, after: bool) -> np.ndarray:
-    """States at ``t_obs`` of one subject with Michaelis–Menten elimination (LSODA between change points)."""
+             t_obs: np.ndarray, after: bool, t_start: float, t_stop: float, x_start: np.ndarray) -> np.ndarray:
+    """States at ``t_obs`` of one subject with Michaelis–Menten elimination (LSODA between change points).
+
+    Starts and stops as ``_exact_subject`` does: from ``x_start`` at ``t_start``, changes before ``t_stop``.
+    """
     central = structure.index("central")
     metabolite = structure.index("metabolite") if structure.metabolite else -1
     volume = p[structure.central_volume]
@@ -266,14 +385,14 @@ def _general(structure: Structure, a: np.ndarray, p: Mapping[str, float], dose_t
             dx[metabolite] += fm * ratio * saturable
         return dx
 
-    starts = [(time, d, "start") for d, time in enumerate(dose_time)]
-    ends = [(time + duration, d, "end") for d, (time, duration) in enumerate(zip(dose_time, dose_duration,
-                                                                                  strict=True)) if duration > 0]
-    changes = sorted(starts + ends, key=lambda change: change[0])
+    n_doses = dose_time.size
+    change_time, change_code, order = _change_points(dose_time, dose_duration, n_doses, t_start, t_stop)
+    changes = [(change_time[j], change_code[j]) for j in order]
     n = a.shape[0]
-    x, u = np.zeros(n), np.zeros(n)
+    x = x_start.copy()
+    u, _ = _running(dose_time, dose_amount, dose_duration, dose_state, t_start, n)
     out = np.zeros((t_obs.size, n))
-    t = min(t_obs[0], changes[0][0])
+    t = t_start
     k = o = 0
     scale = max(float(np.max(dose_amount)), 1e-300)
     while True:
@@ -281,10 +400,10 @@ def _general(structure: Structure, a: np.ndarray, p: Mapping[str, float], dose_t
             out[o] = x
             o += 1
         while k < len(changes) and changes[k][0] <= t:
-            _, d, what = changes[k]
+            d = changes[k][1] % n_doses
             s = dose_state[d]
             if dose_duration[d] > 0:
-                u[s] += dose_amount[d] / dose_duration[d] * (1.0 if what == "start" else -1.0)
+                u[s] += dose_amount[d] / dose_duration[d] * (1.0 if changes[k][1] < n_doses else -1.0)
             else:
                 x[s] += dose_amount[d]
             k += 1
