@@ -51,6 +51,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="file to write the prior to")
     nwpri = parser.add_argument_group("NONMEM $PRIOR NWPRI (with --format nonmem: a population fit under the prior)")
     nwpri.add_argument("--prior-theta-cv", type=float, help="SD of each θ's prior as a fraction of θ, e.g. 0.3")
+    nwpri.add_argument("--prior-effect-sd", type=float,
+                       help="absolute SD of each dimensionless θ's prior (exponents, factors), e.g. 0.25")
     nwpri.add_argument("--prior-omega-df", type=int, help="degrees of freedom of each Ω block's prior, e.g. 20")
     nwpri.add_argument("--prior-reason", help="why the prior is that strong (written into the stream)")
     parser.add_argument("--name", help="name of the prior (default DRUG-pbpk-KIND)")
@@ -76,10 +78,14 @@ def check(args: argparse.Namespace) -> None:
     if args.format == "pmetrics" and args.support_points < 1:
         raise PbpkInputError("--support-points", "", args.support_points,
                              "a number of support points ≥ 1 with --format pmetrics (e.g. --support-points 500)")
-    prior = (args.prior_theta_cv, args.prior_omega_df, args.prior_reason)
+    prior = (args.prior_theta_cv, args.prior_effect_sd, args.prior_omega_df, args.prior_reason)
     if any(value is not None for value in prior) and (None in prior or args.format != "nonmem"):
-        raise PbpkInputError("--prior-theta-cv", "", args.prior_theta_cv,
-                             "--prior-theta-cv, --prior-omega-df and --prior-reason together, with --format nonmem")
+        raise PbpkInputError("--prior-theta-cv", "", args.prior_theta_cv, "--prior-theta-cv, --prior-effect-sd, "
+                             "--prior-omega-df and --prior-reason together, with --format nonmem")
+    if args.prior_theta_cv is not None:
+        nonmem_prior(args).check("--prior-*")
+    for name in args.covariates.split(","):
+        candidate_covariate(name, args.population)
     if not 0 <= args.assay_proportional < 1:
         raise PbpkInputError("--assay-proportional", "", args.assay_proportional, "a fraction from 0 to below 1")
     checks.check_output_files({"--out": (args.out, SUFFIXES[args.format]), "--report": (args.report, (".json",)),
@@ -98,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
     from pbpk.mipd.assessment import assess
     from pbpk.mipd.export import export
     from pbpk.mipd.modelfile import library, load_poppk
-    from pbpk.mipd.nonmem import NonmemPrior
     from pbpk.mipd.priors import AssayError, prior_from_pbpk
 
     additive = parse_quantity(args.assay_additive, "mg/L", where="--assay-additive", field="", example="0.5 mg/L")
@@ -124,9 +129,8 @@ def run(args: argparse.Namespace) -> int:
         support_points=args.support_points)
     for bar in bars:
         bar.close()
-    nonmem_prior = None if args.prior_theta_cv is None else NonmemPrior(args.prior_theta_cv, args.prior_omega_df,
-                                                                         args.prior_reason)
-    written = export(derived.model, args.format, args.out, nonmem_prior=nonmem_prior)
+    written = export(derived.model, args.format, args.out,
+                     nonmem_prior=None if args.prior_theta_cv is None else nonmem_prior(args))
     published = [load_poppk(name) for name in library()]
     published = [m for m in published if m.drug == compound.name and m.source["type"] == "publication"]
     with tqdm(total=len(derived.evidence.profiles), desc="NPDE", unit="subject", file=sys.stderr,
@@ -162,3 +166,21 @@ def comedication_arm(text: str):
                              '"rifampicin 600 mg oral every 24h doses 14" (infusions need "over T")')
     return Arm.of(load_compound(match["compound"]), match["dose"], match["route"].lower(), every=match["every"],
                   doses=int(match["doses"] or 1), duration=match["over"])
+
+
+def nonmem_prior(args: argparse.Namespace):
+    """The ``$PRIOR NWPRI`` strength given by the ``--prior-*`` options."""
+    from pbpk.mipd.nonmem import NonmemPrior
+
+    return NonmemPrior(args.prior_theta_cv, args.prior_effect_sd, args.prior_omega_df, args.prior_reason)
+
+
+def candidate_covariate(name: str, population: str) -> None:
+    """Refuse a covariate name the priors do not know, or postmenstrual age outside a pediatric population."""
+    from pbpk.mipd.priors import ALIASES, POPULATION_COVARIATES
+
+    key = ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in POPULATION_COVARIATES:
+        raise PbpkInputError("--covariates", "", name, "one of " + ", ".join(POPULATION_COVARIATES) + " (crcl means gfr)")
+    if key == "pma" and not population.strip().lower().startswith("pediatric"):
+        raise PbpkInputError("--covariates", "", name, "a pediatric population for postmenstrual age")

@@ -11,10 +11,10 @@ estimates individual η only ($ESTIMATION MAXEVAL=0 POSTHOC), the MAP use of a p
 
 With a ``NonmemPrior`` the stream instead fits a population to the data with the model
 as an informative prior (``$PRIOR NWPRI``; Gisleskog, Karlsson & Beal 2002, J Pharmacokinet
-Pharmacodyn 29:473; NONMEM Users Guide VIII): each θ normal around its value with SD
-``theta_cv``·θ (``$THETAP``, ``$THETAPV``, the model's θ only, which come first), and each Ω
-block inverse-Wishart around its value with ``omega_df`` degrees of freedom (``$OMEGAP``,
-``$OMEGAPD``). How certain a PBPK-derived θ is cannot come from the virtual population (its
+Pharmacodyn 29:473; NONMEM Users Guide VIII): each θ normal around its value (``$THETAP``,
+``$THETAPV``, the model's θ only, which come first) with SD ``theta_cv``·θ for a θ with a unit
+and ``effect_sd`` for a dimensionless one, and each Ω block inverse-Wishart around its value
+with ``omega_df`` degrees of freedom, at least the block's size (``$OMEGAP``, ``$OMEGAPD``). How certain a PBPK-derived θ is cannot come from the virtual population (its
 standard errors shrink with n); it is the modeller's statement, recorded as ``reason``.
 """
 
@@ -33,19 +33,37 @@ _ORAL_NAMES = {2: {"V1": "V2", "V2": "V3", "Q": "Q"}, 3: {"V1": "V2", "V2": "V3"
 
 @dataclass(frozen=True)
 class NonmemPrior:
-    """How strongly the model informs a population fit: θ CV (fraction), Ω degrees of freedom, and why."""
+    """How strongly the model informs a population fit, and why.
+
+    ``theta_cv``: SD of a θ that has a unit (a clearance, a volume, a rate) as a fraction of it;
+    ``effect_sd``: absolute SD of a dimensionless θ (an exponent, a slope, a factor), whose
+    "no effect" value may be 0 or 1 so that a fraction of it means nothing; ``omega_df``: degrees
+    of freedom of each Ω block's inverse-Wishart prior, at least the block's size.
+    """
 
     theta_cv: float
+    effect_sd: float
     omega_df: int
     reason: str
 
-    def check(self, where: str) -> None:
+    def check(self, where: str, model: PopulationModel | None = None) -> None:
         if not 0 < self.theta_cv < 10:
-            raise PbpkInputError(where, "prior.theta_cv", self.theta_cv, "a CV above 0 (e.g. 0.3 for 30 %)")
-        if not (isinstance(self.omega_df, int) and self.omega_df >= 1):
+            raise PbpkInputError(where, "prior.theta_cv", self.theta_cv, "a CV with 0 < CV < 10 (e.g. 0.3 for 30 %)")
+        if not 0 < self.effect_sd < 100:
+            raise PbpkInputError(where, "prior.effect_sd", self.effect_sd, "an SD with 0 < SD < 100 (e.g. 0.25)")
+        if isinstance(self.omega_df, bool) or not isinstance(self.omega_df, int) or self.omega_df < 1:
             raise PbpkInputError(where, "prior.omega_df", self.omega_df, "a whole number of degrees of freedom ≥ 1")
-        if not self.reason.strip():
-            raise PbpkInputError(where, "prior.reason", self.reason, "the reason for this prior's strength")
+        if not self.reason.strip() or "\n" in self.reason or "\r" in self.reason:
+            raise PbpkInputError(where, "prior.reason", self.reason, "the reason for this prior's strength, one line")
+        for block in () if model is None else model.omega.blocks:
+            if self.omega_df < len(block.names):
+                raise PbpkInputError(where, "prior.omega_df", self.omega_df,
+                                     f"at least {len(block.names)} degrees of freedom for the Ω block of "
+                                     f"{', '.join(block.names)} (an inverse-Wishart prior needs df ≥ its size)")
+
+    def variance(self, theta) -> float:
+        """The prior variance of one θ."""
+        return (self.effect_sd if theta.unit in ("1", "") else self.theta_cv * theta.value) ** 2
 
 
 def control_stream(model: PopulationModel, *, data: str = "data.csv", prior: NonmemPrior | None = None) -> str:
@@ -117,7 +135,7 @@ def control_stream(model: PopulationModel, *, data: str = "data.csv", prior: Non
             lines.append(f"$OMEGA BLOCK({len(matrix)}){' FIX' if block.fixed else ''} {values} ; {names}")
     lines += sigma
     if prior is not None:
-        prior.check(model.name)
+        prior.check(model.name, model)
         lines += _nwpri(model, prior)
     lines += [f"$ESTIMATION METHOD=1 INTERACTION MAXEVAL={0 if prior is None else 9999} POSTHOC",
               "$TABLE ID TIME IPRED " + " ".join(f"ETA{k}" for k in range(1, len(model.eta_names) + 1))
@@ -128,9 +146,10 @@ def control_stream(model: PopulationModel, *, data: str = "data.csv", prior: Non
 def _nwpri(model: PopulationModel, prior: NonmemPrior) -> list[str]:
     """$PRIOR NWPRI records: θ means and variances, Ω modes and degrees of freedom."""
     thetas = [theta.value for theta in model.thetas]
-    variances = [(prior.theta_cv * value) ** 2 if value != 0 else prior.theta_cv**2 for value in thetas]
+    variances = [prior.variance(theta) for theta in model.thetas]
     block = " ".join(f"{variances[i]:.8g}" if i == j else "0" for i in range(len(thetas)) for j in range(i + 1))
-    strength = f"; prior strength: θ CV {100 * prior.theta_cv:g} %, Ω {prior.omega_df} degrees of freedom"
+    strength = (f"; prior strength: θ with a unit CV {100 * prior.theta_cv:g} %, dimensionless θ SD "
+                f"{prior.effect_sd:g}, Ω {prior.omega_df} degrees of freedom")
     lines = [f"{strength}: {prior.reason}", "$PRIOR NWPRI",
              "$THETAP " + " ".join(f"({value:.8g} FIX)" for value in thetas),
              f"$THETAPV BLOCK({len(thetas)}) {block} FIX"]

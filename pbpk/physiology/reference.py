@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pint
 
-from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError, did_you_mean
 from pbpk.core.names import database_file
 from pbpk.core.records import Record
@@ -36,9 +35,9 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
     """The ICRP 89 reference adult man or woman, from ``physiology_db/``.
 
     ``database`` is another folder with the same files (for a customised
-    physiology); by default the bundled ``physiology_db``. The person is read
-    once per sex, folder and file modification times (a population builds
-    hundreds of anchors from it).
+    physiology); by default the bundled ``physiology_db``. The person is built
+    once per sex and folder (the files are read once per process by
+    ``core.names.database_file``; a population builds hundreds of anchors from it).
 
     Raises
     ------
@@ -47,17 +46,12 @@ def reference_individual(sex: Sex = "male", *, database: str | Path | None = Non
     """
     if sex not in SEXES:
         raise PbpkInputError("reference_individual", "sex", sex, "male or female")
-    folder = Path(database) if database is not None else None
-    stamps = tuple(((folder or data_dir("physiology_db")) / name).stat().st_mtime_ns for name in _FILES)
-    return _read_reference(sex, folder, stamps)
-
-
-_FILES = ("tissue_composition.yaml", "adult_reference.yaml", "enzymes.yaml", "tissues.yaml")
+    return _read_reference(sex, Path(database).resolve() if database is not None else None)
 
 
 @lru_cache(maxsize=16)
-def _read_reference(sex: Sex, folder: Path | None, _stamps: tuple[int, ...]) -> Individual:
-    """``reference_individual`` read from the files (``_stamps`` only keys the cache)."""
+def _read_reference(sex: Sex, folder: Path | None) -> Individual:
+    """``reference_individual`` built from the database files."""
     compositions = _compositions("tissue_composition.yaml", folder)
     reference = _database_record("adult_reference.yaml", folder)
     enzymes = _database_record("enzymes.yaml", folder)

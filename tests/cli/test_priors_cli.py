@@ -36,7 +36,8 @@ def test_priors_as_a_nonmem_stream_under_nwpri(capsys, tmp_path):
     out = tmp_path / "vanco.ctl"
     status = main(["priors", "vancomycin", "--population", "adult", "--n", "20", *REGIMEN, "--structure", "1cmt",
                    "--format", "nonmem", "--out", str(out), "--quiet", "--npde-replicates", "100",
-                   "--prior-theta-cv", "0.5", "--prior-omega-df", "5", "--prior-reason", "PBPK only, no clinical data"])
+                   "--prior-theta-cv", "0.5", "--prior-effect-sd", "0.3", "--prior-omega-df", "5",
+                   "--prior-reason", "PBPK only, no clinical data"])
     assert status == 0
     text = out.read_text()
     assert "$PRIOR NWPRI" in text and "$OMEGAPD (5 FIX)" in text and "PBPK only, no clinical data" in text
@@ -58,6 +59,10 @@ def test_priors_as_pmetrics_support_points(capsys, tmp_path):
     (["--format", "nonmem", "--out", "p.json"], "a file ending in .ctl or .mod"),
     (["--n", "5", "--out", "p.json"], "at least 10 subjects"),
     (["--prior-theta-cv", "0.3", "--out", "p.json"], "with --format nonmem"),
+    (["--format", "nonmem", "--out", "p.ctl", "--prior-theta-cv", "0.3", "--prior-effect-sd", "0.2",
+      "--prior-omega-df", "0", "--prior-reason", "r"], "degrees of freedom"),
+    (["--covariates", "weight,creatinine", "--out", "p.json"], "one of weight"),
+    (["--covariates", "pma", "--out", "p.json"], "a pediatric population"),
 ])
 def test_priors_refuses_bad_options_before_simulating(capsys, tmp_path, monkeypatch, extra, message):
     monkeypatch.chdir(tmp_path)

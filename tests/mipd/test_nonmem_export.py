@@ -61,7 +61,7 @@ def test_sigma_read_back_in_nonmem_conventions(name):
 def test_nwpri_prior_records():
     """$PRIOR NWPRI: θ means and variances (CV·θ)², Ω blocks as $OMEGAP with one $OMEGAPD each."""
     model = load_poppk("vancomycin-goti-2018")
-    text = control_stream(model, prior=NonmemPrior(0.3, 20, "PBPK-derived, uncertainty assumed"))
+    text = control_stream(model, prior=NonmemPrior(0.3, 0.25, 20, "PBPK-derived, uncertainty assumed"))
     parsed = pharmpy.read_model_from_string(text)
     assert list(parsed.parameters.inits.values())[:len(model.thetas)] == pytest.approx(
         [t.value for t in model.thetas])
@@ -72,10 +72,19 @@ def test_nwpri_prior_records():
     block = [float(x) for x in records["$THETAPV"].split(")", 1)[1].split()[:-1]]
     full = np.zeros((size, size))
     full[np.tril_indices(size)] = block
-    assert np.diag(full) == pytest.approx([(0.3 * t.value) ** 2 for t in model.thetas])
+    # θ with a unit: SD = CV·θ; dimensionless θ (the CrCL exponent, the dialysis factors): absolute SD
+    assert np.diag(full) == pytest.approx([(0.3 * t.value if t.unit != "1" else 0.25) ** 2 for t in model.thetas])
+    assert {t.unit for t in model.thetas} >= {"1", "L/h"}
     omegap = [line for line in text.splitlines() if line.startswith("$OMEGAP ")]
     assert [float(line.split()[2]) for line in omegap] == pytest.approx(np.diag(model.omega.matrix))
     assert records["$OMEGAPD"].count("(20 FIX)") == len(model.omega.blocks)
     assert "MAXEVAL=9999" in records["$ESTIMATION"]
     with pytest.raises(PbpkInputError, match="prior.reason"):
-        control_stream(model, prior=NonmemPrior(0.3, 20, " "))
+        control_stream(model, prior=NonmemPrior(0.3, 0.25, 20, "two\n$THETA 99"))
+    with pytest.raises(PbpkInputError, match="0 < CV < 10"):
+        control_stream(model, prior=NonmemPrior(12, 0.25, 20, "r"))
+    derived_like = load_poppk("example-pkpdmap-run1")  # one 2 × 2 Ω block
+    with pytest.raises(PbpkInputError, match="at least 2 degrees of freedom"):
+        control_stream(derived_like, prior=NonmemPrior(0.3, 0.25, 1, "r"))
+    with pytest.raises(PbpkInputError, match="whole number"):
+        control_stream(derived_like, prior=NonmemPrior(0.3, 0.25, True, "r"))

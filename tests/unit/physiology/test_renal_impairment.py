@@ -86,8 +86,9 @@ def test_stage_words():
     assert stage_range("eGFR 15-29") == (15.0, 29.0, False)
     assert stage_range("ESRD") == (1.0, 10.0, True)
     assert stage_range("ARC") == (130.0, 200.0, False)
+    assert stage_range("CKD 3") == stage_range("G3") == (30.0, 59.0, False)  # G3a and G3b together (K/DOQI 2002)
     with pytest.raises(PbpkInputError, match='expected one of normal, G1.*Did you mean'):
-        stage_range("G3")
+        stage_range("G3c")
 
 
 def test_a_patient_from_serum_creatinine_and_the_definition_that_set_the_gfr():
