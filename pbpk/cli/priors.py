@@ -16,6 +16,7 @@ import pbpk.cli.options as options
 from pbpk.cli.render import print_json, write_figure
 from pbpk.core.errors import PbpkInputError
 
+#: As ``pbpk.mipd.export.FORMATS`` (not imported here: ``--help`` stays fast; a test checks they agree).
 FORMATS = ("json", "nonmem", "mrgsolve", "tucuxi", "pkpdsim", "pmetrics")
 STRUCTURES = {"auto": "auto", "1cmt": 1, "2cmt": 2, "3cmt": 3}
 
@@ -27,7 +28,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                           options.json_output(), options.progress()])
     parser.add_argument("--population", required=True,
                         help='who: e.g. "adult: 20-80 y", "pediatric: 0-1 mo", "renal: CKD 3", "pregnancy: week 30"')
-    parser.add_argument("--until", help='end of the design, e.g. "48h" (default: as pbpk population)')
+    parser.add_argument("--until", help='end of the design, e.g. "48h" (default: as pbpk population; with '
+                        '--comedication, the last dose + 48 h)')
     parser.add_argument("--comedication", action="append", default=[], metavar="TEXT",
                         help='a perpetrator from 0 h in one coupled DDI model, "COMPOUND DOSE ROUTE [over T] '
                              '[every T doses N]", e.g. "rifampicin 600 mg oral every 24h doses 14" (repeatable)')
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from pbpk.mipd.assessment import assess
     from pbpk.mipd.export import export
     from pbpk.mipd.modelfile import library, load_poppk
-    from pbpk.mipd.priors import AssayError, prior_from_pbpk
+    from pbpk.mipd.priors import AssayError, independent_evidence, prior_from_pbpk
 
     additive = parse_quantity(args.assay_additive, "mg/L", where="--assay-additive", field="", example="0.5 mg/L")
     compound = load_compound(args.file)
@@ -117,12 +119,13 @@ def run(args: argparse.Namespace) -> int:
 
     simulation = {"dose": args.dose, "route": args.route, "infusion_time": args.infusion_time, "every": args.every,
                   "doses": args.doses, "until": args.until}
-    start = parse_quantity(args.start, "h", where="--start", field="", example="312 h")
+    start_h = float(parse_quantity(args.start, "h", where="--start", field="", example="312 h").to("h").magnitude)
+    comedication = [comedication_arm(text) for text in args.comedication]
+    covariates = [c for c in args.covariates.split(",") if c.strip()]
+    simulation = {k: v for k, v in simulation.items() if v is not None}
     derived = prior_from_pbpk(
-        compound, args.population, n=args.n, comedication=[comedication_arm(text) for text in args.comedication],
-        start=float(start.to("h").magnitude), covariates=[c for c in args.covariates.split(",") if c.strip()],
-        seed=args.seed, name=args.name, progress=None if args.quiet else progress,
-        simulation={k: v for k, v in simulation.items() if v is not None},
+        compound, args.population, n=args.n, comedication=comedication, start=start_h, covariates=covariates,
+        seed=args.seed, name=args.name, progress=None if args.quiet else progress, simulation=simulation,
         compartments=STRUCTURES[args.structure], assay=AssayError(args.assay_proportional,
                                                                   float(additive.to("mg/L").magnitude)),
         inflate_omega=None if args.inflate_omega is None else (args.inflate_omega, args.inflate_reason),
@@ -133,10 +136,12 @@ def run(args: argparse.Namespace) -> int:
                      nonmem_prior=None if args.prior_theta_cv is None else nonmem_prior(args))
     published = [load_poppk(name) for name in library()]
     published = [m for m in published if m.drug == compound.name and m.source["type"] == "publication"]
-    with tqdm(total=len(derived.evidence.profiles), desc="NPDE", unit="subject", file=sys.stderr,
-              disable=args.quiet) as bar:
-        assessment = assess(derived, replicates=args.npde_replicates, published=published, seed=args.seed,
-                            progress=bar.update)
+    evidence = independent_evidence(derived.model, compound, args.population, n=args.n, covariates=covariates,
+                                    seed=args.seed + 1, simulation=simulation, comedication=comedication,
+                                    start=start_h)
+    with tqdm(total=len(evidence.profiles), desc="NPDE", unit="subject", file=sys.stderr, disable=args.quiet) as bar:
+        assessment = assess(derived, evidence=evidence, replicates=args.npde_replicates, published=published,
+                            seed=args.seed, progress=bar.update)
     write_figure(assessment.plot, args.plot)
     report = {**assessment.to_dict(), "files": {"prior": [str(p) for p in written], "report": args.report,
                                                 "plot": args.plot}}

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.individual_fits import Design
 from pbpk.mipd.npde import NPDE, npde
 from pbpk.mipd.popmodel import PopulationModel
-from pbpk.mipd.priors import AssayError, DerivedPrior
+from pbpk.mipd.priors import AssayError, DerivedPrior, Evidence
 from pbpk.mipd.vpc import VPC, vpc
 
 #: The patient every model is compared at, by the covariate names models use for each quantity.
@@ -42,6 +43,8 @@ class Assessment:
     vpc: VPC
     comparison: pd.DataFrame
     assay: AssayError
+    assessed_on: str  # which PBPK subjects the NPDE and VPC use
+    skipped: tuple[str, ...]  # published models not compared, with the reason
 
     def parameters(self) -> pd.DataFrame:
         """θ with units and how each was derived."""
@@ -73,7 +76,8 @@ class Assessment:
                          .tolist(), "replicates": self.npde.replicates},
                 "vpc_outside_band": dict(zip(("P5", "P50", "P95"), self.vpc.outside().round(3).tolist(),
                                              strict=True)),
-                "comparison": self.comparison.replace({np.nan: None}).to_dict("records")}
+                "assessed_on": self.assessed_on,
+                "comparison": self.comparison.replace({np.nan: None}).to_dict("records"), "not_compared": list(self.skipped)}
 
     def text(self) -> str:
         """The report as text tables with units."""
@@ -90,7 +94,7 @@ class Assessment:
         lines += ["", "Variability"]
         lines += _table(self.variability(), {"variance": ".4g", "CV %": ".1f"})
         tests = self.npde.tests()
-        heading = (f"NPDE of the PBPK population under the prior ({tests['n']} values, {self.npde.replicates} "
+        heading = (f"NPDE under the prior of {self.assessed_on} ({tests['n']} values, {self.npde.replicates} "
                    "simulations per subject; assay error added to the PBPK profiles)")
         result = (f"  mean {tests['mean']:.3f} (p {tests['p_mean']:.3g}), variance {tests['variance']:.3f} "
                   f"(p {tests['p_variance']:.3g}), normality p {tests['p_normality']:.3g}, "
@@ -103,6 +107,7 @@ class Assessment:
             lines += ["", f"At the reference patient ({_patient_text()}): derived prior and published models"]
             lines += _table(self.comparison, {column: ".3g" for column in self.comparison.columns
                                               if column not in ("model", "source")})
+        lines += [f"  not compared: {reason}" for reason in self.skipped]
         return "\n".join(lines)
 
     def plot(self, path: str | None = None):
@@ -110,14 +115,16 @@ class Assessment:
                              if "pbpk" in self.prior.model.derived_from else self.prior.model.name, npde=self.npde)
 
 
-def assess(derived: DerivedPrior, *, samples: int = 10, replicates: int = 500,
+def assess(derived: DerivedPrior, *, evidence: Evidence | None = None, samples: int = 10, replicates: int = 500,
            vpc_replicates: int = 100, published: Sequence[PopulationModel] = (), seed: int = 0,
            progress: Callable[[int], None] | None = None) -> Assessment:
     """NPDE, VPC and the comparison with ``published`` models for a prior derived from PBPK profiles.
 
-    The assay error added to the profiles is the one the prior was derived with (``derived_from``).
+    ``evidence``: the PBPK profiles to assess against (``priors.independent_evidence``: subjects the prior was
+    not derived from, as Maharaj et al. 2020 use independent data); by default the prior's own subjects. The
+    assay error added to the profiles is the one the prior was derived with (``derived_from``).
     """
-    evidence = derived.evidence
+    evidence = evidence or derived.evidence
     model = derived.model
     recorded = model.derived_from["assay_error"]
     assay = AssayError(recorded["proportional_sd"], recorded["additive_sd_mg_per_L"])
@@ -131,8 +138,15 @@ def assess(derived: DerivedPrior, *, samples: int = 10, replicates: int = 500,
                        replicates=replicates, seed=seed + 1, at_dose_time="after", progress=progress)
     vpc_result = vpc(model, observations, evidence.design, covariates, amount_scale=evidence.amount_scale,
                      replicates=vpc_replicates, seed=seed + 2, at_dose_time="after")
-    comparison = compare([model, *published]) if _patient(model) is not None else pd.DataFrame()
-    return Assessment(derived, npde_result, vpc_result, comparison, assay)
+    if _patient(model) is None:
+        comparison = pd.DataFrame()
+        skipped = tuple(f"{m.name}: the reference patient is outside this prior's covariate ranges"
+                        for m in published)
+    else:
+        comparison = compare([model, *published])
+        shown = set(comparison["model"]) if len(comparison) else set()
+        skipped = tuple(f"{m.name}: {_why_not(m)}" for m in published if m.name not in shown)
+    return Assessment(derived, npde_result, vpc_result, comparison, assay, evidence.description, skipped)
 
 
 def compare(models: Sequence[PopulationModel]) -> pd.DataFrame:
@@ -161,6 +175,23 @@ def compare(models: Sequence[PopulationModel]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _why_not(model: PopulationModel) -> str:
+    """Why ``compare`` leaves a model out."""
+    unknown = [name for name in model.covariate_names if name not in _COVARIATE_QUANTITY]
+    if unknown:
+        return f"reads covariates the reference patient has no value for ({', '.join(unknown)})"
+    if "CL" not in model.code.assigned:
+        return "has no CL"
+    if not _male_is_zero(model):
+        return "does not say how SEX is coded (the reference patient is male, SEX = 0 when 1 is female)"
+    return "the reference patient is outside its covariate ranges"
+
+
+def _male_is_zero(model: PopulationModel) -> bool:
+    """A model without SEX, or whose SEX is described as 1 for female (as the derived priors write it)."""
+    return "SEX" not in model.covariate_names or "1 female" in model.covariate("SEX").description
+
+
 def _first(values: np.ndarray | float) -> float:
     """The first subject's value (a parameter without covariates or η evaluates to a scalar)."""
     return float(np.ravel(values)[0])
@@ -169,7 +200,7 @@ def _first(values: np.ndarray | float) -> float:
 def _patient(model: PopulationModel) -> dict[str, float] | None:
     """The reference patient in the model's covariate names; None when the model reads another covariate or the
     patient lies outside the range a covariate was built on (an adult is no patient of a neonates' prior)."""
-    if any(name not in _COVARIATE_QUANTITY for name in model.covariate_names):
+    if any(name not in _COVARIATE_QUANTITY for name in model.covariate_names) or not _male_is_zero(model):
         return None
     patient = {name: REFERENCE_PATIENT[_COVARIATE_QUANTITY[name]] for name in model.covariate_names}
     for name, value in patient.items():
@@ -195,10 +226,13 @@ def _patient_text() -> str:
 
 
 def _sample_times(design: Design, profiles: np.ndarray, count: int) -> np.ndarray:
-    """``count`` design times spread evenly in time after the first dose, where every profile is positive."""
+    """``count`` design times spread evenly in time after the first dose, where 95 % of the profiles are positive."""
     first = min(dose.time for dose in design.doses)
-    usable = (design.times > first) & np.all(profiles > 0, axis=0)
+    usable = (design.times > first) & (np.quantile(profiles, 0.05, axis=0) > 0)
     candidates = np.flatnonzero(usable)
+    if candidates.size == 0:
+        raise PbpkInputError("assessment", "design.times", f"{design.times.size} times",
+                             "sample times after the first dose at which the profiles are positive")
     targets = np.linspace(design.times[candidates[0]], design.times[candidates[-1]], count)
     picked = np.unique([candidates[np.argmin(np.abs(design.times[candidates] - t))] for t in targets])
     mask = np.zeros(design.times.size, dtype=bool)

@@ -4,8 +4,8 @@ For each subject, the model (its covariates, η drawn from Ω, ε from σ) is si
 ``replicates`` times at the subject's sample times; the observations and the simulations
 are decorrelated with the Cholesky factor of the simulated covariance (a symmetric
 inverse square root when that covariance is not positive definite), the prediction
-discrepancy pde is the fraction of simulated values below the observed one (1/2K and
-1 − 1/2K at the edges), and npde = Φ⁻¹(pde) (Brendel et al. 2006, Pharm Res 23:2036;
+discrepancy pde is the fraction of simulated values below the observed one (ties count
+half; 1/2K and 1 − 1/2K at the edges), and npde = Φ⁻¹(pde) (Brendel et al. 2006, Pharm Res 23:2036;
 Comets et al. 2008, Comput Methods Programs Biomed 90:154). Under a correct model the
 npde are N(0, 1): mean tested by Student's t, variance by Fisher's χ² test, normality by
 Shapiro–Wilk (on 5000 values drawn at random when there are more), and the global
@@ -97,6 +97,8 @@ def _subject_npde(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
     """npde of one subject's observations (times) from its simulations (replicates × times)."""
     result = np.full(observed.shape, np.nan)
     seen = np.isfinite(observed)
+    if not seen.any():
+        return result
     sims = simulated[:, seen]
     mean = sims.mean(axis=0)
     covariance = np.atleast_2d(np.cov(sims, rowvar=False))
@@ -109,7 +111,8 @@ def _subject_npde(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
     decorrelated_sims = (sims - mean) @ whiten.T
     decorrelated = whiten @ (observed[seen] - mean)
     replicates = sims.shape[0]
-    pde = np.mean(decorrelated_sims < decorrelated, axis=0)
+    # mid-rank for ties (a time whose simulations do not vary, e.g. before the first dose)
+    pde = np.mean(decorrelated_sims < decorrelated, axis=0) + 0.5 * np.mean(decorrelated_sims == decorrelated, axis=0)
     pde = np.clip(pde, 1 / (2 * replicates), 1 - 1 / (2 * replicates))
     result[seen] = stats.norm.ppf(pde)
     return result

@@ -59,6 +59,7 @@ class Evidence:
     design: Design
     covariates: Mapping[str, np.ndarray]  # every candidate covariate, one value per fitted subject
     amount_scale: np.ndarray | None  # body weight (kg) when doses are per kg
+    description: str = "the virtual subjects the prior was derived from"
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,9 @@ def prior_from_pbpk(compound, population: str, *, n: int = 1000, covariates: Seq
     design is read from its first dose. Other keywords go to ``derive_prior``.
     """
     simulation = dict(simulation or {})
+    if comedication and regimen is not None:
+        raise PbpkInputError("priors", "regimen", "a Regimen", "dose, route, every, doses and infusion_time in "
+                             "simulation with a comedication (the drug's doses start at start)")
     if comedication:
         profiles, design, subjects, provenance, kind = _on_comedication(compound, population, n, simulation,
                                                                         comedication, start, seed)
@@ -289,6 +293,29 @@ def prior_from_pbpk(compound, population: str, *, n: int = 1000, covariates: Seq
                               + (f" on {', '.join(provenance['comedication'])}" if comedication else ""),
                         weights=subjects["weight [kg]"].to_numpy(), auc_last=subjects["AUC_last [mg*h/L]"].to_numpy(),
                         provenance={"pbpk": provenance}, progress=progress, seed=seed, **options)
+
+
+def independent_evidence(model: PopulationModel, compound, population: str, *, n: int, covariates: Sequence[str],
+                         seed: int, simulation: Mapping | None = None, regimen=None, comedication: Sequence = (),
+                         start: float = 0.0) -> Evidence:
+    """A new PBPK population (another ``seed``) under the same design, to assess ``model`` on subjects it was not
+    derived from; subjects outside the model's covariate ranges are left out (and counted)."""
+    simulation = dict(simulation or {})
+    if comedication:
+        profiles, design, subjects, _, _ = _on_comedication(compound, population, n, simulation, comedication, start,
+                                                            seed)
+    else:
+        profiles, design, subjects, _, _ = _alone(compound, population, n, simulation, regimen, seed, False)
+    values = {c.name: c.values for c in population_covariates(subjects, covariates)}
+    inside = np.ones(len(profiles), dtype=bool)
+    for covariate in model.covariates:
+        if covariate.range is not None:
+            low, high = covariate.range
+            inside &= (values[covariate.name] >= low) & (values[covariate.name] <= high)
+    weights = subjects["weight [kg]"].to_numpy()[inside] if design.per_kg else None
+    return Evidence(profiles[inside], design, {k: v[inside] for k, v in values.items()}, weights,
+                    f"an independent PBPK population (seed {seed}, {int(inside.sum())} of {len(profiles)} subjects; "
+                    f"{int((~inside).sum())} outside the prior's covariate ranges left out)")
 
 
 def _alone(compound, population: str, n: int, simulation: dict, regimen, seed: int, progress: bool):

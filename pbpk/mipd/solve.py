@@ -210,10 +210,21 @@ def _states(structure: Structure, p: Mapping[str, np.ndarray], dosing: tuple[np.
     states = np.zeros((n, times.size, initial.shape[1]))
     dose_time, dose_amount, dose_duration, dose_state = dosing
     if structure.linear:
-        rates, vectors, inverses = _eigen(a)
-        (_exact if n >= PARALLEL_FROM else _exact_serial)(a, rates, vectors, inverses, dose_time, dose_amount,
-                                                          dose_duration, dose_state, times, after, start, stop,
-                                                          initial, states)
+        finite = np.all(np.isfinite(a), axis=(1, 2))  # a subject with a non-finite parameter gets NaN states
+        states[~finite] = np.nan
+        if finite.all():
+            a_ok, time_ok, amount_ok, duration_ok, initial_ok, out = (a, dose_time, dose_amount, dose_duration,
+                                                                      initial, states)
+        else:
+            a_ok, time_ok, amount_ok, duration_ok, initial_ok = (np.ascontiguousarray(x[finite]) for x in (
+                a, dose_time, dose_amount, dose_duration, initial))
+            out = np.zeros((int(finite.sum()), times.size, initial.shape[1]))
+        rates, vectors, inverses = _eigen(a_ok)
+        (_exact if a_ok.shape[0] >= PARALLEL_FROM else _exact_serial)(
+            a_ok, rates, vectors, inverses, time_ok, amount_ok, duration_ok, dose_state, times, after, start, stop,
+            initial_ok, out)
+        if not finite.all():
+            states[finite] = out
     else:
         for i in range(n):
             states[i] = _general(structure, a[i], {name: value[i] for name, value in p.items()}, dose_time[i],
@@ -223,7 +234,8 @@ def _states(structure: Structure, p: Mapping[str, np.ndarray], dosing: tuple[np.
 
 
 def _eigen(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Eigenvalues, eigenvectors and their inverse per subject; NaN eigenvalues where Van Loan must be used."""
+    """Eigenvalues, eigenvectors and their inverse per subject (finite matrices); NaN eigenvalues where Van Loan
+    must be used (a defective or ill-conditioned A)."""
     rates, vectors = np.linalg.eig(a)
     real = np.all(np.abs(np.imag(rates)) == 0, axis=1)
     rates, vectors = np.real(rates).copy(), np.real(vectors).copy()

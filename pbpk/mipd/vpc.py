@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.individual_fits import Design
 from pbpk.mipd.npde import NPDE
 from pbpk.mipd.popmodel import PopulationModel
@@ -62,7 +63,8 @@ class VPC:
                       linewidth=1.2, label=None if k == 2 else f"observed {'P5, P95' if outer else 'P50'}")
             axis.plot(self.times[keep], middle[k, keep], color=colour, linewidth=0.6)
         positive = self.observed[:, keep][self.observed[:, keep] > 0]
-        axis.set_ylim(max(positive.min(), positive.max() * 1e-3) / 2, positive.max() * 2)
+        if positive.size:
+            axis.set_ylim(max(positive.min(), positive.max() * 1e-3) / 2, positive.max() * 2)
         axis.set_yscale("log")
         axis.set_xlabel(f"time [{self.time_unit}]")
         axis.set_ylabel(f"concentration [{self.unit}]")
@@ -95,12 +97,19 @@ def vpc(model: PopulationModel, observations: np.ndarray, design: Design, covari
 
     ``at_dose_time``: whether the observations at a dose time were taken "before" or "after" the dose.
     """
+    observations = np.asarray(observations, dtype=float)
+    if observations.ndim != 2 or observations.shape[1] != design.times.size:
+        raise PbpkInputError("vpc", "observations", observations.shape, f"subjects × {design.times.size} times")
+    if replicates < 20:
+        raise PbpkInputError("vpc", "replicates", replicates, "at least 20 simulated replicates")
     rng = np.random.default_rng(seed)
     error = model.errors["parent"]
+    missing = ~np.isfinite(observations)  # the simulations leave out what was not observed
     observed = np.nanpercentile(observations, PERCENTILES, axis=0)
     simulated = np.empty((replicates, len(PERCENTILES), design.times.size))
     for r in range(replicates):
         prediction = model.predict(design.doses, design.times, covariates, model.sample_eta(len(observations), rng),
                                    amount_scale=amount_scale, at_dose_time=at_dose_time)
-        simulated[r] = np.percentile(error.sample(prediction.concentration(), rng), PERCENTILES, axis=0)
+        simulated[r] = np.nanpercentile(np.where(missing, np.nan, error.sample(prediction.concentration(), rng)),
+                                        PERCENTILES, axis=0)
     return VPC(design.times, observed, simulated, model.analytes["parent"], model.units["time"])

@@ -87,3 +87,18 @@ def test_npde_refuses_too_few_replicates_and_a_wrong_shape():
         npde(model, observed, DESIGN, covariates, replicates=10)
     with pytest.raises(PbpkInputError, match="subjects × 8 times"):
         npde(model, observed[:, :3], DESIGN, covariates)
+
+
+def test_npde_of_an_unobserved_subject_and_of_a_time_without_spread():
+    """A subject with no observations gives no npde; a time whose simulations all tie with the observation
+    (before the first dose: 0 under a proportional error) gives npde 0 (pde ½, mid-rank), not −3.09."""
+    model = poppk_from_dict({**MODEL, "error": {"parent": {"model": "proportional", "sd": {"proportional": 0.1}}}},
+                            where="test")
+    design = Design(tuple(d for d in DESIGN.doses if d.time > 0), DESIGN.times)  # first dose at 12 h
+    observed, covariates = _observed(model, 4, seed=1, design=design)
+    observed[1] = np.nan
+    result = npde(model, observed, design, covariates, replicates=200, seed=2)
+    assert np.isnan(result.values[1]).all()
+    before = design.times < 12.0
+    assert np.all(result.values[[0, 2, 3]][:, before] == 0.0)
+    assert np.all(np.isfinite(result.values[[0, 2, 3]][:, ~before]))

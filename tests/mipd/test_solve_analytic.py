@@ -14,7 +14,7 @@ from scipy.integrate import solve_ivp
 from scipy.special import lambertw
 
 from pbpk.core.errors import PbpkInputError
-from pbpk.mipd.solve import Dose, repeated_doses, solve
+from pbpk.mipd.solve import Dose, _eigen, repeated_doses, solve
 from pbpk.mipd.structure import Structure
 
 TIMES = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 24.0])
@@ -57,6 +57,16 @@ def test_absorption_rate_equal_to_elimination_rate_is_not_an_eigen_case():
     s = solve(Structure(1, "first-order"), near, [Dose(0.0, dose, "depot")], TIMES)
     expected = dose * k * TIMES * np.exp(-k * TIMES) / v
     assert s.concentrations["parent"] == pytest.approx(np.vstack([expected, expected]), rel=1e-7, abs=1e-14)
+    rates, _, _ = _eigen(Structure(1, "first-order").matrix(
+        {"CL": np.array([cl, cl]), "V": np.array([v, v]), "KA": np.array([k, 2 * k])}, 2))
+    assert np.isnan(rates[0]).all() and np.isfinite(rates[1]).all()  # KA = k goes to Van Loan, KA = 2k does not
+
+
+def test_a_subject_with_a_non_finite_parameter_does_not_stop_the_others():
+    p = {"CL": np.array([4.0, np.nan]), "V": np.array([40.0, 40.0])}
+    s = solve(Structure(1), p, [Dose(0.0, 100.0)], TIMES, at_dose_time="after")
+    assert s.concentrations["parent"][0] == pytest.approx(100 / 40 * np.exp(-0.1 * TIMES), rel=1e-12)
+    assert np.isnan(s.concentrations["parent"][1, 1:]).all()
 
 
 def test_two_compartment_bolus_biexponential():
