@@ -261,24 +261,24 @@ class PopulationProfiles:
 
 @dataclass(frozen=True)
 class _Population:
-    """Subjects of a spec with their coupled parameter vectors, and the typical subject's interaction."""
+    """Subjects of a spec with their coupled parameter vectors and the compiled coupled model."""
 
-    typical: DdiResult
+    coupled: CoupledModel
     kernel: object
     parameters: np.ndarray
     subjects: object  # populations.sampling.Subjects
 
 
-def _population(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, n: int, seed: int,
-                window: tuple[float, float] | None) -> _Population:
+def _population(arms: Sequence[Arm], spec: PopulationSpec, n: int, seed: int,
+                coupled: CoupledModel | None = None) -> _Population:
     """Each subject's coupled parameter vector: its reference person's (by sex and ethnicity) with its own organ
-    sizes, flows, GFR and enzyme activities applied to every compound; interaction constants and turnover shared."""
+    sizes, flows, GFR and enzyme activities applied to every compound; interaction constants and turnover shared.
+    ``coupled``: the model of the arms (by default built for the first reference person)."""
     from pbpk.populations.run import apply_subject_factors, factor_rules
     from pbpk.populations.sampling import anchor_table, anchors, sample
 
     people = anchors(spec)
-    typical = interaction(victim, perpetrators, people[0][2], window=window)
-    coupled = typical.treatment.coupled
+    coupled = coupled or coupled_model([arm.compound for arm in arms], people[0][2], "michaelis_menten")
     vectors = np.array([coupled_parameters(coupled, person)[0] for _, _, person in people])
     subjects = sample(spec, n, seed, anchor_table(people))
     rules, offset = [], 0
@@ -286,13 +286,13 @@ def _population(victim: Arm, perpetrators: Sequence[Arm], spec: PopulationSpec, 
         rules.extend(factor_rules(member.model, offset))
         offset += len(member.model.parameters)
     parameters = apply_subject_factors(vectors[subjects.anchor].copy(), tuple(rules), subjects)
-    return _Population(typical, compile_model(coupled.model, "numba"), parameters, subjects)
+    return _Population(coupled, compile_model(coupled.model, "numba"), parameters, subjects)
 
 
 def _victim_phase(population: _Population, arms: Sequence[Arm], dosed: Sequence[bool], times: np.ndarray,
                   stop: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The victim's plasma concentration and AUC (mg/L, mg·h/L; subjects × times) and solver codes of one phase."""
-    coupled = population.typical.treatment.coupled
+    coupled = population.coupled
     subjects = population.subjects
     # doses (mg or mg/kg) and dose scales are linear in body weight: two schedules give every subject's
     one, two = (_plans(arms, dosed, coupled, w, stop) for w in (1.0, 2.0))
@@ -314,13 +314,15 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
     """
     from tqdm import tqdm
 
-    population = _population(victim, perpetrators, spec, n, seed, window)
-    typical = population.typical
+    from pbpk.populations.sampling import anchors
+
+    typical = interaction(victim, perpetrators, anchors(spec)[0][2], window=window)
+    arms = (victim, *perpetrators)
+    population = _population(arms, spec, n, seed, typical.treatment.coupled)
     times = typical.treatment.times
     start, end = typical.window
     finite = not math.isinf(end)
     stop = end if finite else times[-1]
-    arms = (victim, *perpetrators)
     result = {}
     phases = (("treatment", [True] * len(arms)), ("control", [True] + [False] * len(perpetrators)))
     for phase, dosed in tqdm(phases, unit="phase", desc=f"ddi: {n} subjects", disable=not progress):  # on stderr
@@ -342,9 +344,12 @@ def population_profiles(victim: Arm, perpetrators: Sequence[Arm], spec: Populati
     """
     times = np.asarray(times, dtype=float)
     if times.ndim != 1 or times.size < 2 or np.any(np.diff(times) <= 0):
-        raise PbpkInputError("ddi", "times", times.size, "two or more increasing sample times (h)")
-    population = _population(victim, perpetrators, spec, n, seed, None)
+        shown = times.tolist() if times.size <= 8 else f"{times.size} times from {times.min():g} h"
+        raise PbpkInputError("ddi", "times", shown, "two or more increasing sample times (h)")
     arms = (victim, *perpetrators)
+    for arm in arms:
+        require_absorption(arm.compound, arm.regimen)
+    population = _population(arms, spec, n, seed)
     concentration, auc, status = _victim_phase(population, arms, [True] * len(arms), times, float(times[-1]))
     failed = status != 0
     concentration[failed], auc[failed] = np.nan, np.nan
