@@ -1,0 +1,193 @@
+"""Patient records in NONMEM's data format (CSV), read into one ``Subject`` per ID for MAP estimation.
+
+Conventions (NONMEM Users Guide, Part V "Data Items", and Part VI "PREDPP"):
+
+* Columns are matched without regard to case; ``rename`` maps other names (``{"AMT_mg": "AMT"}``).
+  ID and TIME are required, AMT and DV when doses or observations are given; ``.`` or an empty
+  cell is a missing value. Times are ≥ 0 and do not decrease within an ID; an ID's records are
+  contiguous. A sample before the first dose is allowed, as in NONMEM (its prediction is 0).
+* EVID 0 is an observation (unless MDV = 1 or DV is missing), 1 a dose, 2 a record that only
+  carries covariates; EVID 3 and 4 (resets) are refused. Without EVID a record with AMT > 0 is a dose.
+* A dose lasts AMT/RATE (RATE > 0) or DUR; RATE −1/−2 (modelled rate) are refused. ADDL additional
+  doses follow every II; SS (steady state) is refused for now.
+* CMT numbers the structure's compartments as PREDPP's ADVANs do: depot 1, central 2, peripherals
+  3, 4 for a model with absorption (ADVAN2/4/12); central 1, peripherals 2, 3 without (ADVAN1/3/11).
+  CMT missing or 0 is the default: doses into the depot (oral models) or central, samples in central.
+* Censoring (Beal 2001, M3): a BLQ (or CENS) column = 1 marks a sample below the LLOQ column's value
+  (mapbayr's convention; DV is then ignored). Without a BLQ column, a sample with DV < LLOQ (the
+  LLOQ column, else the ``lloq`` argument) is censored (PKPDmap's convention).
+* Covariates are the model's covariate columns. One that changes within an ID is kept per record
+  time and carried backward (NOCB) as NONMEM does: PREDPP advances the system from the previous
+  event time to a record's time with the parameters computed from that record, so over
+  (tⱼ₋₁, tⱼ] the covariate has the value on the record at tⱼ (the first record at that time).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.popmodel import PopulationModel
+from pbpk.mipd.solve import Dose
+from pbpk.mipd.structure import Structure
+
+#: Data items read as numbers (besides the covariates).
+ITEMS = ("ID", "TIME", "AMT", "RATE", "DUR", "DV", "EVID", "MDV", "CMT", "SS", "II", "ADDL", "BLQ", "CENS", "LLOQ")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One ID's doses, samples and covariates, in the model's units.
+
+    ``censored`` marks samples below ``lloq`` (NaN where none). ``covariates`` holds a number for a
+    covariate constant within the ID, or an array over ``record_times`` (the ID's distinct record
+    times, increasing), carried backward (NOCB) between them.
+    """
+
+    id: str
+    doses: tuple[Dose, ...]
+    times: np.ndarray
+    observations: np.ndarray
+    censored: np.ndarray
+    lloq: np.ndarray
+    covariates: Mapping[str, float | np.ndarray]
+    record_times: np.ndarray
+
+    @property
+    def time_varying(self) -> bool:
+        return any(np.ndim(value) > 0 for value in self.covariates.values())
+
+    def covariates_at(self, time: float) -> dict[str, float]:
+        """Covariate values in force just before ``time`` (NOCB: the first record at or after it)."""
+        k = min(int(np.searchsorted(self.record_times, time, side="left")), self.record_times.size - 1)
+        return {name: float(value[k]) if np.ndim(value) else float(value) for name, value in self.covariates.items()}
+
+
+def compartment_numbers(structure: Structure) -> dict[int, str]:
+    """CMT number → compartment name, as PREDPP numbers them (the AUC states are not compartments)."""
+    names = [name for name in structure.states if not name.startswith("auc_")]
+    return {k + 1: name for k, name in enumerate(names)}
+
+
+def read_records(path: str | Path, model: PopulationModel, *, rename: Mapping[str, str] | None = None,
+                 lloq: float | None = None) -> dict[str, Subject]:
+    """Subjects of a NONMEM-style CSV file, by ID in the order of the file."""
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise PbpkInputError(str(path), "", "an empty file", "a header line and records")
+    header = [(rename or {}).get(name.strip(), name.strip()) for name in rows[0]]
+    wanted = ITEMS + model.covariate_names
+    columns = {name.upper(): k for k, name in enumerate(header) if name.upper() in (w.upper() for w in wanted)}
+    for name in ("ID", "TIME") + tuple(c.upper() for c in model.covariate_names):
+        if name not in columns:
+            raise PbpkInputError(f"{path}:1", name, ", ".join(header), f"a column {name}",
+                                 "rename a column with rename={'yours': 'NAME'}")
+    records, order = {}, []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        record = {name: _number(row, k, f"{path}:{line}", header[k]) for name, k in columns.items()}
+        record["LINE"] = line
+        key = row[columns["ID"]].strip()
+        if key in records and order[-1] != key:
+            raise PbpkInputError(f"{path}:{line}", header[columns["ID"]], key,
+                                 "the records of each ID together", "sort the file by ID")
+        if key not in records:
+            records[key] = []
+            order.append(key)
+        records[key].append(record)
+    return {key: _subject(key, records[key], model, str(path), lloq) for key in order}
+
+
+def _number(row: list[str], k: int, where: str, column: str) -> float:
+    text = row[k].strip() if k < len(row) else ""
+    if text in ("", "."):
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise PbpkInputError(where, column, text, "a number, or . for a missing value") from None
+
+
+def _subject(key: str, records: list[dict], model: PopulationModel, path: str, lloq: float | None) -> Subject:
+    """One ID's records checked and turned into doses, samples and covariates."""
+    numbers = compartment_numbers(model.structure)
+    default_dose = model.structure.dose_compartments[0]
+    doses, samples, previous = [], [], 0.0
+    censoring = "BLQ" if "BLQ" in records[0] else "CENS" if "CENS" in records[0] else ""
+    for r in records:
+        where = f"{path}:{r['LINE']}"
+        time = r["TIME"]
+        if not (np.isfinite(time) and time >= 0):
+            raise PbpkInputError(where, "TIME", time, "a time ≥ 0")
+        if time < previous:
+            raise PbpkInputError(where, "TIME", time, f"a time ≥ {previous:g}, the previous record's",
+                                 "sort each ID's records by time")
+        previous = time
+        evid = r.get("EVID", np.nan)
+        if not np.isfinite(evid):
+            evid = 1.0 if r.get("AMT", 0) > 0 else 0.0
+        if evid not in (0, 1, 2):
+            raise PbpkInputError(where, "EVID", evid, "0 (observation), 1 (dose) or 2 (other)",
+                                 "EVID 3 and 4 (resets) are not supported yet")
+        cmt = r.get("CMT", np.nan)
+        cmt = 0 if not np.isfinite(cmt) else cmt
+        if cmt != 0 and cmt not in numbers:
+            raise PbpkInputError(where, "CMT", cmt, ", ".join(f"{k} ({n})" for k, n in numbers.items()))
+        if evid == 1:
+            doses += _doses(r, where, numbers.get(int(cmt), default_dose), model.structure)
+        elif evid == 0 and r.get("MDV", 0) != 1 and (np.isfinite(r.get("DV", np.nan)) or r.get(censoring) == 1):
+            if numbers.get(int(cmt), "central") != "central":
+                raise PbpkInputError(where, "CMT", cmt, f"{next(k for k, n in numbers.items() if n == 'central')}"
+                                     " (central): only the parent's plasma concentration is modelled")
+            samples.append(_sample(r, where, censoring, lloq))
+    times = np.unique([r["TIME"] for r in records])
+    first = [next(r for r in records if r["TIME"] == t) for t in times]
+    covariates = {}
+    for name in model.covariate_names:
+        values = np.array([r[name.upper()] for r in first])
+        bad = next((r for r in first if not np.isfinite(r[name.upper()])), None)
+        if bad is not None:
+            raise PbpkInputError(f"{path}:{bad['LINE']}", name, None, f"a value of {name} on every record")
+        covariates[name] = float(values[0]) if np.all(values == values[0]) else values
+    sample = np.array(samples, dtype=float).reshape(-1, 4)
+    return Subject(key, tuple(sorted(doses, key=lambda d: d.time)), sample[:, 0], sample[:, 1],
+                   sample[:, 2].astype(bool), sample[:, 3], covariates, times)
+
+
+def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[Dose]:
+    """The dose of a record, and its ADDL additional doses every II."""
+    amount = r.get("AMT", np.nan)
+    if not (np.isfinite(amount) and amount >= 0):
+        raise PbpkInputError(where, "AMT", amount, "an amount ≥ 0 on a dose record")
+    if compartment not in structure.dose_compartments:
+        raise PbpkInputError(where, "CMT", compartment, " or ".join(structure.dose_compartments))
+    if np.nan_to_num(r.get("SS", 0)) != 0:
+        raise PbpkInputError(where, "SS", r["SS"], "0", "steady-state doses are not supported yet: give the doses")
+    rate, duration = np.nan_to_num(r.get("RATE", 0)), np.nan_to_num(r.get("DUR", 0))
+    if rate < 0:
+        raise PbpkInputError(where, "RATE", rate, "a rate ≥ 0", "modelled rates and durations are not supported")
+    if duration < 0:
+        raise PbpkInputError(where, "DUR", duration, "a duration ≥ 0")
+    duration = amount / rate if rate > 0 else duration
+    extra, every = int(np.nan_to_num(r.get("ADDL", 0))), np.nan_to_num(r.get("II", 0))
+    if extra < 0 or (extra > 0 and every <= 0):
+        raise PbpkInputError(where, "ADDL", extra, "ADDL ≥ 0, and II > 0 with ADDL > 0")
+    return [Dose(float(r["TIME"] + k * every), float(amount), compartment, float(duration)) for k in range(extra + 1)]
+
+
+def _sample(r: dict, where: str, censoring: str, lloq: float | None) -> tuple[float, float, float, float]:
+    """(time, DV, censored, LLOQ) of an observation record."""
+    limit = r.get("LLOQ", np.nan)
+    limit = lloq if not np.isfinite(limit) and lloq is not None else limit
+    censored = r.get(censoring) == 1 if censoring else bool(np.isfinite(limit) and r["DV"] < limit)
+    if censored and not (np.isfinite(limit) and limit > 0):
+        raise PbpkInputError(where, "LLOQ", limit, "a positive LLOQ for a censored sample")
+    return r["TIME"], r.get("DV", np.nan), float(censored), limit
