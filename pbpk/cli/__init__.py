@@ -21,6 +21,9 @@ Commands
     compartments, covariate model, Ω, σ), written for NONMEM, mrgsolve/mapbayr, Tucuxi,
     PKPDsim, Pmetrics or as the project's JSON, with its reduction error, NPDE, VPC figure
     and the published models of the drug side by side.
+``pbpk map MODEL --data F.csv [--id ID] [--json] [--plot F.png]``
+    MAP-Bayesian fits of TDM samples (NONMEM-style records) under a population model: η,
+    individual parameters with 90 % intervals, the fits with credible bands.
 ``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
     FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
     the mechanistic static AUC ratio of a victim.
@@ -54,12 +57,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pbpk.cli import compound, ddi, ddi_static, dose_match, kp, model, population, priors, simulate, validate
+from pbpk.cli import (
+    compound,
+    ddi,
+    ddi_static,
+    dose_match,
+    kp,
+    map_fit,
+    model,
+    population,
+    priors,
+    simulate,
+    validate,
+)
 from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, ddi_static, ddi, validate)
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, ddi_static, ddi, validate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,109 @@
+"""``pbpk map MODEL --data F.csv [--id ID] [--json] [--plot F.png]``: MAP-Bayesian fits of TDM samples.
+
+MODEL is a population model of ``poppk_models/`` (by name) or a model file; the data are
+NONMEM-style records (``pbpk.mipd.records``). Each subject gets its η, individual
+parameters with 90 % intervals (Laplace posterior), the objective and whether it
+converged; the figure shows the fits with their credible bands.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pbpk.cli.checks as checks
+import pbpk.cli.options as options
+from pbpk.cli.render import print_json, write_figure
+from pbpk.core.errors import PbpkInputError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """The ``map`` command."""
+    parser = commands.add_parser("map", help="MAP-Bayesian estimation of individual parameters from TDM samples",
+                                 parents=[options.json_output()])
+    parser.add_argument("model", help="a population model: a name of poppk_models/ or a model file")
+    parser.add_argument("--data", required=True, help="NONMEM-style CSV records (ID TIME AMT RATE DV EVID MDV CMT …)")
+    parser.add_argument("--id", action="append", default=[], help="fit only this ID (repeatable)")
+    parser.add_argument("--rename", action="append", default=[], metavar="COLUMN=NAME",
+                        help='read a data column under another name, e.g. "AMT_mg=AMT" (repeatable)')
+    parser.add_argument("--lloq", type=float, help="lower limit of quantification for samples without one "
+                        "(the analyte's unit): samples below it are censored (M3)")
+    parser.add_argument("--draws", type=int, default=300, help="posterior draws for intervals and bands")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the posterior draws")
+    parser.add_argument("--plot", help="write the fits with their 90 % credible bands to this file")
+    parser.add_argument("--log", action="store_true", help="concentrations on a log scale in the figure")
+    parser.set_defaults(run=run)
+
+
+def check(args: argparse.Namespace) -> dict[str, str]:
+    """Options before anything runs; returns the column renames."""
+    renames = {}
+    for text in args.rename:
+        column, equals, name = text.partition("=")
+        if not equals or not column.strip() or not name.strip():
+            raise PbpkInputError("--rename", "", text, 'COLUMN=NAME, e.g. "AMT_mg=AMT"')
+        renames[column.strip()] = name.strip()
+    if args.draws < 50:
+        raise PbpkInputError("--draws", "", args.draws, "at least 50 posterior draws")
+    checks.check_output_files({"--plot": (args.plot, checks.FIGURE)})
+    return renames
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the records, fit each subject, print the table (or JSON), write the figure."""
+    renames = check(args)
+    from pbpk.mipd.fit_figure import plot_fits
+    from pbpk.mipd.map_estimation import estimate
+    from pbpk.mipd.modelfile import load_poppk
+    from pbpk.mipd.posterior import laplace_posterior
+    from pbpk.mipd.records import read_records
+
+    model = load_poppk(args.model)
+    subjects = list(read_records(args.data, model, rename=renames or None, lloq=args.lloq).values())
+    if args.id:
+        known = {s.id for s in subjects}
+        missing = [i for i in args.id if i not in known]
+        if missing:
+            raise PbpkInputError("--id", "", missing[0], f"an ID of {args.data}: " + ", ".join(sorted(known)[:20]))
+        subjects = [s for s in subjects if s.id in args.id]
+    fits = [estimate(model, subject) for subject in subjects]
+    posteriors = [laplace_posterior(fit, args.draws, args.seed) for fit in fits]
+    intervals = [p.parameter_intervals(model, s) for p, s in zip(posteriors, subjects, strict=True)]
+    write_figure(lambda path: plot_fits(model, subjects, posteriors, path, log_scale=args.log), args.plot)
+    if args.json:
+        print_json({"model": model.name, "data": args.data, "subjects": [
+            {"id": fit.subject, "ofv": fit.ofv, "converged": fit.converged, "message": fit.message,
+             "eta": dict(zip(model.eta_names, fit.eta.tolist(), strict=True)),
+             "eta_se": dict(zip(model.eta_names, _se(fit), strict=True)),
+             "parameters": [{**row, "unit": _unit(row["parameter"], model)} for row in table.to_dict("records")]}
+            for fit, table in zip(fits, intervals, strict=True)],
+            "files": {"plot": args.plot}})
+        return 0
+    print(f"{model.name}: MAP fits of {len(fits)} subject(s) from {args.data} (90 % intervals, Laplace posterior, "
+          f"{args.draws} draws)")
+    for fit, table in zip(fits, intervals, strict=True):
+        etas = ", ".join(f"{name} {value:.4g} (SE {se:.3g})"
+                         for name, value, se in zip(model.eta_names, fit.eta, _se(fit), strict=True))
+        print(f"\nID {fit.subject}: OFV {fit.ofv:.4f}, {'converged' if fit.converged else 'NOT CONVERGED: ' + fit.message}")
+        print(f"  η: {etas}")
+        for row in table.itertuples(index=False):
+            print(f"  {row[0]:<6}{row[1]:>12.5g}  [{row[2]:.5g}, {row[3]:.5g}]  {_unit(row[0], model)}")
+    return 0
+
+
+def _se(fit) -> list[float]:
+    import numpy as np
+
+    return np.sqrt(np.diag(fit.covariance)).tolist()
+
+
+def _unit(parameter: str, model) -> str:
+    """The unit of a structural parameter in the model's time, amount and volume units."""
+    time, amount, volume = model.units["time"], model.units["amount"], model.units["volume"]
+    if parameter in ("F", "FM", "FPM"):
+        return "1"
+    if parameter.startswith(("CL", "Q")):
+        return f"{volume}/{time}"
+    if parameter.startswith("V") and parameter != "VMAX":
+        return volume
+    return {"KA": f"1/{time}", "MTT": time, "ALAG": time, "VMAX": f"{amount}/{time}", "KM": f"{amount}/{volume}"}[
+        parameter]
