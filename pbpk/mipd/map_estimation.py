@@ -22,6 +22,10 @@ ended in; a sample's concentration uses the central volume of its own record. A 
 are those of the piece it starts (the next record's covariates), not of its own record as in NONMEM.
 A sample at a dose time sees the amount before the dose (``solve``'s trough convention), whatever
 the order of the two records.
+
+An SS=1 dose record (``Subject.steady_state``, NONMEM Users Guide V) starts the subject at the steady
+state just before it (``steady_state.steady_state``, with the parameters of the piece it starts when the
+covariates change); samples before it are predicted 0.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.records import Subject
 from pbpk.mipd.solve import solve, solve_occasions
+from pbpk.mipd.steady_state import steady_state
 
 #: Relative step of the finite-difference Hessian (in η, which is on the log scale).
 HESSIAN_STEP = 1e-4
@@ -70,18 +75,40 @@ def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, a
     factor = model.concentration_factor(analyte)
     if subject.time_varying and analyte != "parent":
         raise PbpkInputError("analyte", "", analyte, '"parent" with time-varying covariates')
+    start = -np.inf if subject.steady_state is None else subject.steady_state[0]
+    times = subject.times[subject.times >= start]
+    predictions = np.zeros(subject.times.size)
+    if times.size == 0:
+        return predictions
     if not subject.time_varying:
         parameters = model.structural(model.parameters(subject.covariates, eta))
-        solution = solve(model.structure, parameters, subject.doses, subject.times)
-        return solution.concentrations[analyte][0] * factor
+        initial = _steady_state(model, parameters, subject)
+        solution = solve(model.structure, parameters, subject.doses, times, initial=initial,
+                         start=None if initial is None else start)
+        predictions[-times.size:] = solution.concentrations[analyte][0] * factor
+        return predictions
     starts, pieces = _pieces(subject)
+    if subject.steady_state is not None:
+        keep = starts > start
+        pieces = [pieces[int(np.searchsorted(starts, start, side="right")) - 1]] + list(np.array(pieces)[keep])
+        starts = np.append(start, starts[keep])
     per_piece = [model.structural(model.parameters(subject.covariates_at(t), eta), where=f"covariates at {t:g}")
                  for t in pieces]
-    solution = solve_occasions(model.structure, per_piece, starts, subject.doses, subject.times)
-    own = [model.structural(model.parameters(subject.covariates_at(t), eta)) for t in subject.times]
+    solution = solve_occasions(model.structure, per_piece, starts, subject.doses, times,
+                               initial=_steady_state(model, per_piece[0], subject))
+    own = [model.structural(model.parameters(subject.covariates_at(t), eta)) for t in times]
     states = solution.states[0]
     volume = np.array([float(p[model.structure.central_volume][0]) for p in own])
-    return states[:, model.structure.index("central")] / volume * factor
+    predictions[-times.size:] = states[:, model.structure.index("central")] / volume * factor
+    return predictions
+
+
+def _steady_state(model: PopulationModel, parameters: dict[str, np.ndarray], subject: Subject) -> np.ndarray | None:
+    """The state just before the subject's SS=1 dose (None without one)."""
+    if subject.steady_state is None:
+        return None
+    _, dose, interval = subject.steady_state
+    return steady_state(model.structure, parameters, dose, interval)
 
 
 def _pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:

@@ -9,7 +9,12 @@ Conventions (NONMEM Users Guide, Part V "Data Items", and Part VI "PREDPP"):
 * EVID 0 is an observation (unless MDV = 1 or DV is missing), 1 a dose, 2 a record that only
   carries covariates; EVID 3 and 4 (resets) are refused. Without EVID a record with AMT > 0 is a dose.
 * A dose lasts AMT/RATE (RATE > 0) or DUR; RATE −1/−2 (modelled rate) are refused. ADDL additional
-  doses follow every II; SS (steady state) is refused for now.
+  doses follow every II.
+* SS=1 with II > 0 and AMT > 0 (Part V, "SS data item"): the system is reset to steady state for doses
+  of AMT (bolus or infusion) every II, the record's dose being the last of them (``Subject.steady_state``;
+  ``steady_state.steady_state``); its ADDL doses follow. Only the ID's first dose record may carry it, so
+  nothing before it is lost; a sample before it is predicted 0. SS=2 (steady state added to the current
+  state), SS=3, SS with II = 0 (a constant infusion) and an infusion longer than II are refused.
 * CMT numbers the structure's compartments as PREDPP's ADVANs do: depot 1, central 2, peripherals
   3, 4 for a model with absorption (ADVAN2/4/12); central 1, peripherals 2, 3 without (ADVAN1/3/11).
   CMT missing or 0 is the default: doses into the depot (oral models) or central, samples in central.
@@ -46,7 +51,8 @@ class Subject:
 
     ``censored`` marks samples below ``lloq`` (NaN where none). ``covariates`` holds a number for a
     covariate constant within the ID, or an array over ``record_times`` (the ID's distinct record
-    times, increasing), carried backward (NOCB) between them.
+    times, increasing), carried backward (NOCB) between them. ``steady_state`` is (time, dose, II) of
+    an SS=1 dose record: the state just before ``time`` is the steady state of ``dose`` every II.
     """
 
     id: str
@@ -57,6 +63,7 @@ class Subject:
     lloq: np.ndarray
     covariates: Mapping[str, float | np.ndarray]
     record_times: np.ndarray
+    steady_state: tuple[float, Dose, float] | None = None
 
     @property
     def time_varying(self) -> bool:
@@ -120,7 +127,7 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
     """One ID's records checked and turned into doses, samples and covariates."""
     numbers = compartment_numbers(model.structure)
     default_dose = model.structure.dose_compartments[0]
-    doses, samples, previous = [], [], 0.0
+    doses, samples, previous, steady = [], [], 0.0, None
     censoring = "BLQ" if "BLQ" in records[0] else "CENS" if "CENS" in records[0] else ""
     for r in records:
         where = f"{path}:{r['LINE']}"
@@ -142,7 +149,13 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
         if cmt != 0 and cmt not in numbers:
             raise PbpkInputError(where, "CMT", cmt, ", ".join(f"{k} ({n})" for k, n in numbers.items()))
         if evid == 1:
-            doses += _doses(r, where, numbers.get(int(cmt), default_dose), model.structure)
+            given = _doses(r, where, numbers.get(int(cmt), default_dose), model.structure)
+            if np.nan_to_num(r.get("SS", 0)) == 1:
+                if doses:
+                    raise PbpkInputError(where, "SS", r["SS"], "0: SS=1 on the ID's first dose record only",
+                                         "give the doses before it, or start the ID at its steady state")
+                steady = (given[0].time, given[0], float(r["II"]))
+            doses += given
         elif evid == 0 and r.get("MDV", 0) != 1 and (np.isfinite(r.get("DV", np.nan)) or r.get(censoring) == 1):
             if numbers.get(int(cmt), "central") != "central":
                 raise PbpkInputError(where, "CMT", cmt, f"{next(k for k, n in numbers.items() if n == 'central')}"
@@ -159,18 +172,16 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
         covariates[name] = float(values[0]) if np.all(values == values[0]) else values
     sample = np.array(samples, dtype=float).reshape(-1, 4)
     return Subject(key, tuple(sorted(doses, key=lambda d: d.time)), sample[:, 0], sample[:, 1],
-                   sample[:, 2].astype(bool), sample[:, 3], covariates, times)
+                   sample[:, 2].astype(bool), sample[:, 3], covariates, times, steady)
 
 
 def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[Dose]:
-    """The dose of a record, and its ADDL additional doses every II."""
+    """The dose of a record, and its ADDL additional doses every II (SS checked, see the module docstring)."""
     amount = r.get("AMT", np.nan)
     if not (np.isfinite(amount) and amount >= 0):
         raise PbpkInputError(where, "AMT", amount, "an amount ≥ 0 on a dose record")
     if compartment not in structure.dose_compartments:
         raise PbpkInputError(where, "CMT", compartment, " or ".join(structure.dose_compartments))
-    if np.nan_to_num(r.get("SS", 0)) != 0:
-        raise PbpkInputError(where, "SS", r["SS"], "0", "steady-state doses are not supported yet: give the doses")
     rate, duration = np.nan_to_num(r.get("RATE", 0)), np.nan_to_num(r.get("DUR", 0))
     if rate < 0:
         raise PbpkInputError(where, "RATE", rate, "a rate ≥ 0", "modelled rates and durations are not supported")
@@ -180,6 +191,15 @@ def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[
     extra, every = int(np.nan_to_num(r.get("ADDL", 0))), np.nan_to_num(r.get("II", 0))
     if extra < 0 or (extra > 0 and every <= 0):
         raise PbpkInputError(where, "ADDL", extra, "ADDL ≥ 0, and II > 0 with ADDL > 0")
+    ss = np.nan_to_num(r.get("SS", 0))
+    if ss not in (0, 1):
+        raise PbpkInputError(where, "SS", ss, "0 or 1", "SS=2 and SS=3 are not supported yet")
+    if ss == 1 and not structure.linear:
+        raise PbpkInputError(where, "SS", ss, "0 with Michaelis–Menten elimination",
+                             "a steady state is computed for linear models only: give the doses")
+    if ss == 1 and not (every > 0 and amount > 0 and duration <= every):
+        raise PbpkInputError(where, "II", every, f"II > 0 and ≥ the infusion's duration ({duration:g}) with SS=1 "
+                             "and AMT > 0", "a constant infusion at steady state (II=0) is not supported yet")
     return [Dose(float(r["TIME"] + k * every), float(amount), compartment, float(duration)) for k in range(extra + 1)]
 
 

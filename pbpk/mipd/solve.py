@@ -89,31 +89,44 @@ def check_doses(structure: Structure, doses: Sequence[Dose], *, where: str = "do
 
 def solve(structure: Structure, parameters: Mapping[str, np.ndarray], doses: Sequence[Dose],
           times: Sequence[float], *, amount_scale: np.ndarray | None = None,
-          at_dose_time: str = "before") -> Solution:
+          at_dose_time: str = "before", initial: np.ndarray | None = None, start: float | None = None) -> Solution:
     """Solve every subject of ``parameters`` (arrays of equal length) for ``doses`` at ``times``.
 
     ``amount_scale`` (one factor per subject) multiplies every dose, e.g. a body weight for mg/kg.
     ``at_dose_time``: a sample at a dose time sees the amount "before" the dose (a trough, the
     default) or "after" it (a profile that starts at the bolus peak).
+    ``initial`` (subjects × states, amounts; e.g. ``steady_state.steady_state``) is the state at
+    ``start``, before the doses at ``start``; without it the state is 0 at the first sample or dose.
+    Samples must then be at or after ``start``; of a dose before it only what an infusion still gives counts.
     """
     after = _after(at_dose_time)
     check_doses(structure, doses)
     times = _checked_times(times)
     p, n = _broadcast(structure, [parameters])
     dosing = _dose_arrays(structure, p[0], doses, amount_scale, n)
-    start = min(times[0], float(dosing[0].min()))
-    states = _states(structure, p[0], dosing, times, after, start, np.inf, np.zeros((n, len(structure.states))))
+    x = np.zeros((n, len(structure.states)))
+    if initial is None and start is None:
+        start = min(times[0], float(dosing[0].min()))
+    elif start is None or not np.isfinite(start) or times[0] < start:
+        raise PbpkInputError("start", "", start, f"a finite time ≤ {times[0]:g} (the first sample) with initial")
+    elif initial is not None:
+        x = x + np.asarray(initial, dtype=float)
+        if x.shape != (n, len(structure.states)):
+            raise PbpkInputError("initial", "", f"shape {np.shape(initial)}",
+                                 f"one state vector per subject: ({n}, {len(structure.states)})")
+    states = _states(structure, p[0], dosing, times, after, start, np.inf, np.ascontiguousarray(x))
     return Solution(times, states, structure.concentrations(states, p[0]), structure)
 
 
 def solve_occasions(structure: Structure, parameters: Sequence[Mapping[str, np.ndarray]], occasions: Sequence[float],
                     doses: Sequence[Dose], times: Sequence[float], *, amount_scale: np.ndarray | None = None,
-                    at_dose_time: str = "before") -> Solution:
+                    at_dose_time: str = "before", initial: np.ndarray | None = None) -> Solution:
     """``solve`` with one parameter set per occasion; ``occasions`` are the start times of occasions 1..K.
 
     Each occasion is solved from its start with the states (amounts, running infusions, AUCs)
     the previous one ended with. A dose, and a sample, at an occasion's start belong to that
     occasion; a dose's F and ALAG are those of the occasion it is given in (its nominal time).
+    ``initial`` (subjects × states, amounts) is the state at the first occasion's start (0 without it).
     """
     after = _after(at_dose_time)
     check_doses(structure, doses)
@@ -130,7 +143,7 @@ def solve_occasions(structure: Structure, parameters: Sequence[Mapping[str, np.n
               *by_occasion[0][2:])
     first = np.searchsorted(times, starts)
     stops = np.append(starts[1:], np.inf)
-    x = np.zeros((n, len(structure.states)))
+    x = np.zeros((n, len(structure.states))) + (0.0 if initial is None else np.asarray(initial, dtype=float))
     states = np.zeros((n, times.size, x.shape[1]))
     concentrations = {analyte: np.zeros((n, times.size)) for analyte in structure.analytes}
     for k in range(starts.size):
