@@ -24,6 +24,10 @@ Commands
 ``pbpk map MODEL --data F.csv [--id ID] [--json] [--plot F.png]``
     MAP-Bayesian fits of TDM samples (NONMEM-style records) under a population model: η,
     individual parameters with 90 % intervals, the fits with credible bands.
+``pbpk recommend MODEL --data F.csv --target T --doses D --intervals I [--infusion I] [options]``
+    MAP-Bayesian dose recommendation: candidate regimens ranked by the target at the MAP and the
+    probability of target attainment (and of toxicity) over the posterior; the best profiles and
+    the PTA curves as a figure.
 ``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
     FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
     the mechanistic static AUC ratio of a victim.
@@ -67,6 +71,7 @@ from pbpk.cli import (
     model,
     population,
     priors,
+    recommend,
     simulate,
     validate,
 )
@@ -74,7 +79,7 @@ from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, ddi_static, ddi, validate)
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, ddi_static, ddi, validate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -85,6 +85,8 @@ def read_records(path: str | Path, model: PopulationModel, *, rename: Mapping[st
                  lloq: float | None = None) -> dict[str, Subject]:
     """Subjects of a NONMEM-style CSV file, by ID in the order of the file."""
     path = Path(path)
+    if not path.is_file():
+        raise PbpkInputError(str(path), "", "no such file", "a CSV file of NONMEM-style records")
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     if not rows:

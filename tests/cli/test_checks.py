@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import pbpk.compound
+import pbpk.mipd.modelfile
 import pbpk.qualification.cases
 import pbpk.qualification.studies
 from pbpk.cli import main
@@ -23,6 +24,7 @@ def nothing_computed(monkeypatch):
         raise AssertionError("the command started computing before checking its options")
 
     monkeypatch.setattr(pbpk.compound, "load_compound", forbidden)
+    monkeypatch.setattr(pbpk.mipd.modelfile, "load_poppk", forbidden)
     for module, name in ((pbpk.qualification.studies, "load_study"), (pbpk.qualification.studies, "load_studies"),
                          (pbpk.qualification.cases, "load_cases")):
         monkeypatch.setattr(module, name, forbidden)
