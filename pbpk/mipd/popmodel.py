@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -130,8 +131,7 @@ class PopulationModel:
 
     def concentration_factor(self, analyte: str) -> float:
         """Multiplier from amount/volume (model units) to the analyte's concentration unit."""
-        internal = ureg.Quantity(1.0, f"({self.units['amount']})/({self.units['volume']})")
-        return float(internal.to(self.analytes[analyte]).magnitude)
+        return _concentration_factor(self.units["amount"], self.units["volume"], self.analytes[analyte])
 
     # ---- individual parameters ----------------------------------------------------------------
     def parameters(self, covariates: Mapping[str, np.ndarray | float], eta: np.ndarray | None = None,
@@ -227,6 +227,12 @@ class PopulationModel:
         """
         count = int(occasions) if np.ndim(occasions) == 0 else len(occasions)
         return self.iov.sample(n * count, rng).reshape(n, count, len(self.kappa_names))
+
+
+@lru_cache(maxsize=256)
+def _concentration_factor(amount: str, volume: str, unit: str) -> float:
+    """amount/volume → ``unit`` (pint; cached: a MAP fit asks for it at every evaluation)."""
+    return float(ureg.Quantity(1.0, f"({amount})/({volume})").to(unit).magnitude)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -97,7 +98,7 @@ class Structure:
             names.append("CL")
         return tuple(names)
 
-    @property
+    @cached_property
     def states(self) -> tuple[str, ...]:
         """State names in order: depot, transits and absorption, central, peripherals, metabolite, the AUCs."""
         names = []
