@@ -28,6 +28,10 @@ Commands
     MAP-Bayesian dose recommendation: candidate regimens ranked by the target at the MAP and the
     probability of target attainment (and of toxicity) over the posterior; the best profiles and
     the PTA curves as a figure.
+``pbpk forecast-eval MODEL --data F.csv [--steps N] [--json] [--plot F.png] [--table F.csv]``
+    Forecasting evaluation of a population prior on a data set (as PsN proseval, mipdeval): each
+    sample predicted from the samples before it (a priori, after 1, 2, … samples, no future data);
+    MPE, MAPE, RMSE, P20/P30 per step; predicted vs observed and MAPE/P20 per step as a figure.
 ``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
     FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
     the mechanistic static AUC ratio of a victim.
@@ -66,6 +70,7 @@ from pbpk.cli import (
     ddi,
     ddi_static,
     dose_match,
+    forecast_eval,
     kp,
     map_fit,
     model,
@@ -79,7 +84,8 @@ from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, ddi_static, ddi, validate)
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval,
+            ddi_static, ddi, validate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
