@@ -12,8 +12,9 @@ The 2π constant is left out, so OFV matches mapbayr, not NONMEM's OBJ.
 
 η is found by BFGS from η = 0 (scipy), restarted from the last point by Nelder–Mead and BFGS again
 if it does not converge (BFGS success, or a gradient below ``GRADIENT_TOLERANCE`` when it stops for
-loss of precision). Its covariance is the inverse Hessian of OFV/2 at the mode (Laplace),
-by central finite differences.
+loss of precision), with a central-difference gradient whose 2n + 1 points are solved together. Its
+covariance is the inverse Hessian of OFV/2 at the mode (Laplace), by central finite differences (all
+points in one solve).
 
 Covariates that change within a subject (``Subject.covariates`` per record time) are carried
 backward (NOCB) as in NONMEM: the record is cut at the times the covariates change and each piece
@@ -44,6 +45,8 @@ from pbpk.mipd.steady_state import steady_state
 
 #: Relative step of the finite-difference Hessian (in η, which is on the log scale).
 HESSIAN_STEP = 1e-4
+#: Relative step of the central-difference gradient given to BFGS (all 2n + 1 points in one solve).
+GRADIENT_STEP = 1e-6
 #: Largest |∂OFV/∂η| accepted as converged when BFGS stops for loss of precision (its forward-difference
 #: gradient is no more precise than this at an OFV of ~100).
 GRADIENT_TOLERANCE = 1e-3
@@ -81,12 +84,7 @@ def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, a
     if times.size == 0:
         return predictions
     if not subject.time_varying:
-        parameters = model.structural(model.parameters(subject.covariates, eta))
-        initial = _steady_state(model, parameters, subject)
-        solution = solve(model.structure, parameters, subject.doses, times, initial=initial,
-                         start=None if initial is None else start)
-        predictions[-times.size:] = solution.concentrations[analyte][0] * factor
-        return predictions
+        return predict_many(model, subject, eta[:1], analyte)[0]
     starts, pieces = _pieces(subject)
     if subject.steady_state is not None:
         keep = starts > start
@@ -100,6 +98,23 @@ def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, a
     states = solution.states[0]
     volume = np.array([float(p[model.structure.central_volume][0]) for p in own])
     predictions[-times.size:] = states[:, model.structure.index("central")] / volume * factor
+    return predictions
+
+
+def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray, analyte: str = "parent") -> np.ndarray:
+    """Concentrations at the sample times (rows × times) for several η of a subject whose covariates are constant,
+    in one solve (a batched gradient or Hessian)."""
+    etas = np.atleast_2d(np.asarray(etas, dtype=float))
+    start = -np.inf if subject.steady_state is None else subject.steady_state[0]
+    times = subject.times[subject.times >= start]
+    predictions = np.zeros((len(etas), subject.times.size))
+    if times.size == 0:
+        return predictions
+    parameters = model.structural(model.parameters(subject.covariates, etas))
+    initial = _steady_state(model, parameters, subject)
+    solution = solve(model.structure, parameters, subject.doses, times, initial=initial,
+                     start=None if initial is None else start)
+    predictions[:, -times.size:] = solution.concentrations[analyte] * model.concentration_factor(analyte)
     return predictions
 
 
@@ -134,6 +149,24 @@ def objective(model: PopulationModel, subject: Subject, eta: np.ndarray, analyte
         f = predict_subject(model, subject, eta, analyte)
     except PbpkInputError:
         return PENALTY
+    return _ofv(model, subject, eta, f, analyte)
+
+
+def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, analyte: str = "parent") -> np.ndarray:
+    """OFV at each row of ``etas``; one solve when the subject's covariates are constant."""
+    etas = np.atleast_2d(np.asarray(etas, dtype=float))
+    if not subject.time_varying:
+        try:
+            predictions = predict_many(model, subject, etas, analyte)
+        except PbpkInputError:  # a row with a non-physical parameter: each row on its own
+            pass
+        else:
+            return np.array([_ofv(model, subject, eta, f, analyte) for eta, f in zip(etas, predictions, strict=True)])
+    return np.array([objective(model, subject, eta, analyte) for eta in etas])
+
+
+def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarray, analyte: str) -> float:
+    """OFV of predictions ``f`` at ``eta``."""
     error = model.errors[analyte]
     y, lloq, censored = subject.observations, subject.lloq, subject.censored
     if error.kind == "exponential":
@@ -162,13 +195,23 @@ def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", 
     def function(eta: np.ndarray) -> float:
         return objective(model, subject, eta, analyte)
 
-    result = minimize(function, np.zeros(n), method="BFGS", options={"gtol": gtol})
+    def with_gradient(eta: np.ndarray) -> tuple[float, np.ndarray]:
+        """OFV and its central-difference gradient from one batched solve of 2n + 1 points."""
+        h = GRADIENT_STEP * np.maximum(1.0, np.abs(eta))
+        steps = np.diag(h)
+        values = objectives(model, subject, np.vstack([eta, eta + steps, eta - steps]), analyte)
+        up, down = values[1:n + 1], values[n + 1:]
+        gradient = np.where((up < PENALTY) & (down < PENALTY), (up - down) / (2 * h),
+                            np.where(up < PENALTY, (up - values[0]) / h, (values[0] - down) / h))
+        return float(values[0]), np.where(values[0] < PENALTY, gradient, 0.0)
+
+    result = minimize(with_gradient, np.zeros(n), jac=True, method="BFGS", options={"gtol": gtol})
     if not _converged(result):
         polished = minimize(function, result.x, method="Nelder-Mead",
                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000 * n})
-        result = minimize(function, polished.x, method="BFGS", options={"gtol": gtol})
+        result = minimize(with_gradient, polished.x, jac=True, method="BFGS", options={"gtol": gtol})
     eta = result.x
-    hessian = _hessian(function, eta)
+    hessian = _hessian(lambda points: objectives(model, subject, points, analyte), eta)
     try:
         covariance = np.linalg.inv(hessian / 2.0)
     except np.linalg.LinAlgError:
@@ -192,17 +235,20 @@ def _converged(result) -> bool:
     return bool(result.success or np.max(np.abs(result.jac)) < GRADIENT_TOLERANCE)
 
 
-def _hessian(function, x: np.ndarray) -> np.ndarray:
-    """Central finite-difference Hessian of ``function`` at ``x``."""
+def _hessian(values_at, x: np.ndarray) -> np.ndarray:
+    """Central finite-difference Hessian at ``x`` of the function whose values at rows of points ``values_at``
+    gives (all points in one call)."""
     n = x.size
     h = HESSIAN_STEP * np.maximum(1.0, np.abs(x))
-    hessian = np.zeros((n, n))
-    f0 = function(x)
-    for i in range(n):
-        e_i = np.eye(n)[i] * h[i]
-        hessian[i, i] = (function(x + e_i) - 2.0 * f0 + function(x - e_i)) / h[i] ** 2
-        for j in range(i):
-            e_j = np.eye(n)[j] * h[j]
-            hessian[i, j] = hessian[j, i] = (function(x + e_i + e_j) - function(x + e_i - e_j)
-                                             - function(x - e_i + e_j) + function(x - e_i - e_j)) / (4 * h[i] * h[j])
+    steps = np.diag(h)
+    pairs = [(i, j) for i in range(n) for j in range(i)]
+    points = [x, *(x + steps), *(x - steps)]
+    for i, j in pairs:
+        points += [x + steps[i] + steps[j], x + steps[i] - steps[j], x - steps[i] + steps[j], x - steps[i] - steps[j]]
+    values = values_at(np.array(points))
+    f0, up, down = values[0], values[1:n + 1], values[n + 1:2 * n + 1]
+    hessian = np.diag((up - 2.0 * f0 + down) / h**2)
+    for k, (i, j) in enumerate(pairs):
+        corners = values[2 * n + 1 + 4 * k:2 * n + 5 + 4 * k]
+        hessian[i, j] = hessian[j, i] = (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * h[i] * h[j])
     return hessian
