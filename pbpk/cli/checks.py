@@ -83,3 +83,14 @@ def check_regimen(args: argparse.Namespace, *, interval_alone: bool = False) -> 
         raise PbpkInputError("--infusion-time", "", args.infusion_time,
                              f"--route infusion (route {args.route} has no infusion duration)",
                              "add --route infusion, or leave out --infusion-time")
+
+
+def column_renames(texts: list[str]) -> dict[str, str]:
+    """``--rename COLUMN=NAME`` options as a mapping, each checked."""
+    renames = {}
+    for text in texts:
+        column, equals, name = text.partition("=")
+        if not equals or not column.strip() or not name.strip():
+            raise PbpkInputError("--rename", "", text, 'COLUMN=NAME, e.g. "AMT_mg=AMT"')
+        renames[column.strip()] = name.strip()
+    return renames

@@ -22,13 +22,8 @@ from pbpk.core.errors import PbpkInputError
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``forecast-eval`` command."""
     parser = commands.add_parser("forecast-eval", help="forecasting evaluation of a population prior on TDM data "
-                                 "(a priori, then after 1, 2, … samples)", parents=[options.json_output()])
-    parser.add_argument("model", help="a population model: a name of poppk_models/ or a model file")
-    parser.add_argument("--data", required=True, help="NONMEM-style CSV records (ID TIME AMT RATE DV EVID MDV CMT …)")
-    parser.add_argument("--rename", action="append", default=[], metavar="COLUMN=NAME",
-                        help='read a data column under another name, e.g. "AMT_mg=AMT" (repeatable)')
-    parser.add_argument("--lloq", type=float, help="lower limit of quantification for samples without one "
-                        "(the analyte's unit): samples below it are censored (M3 in the fits, not forecast)")
+                                 "(a priori, then after 1, 2, … samples)",
+                                 parents=[options.records("censored (M3 in the fits, not forecast)"), options.json_output()])
     parser.add_argument("--steps", type=int, help="forecast only from at most this many samples (default: all)")
     parser.add_argument("--plot", help="write predicted vs observed per step and MAPE/P20 per step to this file")
     parser.add_argument("--table", help="write the forecasts (one row per sample) to this CSV file")
@@ -37,12 +32,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def check(args: argparse.Namespace) -> dict[str, str]:
     """Options before anything runs; returns the column renames."""
-    renames = {}
-    for text in args.rename:
-        column, equals, name = text.partition("=")
-        if not equals or not column.strip() or not name.strip():
-            raise PbpkInputError("--rename", "", text, 'COLUMN=NAME, e.g. "AMT_mg=AMT"')
-        renames[column.strip()] = name.strip()
+    renames = checks.column_renames(args.rename)
     if args.steps is not None and args.steps < 0:
         raise PbpkInputError("--steps", "", args.steps, "a number of samples ≥ 0")
     checks.check_output_files({"--plot": (args.plot, checks.FIGURE), "--table": (args.table, checks.CSV)})

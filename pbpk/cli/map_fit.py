@@ -19,29 +19,18 @@ from pbpk.core.errors import PbpkInputError
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``map`` command."""
     parser = commands.add_parser("map", help="MAP-Bayesian estimation of individual parameters from TDM samples",
-                                 parents=[options.json_output()])
-    parser.add_argument("model", help="a population model: a name of poppk_models/ or a model file")
-    parser.add_argument("--data", required=True, help="NONMEM-style CSV records (ID TIME AMT RATE DV EVID MDV CMT …)")
+                                 parents=[options.records(), options.json_output()])
     parser.add_argument("--id", action="append", default=[], help="fit only this ID (repeatable)")
-    parser.add_argument("--rename", action="append", default=[], metavar="COLUMN=NAME",
-                        help='read a data column under another name, e.g. "AMT_mg=AMT" (repeatable)')
-    parser.add_argument("--lloq", type=float, help="lower limit of quantification for samples without one "
-                        "(the analyte's unit): samples below it are censored (M3)")
     parser.add_argument("--draws", type=int, default=300, help="posterior draws for intervals and bands")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the posterior draws")
-    parser.add_argument("--plot", help="write the fits with their 90 % credible bands to this file")
+    parser.add_argument("--plot", help="write the fits with their 90 %% credible bands to this file")
     parser.add_argument("--log", action="store_true", help="concentrations on a log scale in the figure")
     parser.set_defaults(run=run)
 
 
 def check(args: argparse.Namespace) -> dict[str, str]:
     """Options before anything runs; returns the column renames."""
-    renames = {}
-    for text in args.rename:
-        column, equals, name = text.partition("=")
-        if not equals or not column.strip() or not name.strip():
-            raise PbpkInputError("--rename", "", text, 'COLUMN=NAME, e.g. "AMT_mg=AMT"')
-        renames[column.strip()] = name.strip()
+    renames = checks.column_renames(args.rename)
     if args.draws < 50:
         raise PbpkInputError("--draws", "", args.draws, "at least 50 posterior draws")
     checks.check_output_files({"--plot": (args.plot, checks.FIGURE)})

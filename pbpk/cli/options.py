@@ -86,3 +86,16 @@ def progress() -> argparse.ArgumentParser:
     parser = _parent()
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def records(lloq_note: str = "censored (M3)") -> argparse.ArgumentParser:
+    """A population MODEL and its NONMEM-style ``--data`` with ``--rename`` and ``--lloq``
+    (read by :func:`pbpk.cli.checks.column_renames` and ``pbpk.mipd.records.read_records``)."""
+    parser = _parent()
+    parser.add_argument("model", help="a population model: a name of poppk_models/ or a model file")
+    parser.add_argument("--data", required=True, help="NONMEM-style CSV records (ID TIME AMT RATE DV EVID MDV CMT …)")
+    parser.add_argument("--rename", action="append", default=[], metavar="COLUMN=NAME",
+                        help='read a data column under another name, e.g. "AMT_mg=AMT" (repeatable)')
+    parser.add_argument("--lloq", type=float, help="lower limit of quantification for samples without one "
+                        f"(the analyte's unit): samples below it are {lloq_note}")
+    return parser

@@ -26,9 +26,7 @@ _NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``recommend`` command."""
     parser = commands.add_parser("recommend", help="MAP-Bayesian dose recommendation for an exposure target",
-                                 parents=[options.json_output()])
-    parser.add_argument("model", help="a population model: a name of poppk_models/ or a model file")
-    parser.add_argument("--data", required=True, help="NONMEM-style CSV records (ID TIME AMT RATE DV EVID MDV CMT …)")
+                                 parents=[options.records(), options.json_output()])
     parser.add_argument("--id", help="the ID to dose (required when the data hold several)")
     parser.add_argument("--target", required=True,
                         help='exposure target, e.g. "AUC24 400-600 mg*h/L", "trough 10-20 mg/L", '
@@ -44,21 +42,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed of the posterior draws")
     parser.add_argument("--top", type=int, default=10, help="options printed in the table (default 10)")
     parser.add_argument("--plot", help="write the best options' profiles and the PTA curves to this file")
-    parser.add_argument("--rename", action="append", default=[], metavar="COLUMN=NAME",
-                        help='read a data column under another name, e.g. "AMT_mg=AMT" (repeatable)')
-    parser.add_argument("--lloq", type=float, help="lower limit of quantification for samples without one "
-                        "(the analyte's unit): samples below it are censored (M3)")
     parser.set_defaults(run=run)
 
 
 def check(args: argparse.Namespace) -> dict[str, str]:
     """Options before anything runs; returns the column renames."""
-    renames = {}
-    for text in args.rename:
-        column, equals, name = text.partition("=")
-        if not equals or not column.strip() or not name.strip():
-            raise PbpkInputError("--rename", "", text, 'COLUMN=NAME, e.g. "AMT_mg=AMT"')
-        renames[column.strip()] = name.strip()
+    renames = checks.column_renames(args.rename)
     for option, value, least in (("--draws", args.draws, 50), ("--top", args.top, 1), ("--count", args.count, 1)):
         if value is not None and value < least:
             raise PbpkInputError(option, "", value, f"a number of {least} or more")

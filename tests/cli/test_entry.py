@@ -103,3 +103,11 @@ def test_sbml_suffixes_checked_before_work_are_the_exporters():
     from pbpk.model.exporters import EXPORTERS
 
     assert SBML == EXPORTERS["sbml"].suffixes
+
+
+@pytest.mark.parametrize("command", sorted(parser()._subparsers._group_actions[0].choices))
+def test_every_command_prints_its_help(command, capsys):
+    """argparse formats help with %: a bare "%" in a help text breaks --help."""
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0 and "usage: pbpk" in capsys.readouterr().out
