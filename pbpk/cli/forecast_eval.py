@@ -45,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
     from pbpk.mipd.forecast_figure import plot_forecasts, step_label
     from pbpk.mipd.forecasting import forecast, summary
     from pbpk.mipd.modelfile import load_poppk
-    from pbpk.mipd.records import read_records
+    from pbpk.mipd.patient_record import load_subjects
 
     model = load_poppk(args.model)
-    subjects = read_records(args.data, model, rename=renames or None, lloq=args.lloq)
+    subjects = load_subjects(args.data, model, rename=renames or None, lloq=args.lloq)
     table = forecast(model, subjects, steps=args.steps)
     metrics = summary(table)
     unit = model.analytes["parent"]

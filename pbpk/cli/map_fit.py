@@ -43,11 +43,11 @@ def run(args: argparse.Namespace) -> int:
     from pbpk.mipd.fit_figure import plot_fits
     from pbpk.mipd.map_estimation import estimate
     from pbpk.mipd.modelfile import load_poppk
+    from pbpk.mipd.patient_record import load_subjects
     from pbpk.mipd.posterior import laplace_posterior
-    from pbpk.mipd.records import read_records
 
     model = load_poppk(args.model)
-    subjects = list(read_records(args.data, model, rename=renames or None, lloq=args.lloq).values())
+    subjects = list(load_subjects(args.data, model, rename=renames or None, lloq=args.lloq).values())
     if args.id:
         known = {s.id for s in subjects}
         missing = [i for i in args.id if i not in known]

@@ -112,9 +112,9 @@ def _durations(option: str, text: str, unit: str) -> list[float]:
 
 def _subject(args: argparse.Namespace, model, renames: dict[str, str]):
     """The one subject of the records, or the one ``--id`` picks."""
-    from pbpk.mipd.records import read_records
+    from pbpk.mipd.patient_record import load_subjects
 
-    subjects = read_records(args.data, model, rename=renames or None, lloq=args.lloq)
+    subjects = load_subjects(args.data, model, rename=renames or None, lloq=args.lloq)
     known = ", ".join(sorted(subjects)[:20])
     if args.id is None and len(subjects) > 1:
         raise PbpkInputError("--id", "", None, f"the ID to dose, since {args.data} holds several: {known}")

@@ -85,7 +85,7 @@ def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, a
         return predictions
     if not subject.time_varying:
         return predict_many(model, subject, eta[:1], analyte)[0]
-    starts, pieces = _pieces(subject)
+    starts, pieces = covariate_pieces(subject)
     if subject.steady_state is not None:
         keep = starts > start
         pieces = [pieces[int(np.searchsorted(starts, start, side="right")) - 1]] + list(np.array(pieces)[keep])
@@ -93,7 +93,7 @@ def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, a
     per_piece = [model.structural(model.parameters(subject.covariates_at(t), eta), where=f"covariates at {t:g}")
                  for t in pieces]
     solution = solve_occasions(model.structure, per_piece, starts, subject.doses, times,
-                               initial=_steady_state(model, per_piece[0], subject))
+                               initial=steady_state_start(model, per_piece[0], subject))
     own = [model.structural(model.parameters(subject.covariates_at(t), eta)) for t in times]
     states = solution.states[0]
     volume = np.array([float(p[model.structure.central_volume][0]) for p in own])
@@ -111,14 +111,14 @@ def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray, ana
     if times.size == 0:
         return predictions
     parameters = model.structural(model.parameters(subject.covariates, etas))
-    initial = _steady_state(model, parameters, subject)
+    initial = steady_state_start(model, parameters, subject)
     solution = solve(model.structure, parameters, subject.doses, times, initial=initial,
                      start=None if initial is None else start)
     predictions[:, -times.size:] = solution.concentrations[analyte] * model.concentration_factor(analyte)
     return predictions
 
 
-def _steady_state(model: PopulationModel, parameters: dict[str, np.ndarray], subject: Subject) -> np.ndarray | None:
+def steady_state_start(model: PopulationModel, parameters: dict[str, np.ndarray], subject: Subject) -> np.ndarray | None:
     """The state just before the subject's SS=1 dose (None without one)."""
     if subject.steady_state is None:
         return None
@@ -126,7 +126,7 @@ def _steady_state(model: PopulationModel, parameters: dict[str, np.ndarray], sub
     return steady_state(model.structure, parameters, dose, interval)
 
 
-def _pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
+def covariate_pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
     """Start times of the pieces over which the covariates are constant, and a time inside each (NOCB).
 
     Over (tⱼ₋₁, tⱼ] the value on the record at tⱼ holds, so a piece starting at tⱼ₋₁ carries

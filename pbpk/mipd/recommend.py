@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -56,6 +56,7 @@ import pandas as pd
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import ureg
+from pbpk.mipd.dosing_history import history
 from pbpk.mipd.map_estimation import MapEstimate
 from pbpk.mipd.popmodel import PopulationModel, Prediction
 from pbpk.mipd.records import Subject
@@ -66,6 +67,8 @@ KINDS = ("auc", "cumulative_auc", "trough", "cmax", "ft_above", "time_above", "t
 GRID = 240
 #: Relative tolerance for finding a target's time among the predicted times.
 TIME_TOLERANCE = 1e-9
+#: New doses, times, whether the past doses count → the prediction of every subject.
+Forecast = Callable[[tuple[Dose, ...], np.ndarray, bool], Prediction]
 
 
 @dataclass(frozen=True)
@@ -376,37 +379,58 @@ def recommend(model: PopulationModel, target: Target, options: Sequence[Regimen]
     The posterior is ``draws`` (draws × η) when given, else ``n_draws`` from N(η, ``covariance``);
     with neither, PTA and the toxicity probability are NaN.
     """
-    if not options:
-        raise PbpkInputError("options", "", "none", "at least one regimen")
+    subjects = _subjects(eta, covariance, draws, n_draws, rng)
+    per_subject = {name: np.full(subjects.shape[0], float(value)) for name, value in covariates.items()}
+    past = tuple(past_doses)
+
+    def forecast(doses: tuple[Dose, ...], times: np.ndarray, with_past: bool) -> Prediction:
+        return model.predict((past if with_past else ()) + doses, times, per_subject, subjects)
+
+    return _rank(model, target, tuple(options), forecast, bool(past), toxicity, subjects.shape[0],
+                 has_draws=draws is not None or covariance is not None)
+
+
+def recommend_for(model: PopulationModel, subject: Subject, estimate: MapEstimate, target: Target,
+                  options: Sequence[Regimen], *, draws: np.ndarray | None = None, n_draws: int = 1000,
+                  rng: np.random.Generator | None = None, toxicity: Target | None = None) -> Recommendation:
+    """``recommend`` after the subject's record (``dosing_history``) from its MAP estimate (η̂, Laplace covariance)."""
+    subjects = _subjects(estimate.eta, estimate.covariance, draws, n_draws, rng)
+    past = history(model, subject, subjects)
+
+    def forecast(doses: tuple[Dose, ...], times: np.ndarray, with_past: bool) -> Prediction:
+        return past.predict(doses, times, past=with_past)
+    return _rank(model, target, tuple(options), forecast, True, toxicity, subjects.shape[0],
+                 has_draws=draws is not None or estimate.covariance is not None)
+
+
+def _subjects(eta: np.ndarray, covariance: np.ndarray | None, draws: np.ndarray | None, n_draws: int,
+              rng: np.random.Generator | None) -> np.ndarray:
+    """The MAP η and the posterior draws (given, or from N(η, covariance)), one per row."""
     eta = np.ravel(np.asarray(eta, dtype=float))
     if draws is None and covariance is not None:
         draws = posterior_draws(eta, covariance, n_draws, rng or np.random.default_rng())
     posterior = np.zeros((0, eta.size)) if draws is None else np.atleast_2d(np.asarray(draws, dtype=float))
     if posterior.shape[1] != eta.size:
         raise PbpkInputError("draws", "", posterior.shape, f"draws × {eta.size} (one η per row)")
-    subjects = np.vstack([eta[None], posterior])
+    return np.vstack([eta[None], posterior])
+
+
+def _rank(model: PopulationModel, target: Target, options: tuple[Regimen, ...], forecast: Forecast, has_past: bool,
+          toxicity: Target | None, n: int, *, has_draws: bool) -> Recommendation:
+    """The recommendation for ``n`` subjects (the MAP η first) from ``forecast``."""
+    if not options:
+        raise PbpkInputError("options", "", "none", "at least one regimen")
     targets = (target,) if toxicity is None else (target, toxicity)
-    attained = _attainments(model, targets, tuple(options), tuple(past_doses), covariates, subjects)
+    attained = _attainments(model, targets, options, forecast, has_past, n)
     values, met = attained[0]
     toxic = None if toxicity is None else attained[1][1]
-    table = _table(model, target, tuple(options), values, met, toxic, has_draws=draws is not None)
-    return Recommendation(table, tuple(options), values, met, toxic)
-
-
-def recommend_for(model: PopulationModel, subject: Subject, estimate: MapEstimate, target: Target,
-                  options: Sequence[Regimen], **posterior) -> Recommendation:
-    """``recommend`` after the subject's doses, from its MAP estimate (η̂, Laplace covariance) and last covariates."""
-    covariates = subject.covariates_at(float(subject.record_times[-1]))
-    return recommend(model, target, options, eta=estimate.eta, covariance=estimate.covariance, covariates=covariates,
-                     past_doses=subject.doses, **posterior)
+    table = _table(model, target, options, values, met, toxic, has_draws=has_draws)
+    return Recommendation(table, options, values, met, toxic)
 
 
 def _attainments(model: PopulationModel, targets: tuple[Target, ...], options: tuple[Regimen, ...],
-                 past: tuple[Dose, ...], covariates: Mapping[str, float], eta: np.ndarray
-                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+                 forecast: Forecast, has_past: bool, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(values, met), options × subjects, per target; options sharing dose times share their predictions."""
-    n = eta.shape[0]
-    per_subject = {name: np.full(n, float(value)) for name, value in covariates.items()}
     values = [np.empty((len(options), n)) for _ in targets]
     met = [np.empty((len(options), n), dtype=bool) for _ in targets]
     groups: dict[tuple, list[int]] = {}
@@ -416,7 +440,7 @@ def _attainments(model: PopulationModel, targets: tuple[Target, ...], options: t
     for members in groups.values():
         pattern = options[members[0]]
         times = np.unique(np.concatenate([t.times(pattern) for t in targets]))
-        profiles = _profiles(model, [options[k] for k in members], past, times, per_subject, eta)
+        profiles = _profiles(model, [options[k] for k in members], forecast, has_past, times)
         for k, (concentration, auc) in zip(members, profiles):
             for j, target in enumerate(targets):
                 result = target.evaluate(times, concentration[target.analyte], auc[target.analyte], options[k], model)
@@ -424,25 +448,24 @@ def _attainments(model: PopulationModel, targets: tuple[Target, ...], options: t
     return list(zip(values, met))
 
 
-def _profiles(model: PopulationModel, options: list[Regimen], past: tuple[Dose, ...], times: np.ndarray,
-              covariates: Mapping[str, np.ndarray], eta: np.ndarray):
+def _profiles(model: PopulationModel, options: list[Regimen], forecast: Forecast, has_past: bool, times: np.ndarray):
     """Concentrations and cumulative AUCs per analyte (subjects × times) of each option, one option at a time.
 
     A linear model superposes the past doses, a unit first dose and unit maintenance doses (≤ 3 solves).
     """
-    def solved(doses: Sequence[Dose]) -> tuple[dict, dict]:
-        prediction = model.predict(doses, times, covariates, eta)
+    def solved(doses: tuple[Dose, ...], with_past: bool) -> tuple[dict, dict]:
+        prediction = forecast(doses, times, with_past)
         return ({a: prediction.concentration(a) for a in model.analytes},
                 {a: prediction.auc(a) for a in model.analytes})
 
     if not model.structure.linear:
         for option in options:
-            yield solved(past + option.doses())
+            yield solved(option.doses(), True)
         return
     unit_doses = replace(options[0], dose=1.0, loading=None).doses()
     zero = ({a: 0.0 for a in model.analytes}, {a: 0.0 for a in model.analytes})
-    parts = [solved(past) if past else zero, solved(unit_doses[:1]),
-             solved(unit_doses[1:]) if len(unit_doses) > 1 else zero]
+    parts = [solved((), True) if has_past else zero, solved(unit_doses[:1], False),
+             solved(unit_doses[1:], False) if len(unit_doses) > 1 else zero]
     for option in options:
         weights = (1.0, option.dose if option.loading is None else option.loading, option.dose)
         yield tuple({a: sum(w * part[m][a] for w, part in zip(weights, parts)) for a in model.analytes}
