@@ -10,6 +10,11 @@ error y and f are replaced by their logarithms. A sample censored below its LLOQ
 −2·log Φ((LLOQ − f)/g) instead (Beal 2001, J Pharmacokinet Pharmacodyn 28:481, method M3).
 The 2π constant is left out, so OFV matches mapbayr, not NONMEM's OBJ.
 
+A prior weight 0 < w ≤ 1 (``prior_weight``) flattens the prior: the prior term becomes ηᵀ(Ω/w)⁻¹η = w·ηᵀΩ⁻¹η,
+i.e. Ω inflated by 1/w, as the "flattened prior" of MIPD tools does to let the data weigh more. It enters the
+objective, hence the gradient, the reported OFV and the Laplace covariance; w → 0 tends to the maximum-likelihood
+η, w = 1 (the default) is the plain MAP estimate.
+
 η is found by BFGS from η = 0 (scipy), restarted from the last point by Nelder–Mead and BFGS again
 if it does not converge (BFGS success, or a gradient below ``GRADIENT_TOLERANCE`` when it stops for
 loss of precision), with a central-difference gradient whose 2n + 1 points are solved together. Its
@@ -142,18 +147,22 @@ def covariate_pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
     return np.array(starts), values
 
 
-def objective(model: PopulationModel, subject: Subject, eta: np.ndarray, analyte: str = "parent") -> float:
-    """OFV(η): −2·log posterior without the 2π constant (see the module docstring)."""
+def objective(model: PopulationModel, subject: Subject, eta: np.ndarray, analyte: str = "parent", *,
+              prior_weight: float = 1.0) -> float:
+    """OFV(η): −2·log posterior without the 2π constant, the prior weighted by ``prior_weight`` (module docstring)."""
+    _check_prior_weight(prior_weight)
     eta = np.asarray(eta, dtype=float)
     try:
         f = predict_subject(model, subject, eta, analyte)
     except PbpkInputError:
         return PENALTY
-    return _ofv(model, subject, eta, f, analyte)
+    return _ofv(model, subject, eta, f, analyte, prior_weight)
 
 
-def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, analyte: str = "parent") -> np.ndarray:
+def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, analyte: str = "parent", *,
+               prior_weight: float = 1.0) -> np.ndarray:
     """OFV at each row of ``etas``; one solve when the subject's covariates are constant."""
+    _check_prior_weight(prior_weight)
     etas = np.atleast_2d(np.asarray(etas, dtype=float))
     if not subject.time_varying:
         try:
@@ -161,12 +170,20 @@ def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, analy
         except PbpkInputError:  # a row with a non-physical parameter: each row on its own
             pass
         else:
-            return np.array([_ofv(model, subject, eta, f, analyte) for eta, f in zip(etas, predictions, strict=True)])
-    return np.array([objective(model, subject, eta, analyte) for eta in etas])
+            return np.array([_ofv(model, subject, eta, f, analyte, prior_weight)
+                             for eta, f in zip(etas, predictions, strict=True)])
+    return np.array([objective(model, subject, eta, analyte, prior_weight=prior_weight) for eta in etas])
 
 
-def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarray, analyte: str) -> float:
-    """OFV of predictions ``f`` at ``eta``."""
+def _check_prior_weight(prior_weight: float) -> None:
+    """Refuse a prior weight outside (0, 1] (see the module docstring)."""
+    if not 0.0 < prior_weight <= 1.0:
+        raise PbpkInputError("prior_weight", "", prior_weight, "a weight 0 < w ≤ 1 (Ω is inflated by 1/w)")
+
+
+def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarray, analyte: str,
+         prior_weight: float = 1.0) -> float:
+    """OFV of predictions ``f`` at ``eta``, the prior term times ``prior_weight``."""
     error = model.errors[analyte]
     y, lloq, censored = subject.observations, subject.lloq, subject.censored
     if error.kind == "exponential":
@@ -179,11 +196,13 @@ def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarra
     observed = ~censored
     ofv = float(np.sum(np.log(g[observed] ** 2) + ((y[observed] - f[observed]) / g[observed]) ** 2))
     ofv -= 2.0 * float(np.sum(log_ndtr((lloq[censored] - f[censored]) / g[censored])))
-    return ofv + float(eta @ np.linalg.solve(model.omega.matrix, eta))
+    return ofv + prior_weight * float(eta @ np.linalg.solve(model.omega.matrix, eta))
 
 
-def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", *, gtol: float = 1e-6) -> MapEstimate:
-    """The MAP estimate of η for ``subject`` (see the module docstring)."""
+def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", *, gtol: float = 1e-6,
+             prior_weight: float = 1.0) -> MapEstimate:
+    """The MAP estimate of η for ``subject``, its prior flattened by ``prior_weight`` (see the module docstring)."""
+    _check_prior_weight(prior_weight)
     if subject.times.size == 0:
         raise PbpkInputError(f"subject {subject.id}", "observations", "none", "at least one sample")
     error = model.errors[analyte]
@@ -193,13 +212,14 @@ def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", 
     n = len(model.eta_names)
 
     def function(eta: np.ndarray) -> float:
-        return objective(model, subject, eta, analyte)
+        return objective(model, subject, eta, analyte, prior_weight=prior_weight)
 
     def with_gradient(eta: np.ndarray) -> tuple[float, np.ndarray]:
         """OFV and its central-difference gradient from one batched solve of 2n + 1 points."""
         h = GRADIENT_STEP * np.maximum(1.0, np.abs(eta))
         steps = np.diag(h)
-        values = objectives(model, subject, np.vstack([eta, eta + steps, eta - steps]), analyte)
+        values = objectives(model, subject, np.vstack([eta, eta + steps, eta - steps]), analyte,
+                            prior_weight=prior_weight)
         up, down = values[1:n + 1], values[n + 1:]
         gradient = np.where((up < PENALTY) & (down < PENALTY), (up - down) / (2 * h),
                             np.where(up < PENALTY, (up - values[0]) / h, (values[0] - down) / h))
@@ -211,7 +231,7 @@ def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", 
                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000 * n})
         result = minimize(with_gradient, polished.x, jac=True, method="BFGS", options={"gtol": gtol})
     eta = result.x
-    hessian = _hessian(lambda points: objectives(model, subject, points, analyte), eta)
+    hessian = _hessian(lambda points: objectives(model, subject, points, analyte, prior_weight=prior_weight), eta)
     try:
         covariance = np.linalg.inv(hessian / 2.0)
     except np.linalg.LinAlgError:
