@@ -101,7 +101,7 @@ def truncate(subject: Subject, known: float) -> Subject:
     steady = subject.steady_state if subject.steady_state and subject.steady_state[0] <= known else None
     return Subject(subject.id, tuple(d for d in subject.doses if d.time <= known), subject.times[keep],
                    subject.observations[keep], subject.censored[keep], subject.lloq[keep], covariates,
-                   subject.record_times[records], steady)
+                   subject.record_times[records], steady, subject.resets[subject.resets <= known])
 
 
 def forecast_subject(subject: Subject, known: float, target: float) -> Subject:
@@ -113,7 +113,7 @@ def forecast_subject(subject: Subject, known: float, target: float) -> Subject:
     steady = subject.steady_state if subject.steady_state and subject.steady_state[0] < target else None
     return Subject(subject.id, tuple(d for d in subject.doses if d.time < target), np.array([target]),
                    np.array([np.nan]), np.zeros(1, bool), np.array([np.nan]), covariates,
-                   np.append(subject.record_times[records], target), steady)
+                   np.append(subject.record_times[records], target), steady, subject.resets[subject.resets < target])
 
 
 def _collapse(values: np.ndarray) -> float | np.ndarray:

@@ -32,11 +32,16 @@ the order of the two records.
 An SS=1 dose record (``Subject.steady_state``, NONMEM Users Guide V) starts the subject at the steady
 state just before it (``steady_state.steady_state``, with the parameters of the piece it starts when the
 covariates change); samples before it are predicted 0.
+
+A reset (EVID 3 or 4, ``Subject.resets``; NONMEM Users Guide V and VI, "Reset events") cuts the record: each part
+is predicted on its own from a zero state (the doses before the reset dropped, running infusions stopped), a sample
+at the reset time in the part before it; a part without doses is 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 from scipy.optimize import minimize
@@ -80,6 +85,11 @@ class MapEstimate:
 def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, analyte: str = "parent") -> np.ndarray:
     """The subject's concentrations at its sample times (analyte's unit), with time-varying covariates NOCB."""
     eta = np.atleast_2d(np.asarray(eta, dtype=float))
+    if subject.resets.size:
+        predictions = np.zeros(subject.times.size)
+        for samples, part in reset_parts(subject):
+            predictions[samples] = predict_subject(model, part, eta, analyte)
+        return predictions
     factor = model.concentration_factor(analyte)
     if subject.time_varying and analyte != "parent":
         raise PbpkInputError("analyte", "", analyte, '"parent" with time-varying covariates')
@@ -110,6 +120,11 @@ def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray, ana
     """Concentrations at the sample times (rows × times) for several η of a subject whose covariates are constant,
     in one solve (a batched gradient or Hessian)."""
     etas = np.atleast_2d(np.asarray(etas, dtype=float))
+    if subject.resets.size:
+        predictions = np.zeros((len(etas), subject.times.size))
+        for samples, part in reset_parts(subject):
+            predictions[:, samples] = predict_many(model, part, etas, analyte)
+        return predictions
     start = -np.inf if subject.steady_state is None else subject.steady_state[0]
     times = subject.times[subject.times >= start]
     predictions = np.zeros((len(etas), subject.times.size))
@@ -121,6 +136,26 @@ def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray, ana
                      start=None if initial is None else start)
     predictions[:, -times.size:] = solution.concentrations[analyte] * model.concentration_factor(analyte)
     return predictions
+
+
+def reset_parts(subject: Subject) -> list[tuple[np.ndarray, Subject]]:
+    """The parts of a record cut at its resets that hold a dose: the mask of their samples and the part, without resets.
+
+    A part runs from a reset rₖ (or the start) to the next; it has the doses at or after rₖ and the samples after rₖ,
+    up to and including the next reset time (see the module docstring).
+    """
+    edges = np.concatenate([[-np.inf], subject.resets, [np.inf]])
+    parts = []
+    for low, high in pairwise(edges):
+        doses = tuple(dose for dose in subject.doses if low <= dose.time < high)
+        samples = (subject.times > low) & (subject.times <= high)
+        if not doses or not samples.any():
+            continue
+        steady = subject.steady_state if subject.steady_state and low <= subject.steady_state[0] < high else None
+        parts.append((samples, replace(subject, doses=doses, times=subject.times[samples],
+                                       observations=subject.observations[samples], censored=subject.censored[samples],
+                                       lloq=subject.lloq[samples], steady_state=steady, resets=np.empty(0))))
+    return parts
 
 
 def steady_state_start(model: PopulationModel, parameters: dict[str, np.ndarray], subject: Subject) -> np.ndarray | None:

@@ -7,7 +7,11 @@ Conventions (NONMEM Users Guide, Part V "Data Items", and Part VI "PREDPP"):
   cell is a missing value. Times are ≥ 0 and do not decrease within an ID; an ID's records are
   contiguous. A sample before the first dose is allowed, as in NONMEM (its prediction is 0).
 * EVID 0 is an observation (unless MDV = 1 or DV is missing), 1 a dose, 2 a record that only
-  carries covariates; EVID 3 and 4 (resets) are refused. Without EVID a record with AMT > 0 is a dose.
+  carries covariates, 3 a reset and 4 a reset and dose (Part V, "EVID"; Part VI, "Reset events"): every
+  compartment is set to 0 at the record's time (running infusions stop) and, with EVID 4, the record's dose is then
+  given (``Subject.resets``). A sample at a reset time sees the state before the reset, as a sample at a dose time
+  sees the amount before the dose, so an earlier record at that time may not be a dose (it would be wiped out), and
+  no ADDL dose of an earlier record may fall at or after a reset. Without EVID a record with AMT > 0 is a dose.
 * A dose lasts AMT/RATE (RATE > 0) or DUR; RATE −1/−2 (modelled rate) are refused. ADDL additional
   doses follow every II.
 * SS=1 with II > 0 and AMT > 0 (Part V, "SS data item"): the system is reset to steady state for doses
@@ -31,7 +35,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +56,9 @@ class Subject:
     ``censored`` marks samples below ``lloq`` (NaN where none). ``covariates`` holds a number for a
     covariate constant within the ID, or an array over ``record_times`` (the ID's distinct record
     times, increasing), carried backward (NOCB) between them. ``steady_state`` is (time, dose, II) of
-    an SS=1 dose record: the state just before ``time`` is the steady state of ``dose`` every II.
+    an SS=1 dose record: the state just before ``time`` is the steady state of ``dose`` every II. ``resets``
+    are the increasing times of EVID 3 and 4 records, where every compartment is set to 0 (after the samples and
+    before the doses at that time).
     """
 
     id: str
@@ -64,6 +70,7 @@ class Subject:
     covariates: Mapping[str, float | np.ndarray]
     record_times: np.ndarray
     steady_state: tuple[float, Dose, float] | None = None
+    resets: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def time_varying(self) -> bool:
@@ -129,7 +136,7 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
     """One ID's records checked and turned into doses, samples and covariates."""
     numbers = compartment_numbers(model.structure)
     default_dose = model.structure.dose_compartments[0]
-    doses, samples, previous, steady = [], [], 0.0, None
+    doses, samples, previous, steady, resets = [], [], 0.0, None, []
     censoring = "BLQ" if "BLQ" in records[0] else "CENS" if "CENS" in records[0] else ""
     for r in records:
         where = f"{path}:{r['LINE']}"
@@ -143,14 +150,17 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
         evid = r.get("EVID", np.nan)
         if not np.isfinite(evid):
             evid = 1.0 if r.get("AMT", 0) > 0 else 0.0
-        if evid not in (0, 1, 2):
-            raise PbpkInputError(where, "EVID", evid, "0 (observation), 1 (dose) or 2 (other)",
-                                 "EVID 3 and 4 (resets) are not supported yet")
+        if evid not in (0, 1, 2, 3, 4):
+            raise PbpkInputError(where, "EVID", evid, "0 (observation), 1 (dose), 2 (other), 3 (reset) or 4 "
+                                 "(reset and dose)")
+        if evid in (3, 4):
+            _check_reset(where, time, doses)
+            resets.append(time)
         cmt = r.get("CMT", np.nan)
         cmt = 0 if not np.isfinite(cmt) else cmt
         if cmt != 0 and cmt not in numbers:
             raise PbpkInputError(where, "CMT", cmt, ", ".join(f"{k} ({n})" for k, n in numbers.items()))
-        if evid == 1:
+        if evid in (1, 4):
             given = _doses(r, where, numbers.get(int(cmt), default_dose), model.structure)
             if np.nan_to_num(r.get("SS", 0)) == 1:
                 if doses:
@@ -174,7 +184,15 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
         covariates[name] = float(values[0]) if np.all(values == values[0]) else values
     sample = np.array(samples, dtype=float).reshape(-1, 4)
     return Subject(key, tuple(sorted(doses, key=lambda d: d.time)), sample[:, 0], sample[:, 1],
-                   sample[:, 2].astype(bool), sample[:, 3], covariates, times, steady)
+                   sample[:, 2].astype(bool), sample[:, 3], covariates, times, steady, np.unique(resets))
+
+
+def _check_reset(where: str, time: float, doses: list[Dose]) -> None:
+    """Refuse a reset at or before a dose of an earlier record (see the module docstring)."""
+    late = [dose.time for dose in doses if dose.time >= time]
+    if late:
+        raise PbpkInputError(where, "TIME", time, f"a reset after every earlier record's dose (one at {late[0]:g})",
+                             "put the dose after the reset record, or end its ADDL doses before the reset")
 
 
 def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[Dose]:
