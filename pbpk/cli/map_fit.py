@@ -2,7 +2,7 @@
 
 MODEL is a population model of ``poppk_models/`` (by name) or a model file; the data are
 NONMEM-style records (``pbpk.mipd.records``). Each subject gets its η, individual
-parameters with 90 % intervals (Laplace posterior), the objective and whether it
+parameters with 90 % intervals (Laplace posterior, or SIR), the objective and whether it
 converged; the figure shows the fits with their credible bands.
 """
 
@@ -23,6 +23,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--id", action="append", default=[], help="fit only this ID (repeatable)")
     parser.add_argument("--draws", type=int, default=300, help="posterior draws for intervals and bands")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the posterior draws")
+    parser.add_argument("--posterior", choices=["laplace", "sir"], default="laplace",
+                        help="posterior draws: the Laplace normal around the MAP (default), or sampling importance "
+                             "resampling of the exact posterior")
+    parser.add_argument("--prior-weight", type=float, default=1.0,
+                        help="weight w of the prior, 0 < w <= 1: Ω/w, a flattened prior (default 1)")
     parser.add_argument("--plot", help="write the fits with their 90 %% credible bands to this file")
     parser.add_argument("--log", action="store_true", help="concentrations on a log scale in the figure")
     parser.set_defaults(run=run)
@@ -33,6 +38,11 @@ def check(args: argparse.Namespace) -> dict[str, str]:
     renames = checks.column_renames(args.rename)
     if args.draws < 50:
         raise PbpkInputError("--draws", "", args.draws, "at least 50 posterior draws")
+    if not 0 < args.prior_weight <= 1:
+        raise PbpkInputError("--prior-weight", "", args.prior_weight, "a weight 0 < w <= 1")
+    if args.posterior == "sir" and args.prior_weight != 1.0:
+        raise PbpkInputError("--posterior", "", "sir", "--prior-weight 1 with SIR (it samples the unweighted "
+                             "posterior)", "leave out --prior-weight, or use --posterior laplace")
     checks.check_output_files({"--plot": (args.plot, checks.FIGURE)})
     return renames
 
@@ -44,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from pbpk.mipd.map_estimation import estimate
     from pbpk.mipd.modelfile import load_poppk
     from pbpk.mipd.patient_record import load_subjects
-    from pbpk.mipd.posterior import laplace_posterior
+    from pbpk.mipd.posterior import laplace_posterior, sir_posterior
 
     model = load_poppk(args.model)
     subjects = list(load_subjects(args.data, model, rename=renames or None, lloq=args.lloq).values())
@@ -54,21 +64,28 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise PbpkInputError("--id", "", missing[0], f"an ID of {args.data}: " + ", ".join(sorted(known)[:20]))
         subjects = [s for s in subjects if s.id in args.id]
-    fits = [estimate(model, subject) for subject in subjects]
-    posteriors = [laplace_posterior(fit, args.draws, args.seed) for fit in fits]
+    fits = [estimate(model, subject, prior_weight=args.prior_weight) for subject in subjects]
+    if args.posterior == "sir":
+        posteriors = [sir_posterior(model, s, fit, args.draws, seed=args.seed) for s, fit in zip(subjects, fits,
+                                                                                                  strict=True)]
+    else:
+        posteriors = [laplace_posterior(fit, args.draws, args.seed) for fit in fits]
     intervals = [p.parameter_intervals(model, s) for p, s in zip(posteriors, subjects, strict=True)]
     write_figure(lambda path: plot_fits(model, subjects, posteriors, path, log_scale=args.log), args.plot)
     if args.json:
         print_json({"model": model.name, "data": args.data, "subjects": [
             {"id": fit.subject, "ofv": fit.ofv, "converged": fit.converged, "message": fit.message,
+             "posterior": posterior.method, "effective_sample_size": posterior.effective_sample_size,
              "eta": dict(zip(model.eta_names, fit.eta.tolist(), strict=True)),
              "eta_se": dict(zip(model.eta_names, _se(fit), strict=True)),
              "parameters": [{**row, "unit": _unit(row["parameter"], model)} for row in table.to_dict("records")]}
-            for fit, table in zip(fits, intervals, strict=True)],
+            for fit, table, posterior in zip(fits, intervals, posteriors, strict=True)],
             "files": {"plot": args.plot}})
         return 0
-    print(f"{model.name}: MAP fits of {len(fits)} subject(s) from {args.data} (90 % intervals, Laplace posterior, "
-          f"{args.draws} draws)")
+    method = "Laplace posterior" if args.posterior == "laplace" else "SIR posterior"
+    weight = "" if args.prior_weight == 1.0 else f", prior weight {args.prior_weight:g}"
+    print(f"{model.name}: MAP fits of {len(fits)} subject(s) from {args.data} (90 % intervals, {method}, "
+          f"{args.draws} draws{weight})")
     for fit, table in zip(fits, intervals, strict=True):
         etas = ", ".join(f"{name} {value:.4g} (SE {se:.3g})"
                          for name, value, se in zip(model.eta_names, fit.eta, _se(fit), strict=True))

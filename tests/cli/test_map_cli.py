@@ -31,3 +31,16 @@ def test_map_refuses_an_unknown_id_and_a_bad_rename(capsys):
     assert "--id: got '99'" in capsys.readouterr().err
     assert main(["map", "examplinib-mapbayr-2021", "--data", str(DATA), "--rename", "AMT"]) == 2
     assert "COLUMN=NAME" in capsys.readouterr().err
+
+
+def test_map_with_sir_draws_and_a_flattened_prior(capsys):
+    status = main(["map", "examplinib-mapbayr-2021", "--data", str(DATA), "--id", "1", "--json", "--posterior", "sir",
+                   "--draws", "300"])
+    subject = json.loads(capsys.readouterr().out)["subjects"][0]
+    assert status == 0 and subject["posterior"] == "sir" and subject["effective_sample_size"] > 30
+    assert main(["map", "examplinib-mapbayr-2021", "--data", str(DATA), "--id", "1", "--json",
+                 "--prior-weight", "0.5"]) == 0
+    flattened = json.loads(capsys.readouterr().out)["subjects"][0]
+    assert flattened["eta"]["ETA_CL"] > subject["eta"]["ETA_CL"]  # less shrinkage towards 0 (η_CL > 0 here)
+    assert main(["map", "examplinib-mapbayr-2021", "--data", str(DATA), "--prior-weight", "0"]) == 2
+    assert "--prior-weight: got 0.0" in capsys.readouterr().err
