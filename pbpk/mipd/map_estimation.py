@@ -40,6 +40,7 @@ at the reset time in the part before it; a part without doses is 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -244,36 +245,44 @@ def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", 
     if error.kind == "exponential" and np.any(subject.observations[~subject.censored] <= 0):
         raise PbpkInputError(f"subject {subject.id}", "observations", "a value ≤ 0",
                              "positive observations for an exponential (log-scale) error")
-    n = len(model.eta_names)
+    result, covariance = posterior_mode(
+        lambda points: objectives(model, subject, points, analyte, prior_weight=prior_weight),
+        len(model.eta_names), gtol=gtol)
+    eta = result.x
+    return MapEstimate(subject.id, eta, individual_parameters(model, subject, eta), float(result.fun),
+                       converged(result), covariance, predict_subject(model, subject, eta, analyte),
+                       str(result.message))
 
-    def function(eta: np.ndarray) -> float:
-        return objective(model, subject, eta, analyte, prior_weight=prior_weight)
+
+def posterior_mode(values_at: Callable[[np.ndarray], np.ndarray], n: int, *, gtol: float,
+                   gradient_step: float = GRADIENT_STEP, hessian_step: float = HESSIAN_STEP):
+    """The minimum of an OFV over η (n values) and its Laplace covariance, the inverse Hessian of OFV/2 (NaN when
+    singular); ``values_at`` gives the OFV at each row of a points array, so that the 2n + 1 points of a gradient and
+    those of the Hessian are each one call (one batched solve). Steps are relative to max(1, |η|)."""
+
+    def value(eta: np.ndarray) -> float:
+        return float(values_at(eta[None])[0])
 
     def with_gradient(eta: np.ndarray) -> tuple[float, np.ndarray]:
-        """OFV and its central-difference gradient from one batched solve of 2n + 1 points."""
-        h = GRADIENT_STEP * np.maximum(1.0, np.abs(eta))
+        """OFV and its central-difference gradient (one-sided next to a penalised point)."""
+        h = gradient_step * np.maximum(1.0, np.abs(eta))
         steps = np.diag(h)
-        values = objectives(model, subject, np.vstack([eta, eta + steps, eta - steps]), analyte,
-                            prior_weight=prior_weight)
+        values = values_at(np.vstack([eta, eta + steps, eta - steps]))
         up, down = values[1:n + 1], values[n + 1:]
         gradient = np.where((up < PENALTY) & (down < PENALTY), (up - down) / (2 * h),
                             np.where(up < PENALTY, (up - values[0]) / h, (values[0] - down) / h))
         return float(values[0]), np.where(values[0] < PENALTY, gradient, 0.0)
 
     result = minimize(with_gradient, np.zeros(n), jac=True, method="BFGS", options={"gtol": gtol})
-    if not _converged(result):
-        polished = minimize(function, result.x, method="Nelder-Mead",
+    if not converged(result):
+        polished = minimize(value, result.x, method="Nelder-Mead",
                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000 * n})
         result = minimize(with_gradient, polished.x, jac=True, method="BFGS", options={"gtol": gtol})
-    eta = result.x
-    hessian = _hessian(lambda points: objectives(model, subject, points, analyte, prior_weight=prior_weight), eta)
     try:
-        covariance = np.linalg.inv(hessian / 2.0)
+        covariance = np.linalg.inv(_hessian(values_at, result.x, hessian_step) / 2.0)
     except np.linalg.LinAlgError:
         covariance = np.full((n, n), np.nan)
-    return MapEstimate(subject.id, eta, individual_parameters(model, subject, eta), float(result.fun),
-                       _converged(result), covariance, predict_subject(model, subject, eta, analyte),
-                       str(result.message))
+    return result, covariance
 
 
 def individual_parameters(model: PopulationModel, subject: Subject, eta: np.ndarray) -> dict[str, float | np.ndarray]:
@@ -285,16 +294,16 @@ def individual_parameters(model: PopulationModel, subject: Subject, eta: np.ndar
     return {name: np.array([float(np.ravel(p[name])[0]) for p in at]) for name in at[0]}
 
 
-def _converged(result) -> bool:
+def converged(result) -> bool:
     """BFGS converged, or stopped for precision loss with a gradient below ``GRADIENT_TOLERANCE``."""
     return bool(result.success or np.max(np.abs(result.jac)) < GRADIENT_TOLERANCE)
 
 
-def _hessian(values_at, x: np.ndarray) -> np.ndarray:
+def _hessian(values_at, x: np.ndarray, step: float) -> np.ndarray:
     """Central finite-difference Hessian at ``x`` of the function whose values at rows of points ``values_at``
     gives (all points in one call)."""
     n = x.size
-    h = HESSIAN_STEP * np.maximum(1.0, np.abs(x))
+    h = step * np.maximum(1.0, np.abs(x))
     steps = np.diag(h)
     pairs = [(i, j) for i in range(n) for j in range(i)]
     points = [x, *(x + steps), *(x - steps)]

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Unpack
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.stats import norm
 
 from pbpk.compound import Compound
@@ -39,7 +38,7 @@ from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import mg_per_umol
 from pbpk.engine.codegen import compile_model
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
-from pbpk.mipd.map_estimation import GRADIENT_TOLERANCE, PENALTY
+from pbpk.mipd.map_estimation import PENALTY, converged, posterior_mode
 from pbpk.model.parameters import parameter_table, to_vector
 from pbpk.model.symbolic import SymbolicModel
 from pbpk.model.topology import Kinetics
@@ -223,53 +222,9 @@ def estimate(problem: PbpkProblem, observations: np.ndarray, *, gtol: float = 1e
     y = np.asarray(observations, dtype=float)
     if y.shape != (problem.samples.size,) or not np.all(np.isfinite(y)):
         raise PbpkInputError("fit_pbpk", "observations", y.shape, f"{problem.samples.size} finite concentrations")
-    n = len(problem.prior.factors)
-    eye = np.eye(n) * STEP
-
-    def value_and_gradient(eta: np.ndarray) -> tuple[float, np.ndarray]:
-        ofv = objective(problem, y, np.vstack([eta, eta + eye, eta - eye]))
-        return float(ofv[0]), (ofv[1:n + 1] - ofv[n + 1:]) / (2 * STEP)
-
-    def value(eta: np.ndarray) -> float:
-        return float(objective(problem, y, eta)[0])
-
-    result = minimize(value_and_gradient, np.zeros(n), jac=True, method="BFGS", options={"gtol": gtol})
-    if not _converged(result):
-        polished = minimize(value, result.x, method="Nelder-Mead",
-                            options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000 * n})
-        result = minimize(value_and_gradient, polished.x, jac=True, method="BFGS", options={"gtol": gtol})
+    result, covariance = posterior_mode(lambda points: objective(problem, y, points), len(problem.prior.factors),
+                                        gtol=gtol, gradient_step=STEP, hessian_step=STEP)
     eta = result.x
-    try:
-        covariance = np.linalg.inv(_hessian(problem, y, eta) / 2.0)
-    except np.linalg.LinAlgError:
-        covariance = np.full((n, n), np.nan)
     half = norm.ppf(0.5 + INTERVAL / 2) * np.sqrt(np.diag(covariance))
     return PbpkMapEstimate(problem.prior.names, eta, np.exp(eta), float(result.fun), covariance, np.exp(eta - half),
-                           np.exp(eta + half), problem.predict(eta)[0], _converged(result), str(result.message))
-
-
-def _converged(result) -> bool:
-    """BFGS converged, or stopped for precision loss with a gradient below ``GRADIENT_TOLERANCE``."""
-    return bool(result.success or np.max(np.abs(result.jac)) < GRADIENT_TOLERANCE)
-
-
-def _hessian(problem: PbpkProblem, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
-    """Central finite-difference Hessian of OFV at ``eta``, all points in one batched solve."""
-    n = eta.size
-    steps = np.eye(n) * STEP
-    points = [eta]
-    for i in range(n):
-        points += [eta + steps[i], eta - steps[i]]
-        for j in range(i):
-            points += [eta + steps[i] + steps[j], eta + steps[i] - steps[j],
-                       eta - steps[i] + steps[j], eta - steps[i] - steps[j]]
-    ofv = iter(objective(problem, y, np.array(points)))
-    centre = next(ofv)
-    hessian = np.zeros((n, n))
-    for i in range(n):
-        plus, minus = next(ofv), next(ofv)
-        hessian[i, i] = (plus - 2.0 * centre + minus) / STEP ** 2
-        for j in range(i):
-            pp, pm, mp, mm = next(ofv), next(ofv), next(ofv), next(ofv)
-            hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * STEP ** 2)
-    return hessian
+                           np.exp(eta + half), problem.predict(eta)[0], converged(result), str(result.message))
