@@ -33,6 +33,7 @@ from data).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -43,14 +44,15 @@ from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.records import Subject
 
 #: Columns of the forecast table.
-COLUMNS = ("id", "step", "time", "observed", "predicted", "error", "relative_error", "converged")
+COLUMNS = ("id", "step", "time", "analyte", "observed", "predicted", "error", "relative_error", "converged")
 #: Columns of the summary table.
 SUMMARY = ("step", "n", "MPE", "MAPE", "RMSE", "relative_RMSE", "P20", "P30")
 
 
 def forecast(model: PopulationModel, subjects: Mapping[str, Subject] | Iterable[Subject], *,
-             steps: int | None = None, analyte: str = "parent") -> pd.DataFrame:
-    """One row per forecast sample: the subject, the samples used, the time, observed and predicted.
+             steps: int | None = None) -> pd.DataFrame:
+    """One row per forecast sample: the subject, the samples used, the time, the analyte, observed and predicted
+    (in the analyte's unit).
 
     ``steps`` keeps only the forecasts from at most that many samples (None: all).
     """
@@ -62,11 +64,11 @@ def forecast(model: PopulationModel, subjects: Mapping[str, Subject] | Iterable[
         raise PbpkInputError("steps", "", steps, "a number of samples ≥ 0")
     rows = []
     for subject in subjects:
-        rows += _subject_forecasts(model, subject, steps, analyte)
+        rows += _subject_forecasts(model, subject, steps)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _subject_forecasts(model: PopulationModel, subject: Subject, steps: int | None, analyte: str) -> list[dict]:
+def _subject_forecasts(model: PopulationModel, subject: Subject, steps: int | None) -> list[dict]:
     """The forecasts of one subject's uncensored samples, each from the samples before it."""
     rows, fits = [], {}
     n = len(model.eta_names)
@@ -82,11 +84,12 @@ def _subject_forecasts(model: PopulationModel, subject: Subject, steps: int | No
             if used not in fits:
                 # the optimiser's trial points far out in η overflow in the OFV (refused there by its PENALTY)
                 with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-                    fits[used] = estimate(model, truncate(subject, known), analyte)
+                    fits[used] = estimate(model, truncate(subject, known))
             eta, converged = fits[used].eta, fits[used].converged
-        predicted = float(predict_subject(model, forecast_subject(subject, known, target), eta, analyte)[0])
+        analyte = str(subject.analytes[j])
+        predicted = float(predict_subject(model, forecast_subject(subject, known, target, analyte), eta)[0])
         observed = float(subject.observations[j])
-        rows.append({"id": subject.id, "step": used, "time": target, "observed": observed, "predicted": predicted,
+        rows.append({"id": subject.id, "step": used, "time": target, "analyte": analyte, "observed": observed, "predicted": predicted,
                      "error": predicted - observed, "relative_error": (predicted - observed) / observed,
                      "converged": converged})
     return rows
@@ -94,26 +97,27 @@ def _subject_forecasts(model: PopulationModel, subject: Subject, steps: int | No
 
 def truncate(subject: Subject, known: float) -> Subject:
     """The subject as known at time ``known``: doses, samples and covariate records up to it."""
-    keep = subject.times <= known
     records = subject.record_times <= known
     covariates = {name: value if np.ndim(value) == 0 else _collapse(np.asarray(value)[records])
                   for name, value in subject.covariates.items()}
-    steady = subject.steady_state if subject.steady_state and subject.steady_state[0] <= known else None
-    return Subject(subject.id, tuple(d for d in subject.doses if d.time <= known), subject.times[keep],
-                   subject.observations[keep], subject.censored[keep], subject.lloq[keep], covariates,
-                   subject.record_times[records], steady, subject.resets[subject.resets <= known])
+    return replace(subject, doses=tuple(d for d in subject.doses if d.time <= known),
+                   **subject.samples(subject.times <= known), covariates=covariates,
+                   record_times=subject.record_times[records],
+                   steady_states=tuple(s for s in subject.steady_states if s.time <= known),
+                   resets=subject.resets[subject.resets <= known])
 
 
-def forecast_subject(subject: Subject, known: float, target: float) -> Subject:
-    """One sample at ``target``: the doses before it, the covariates known at ``known`` carried forward to it."""
+def forecast_subject(subject: Subject, known: float, target: float, analyte: str = "parent") -> Subject:
+    """One sample of ``analyte`` at ``target``: the doses before it, the covariates known at ``known`` carried forward
+    to it."""
     records = subject.record_times <= known
     now = subject.covariates_at(known)
     covariates = {name: value if np.ndim(value) == 0 else _collapse(np.append(np.asarray(value)[records], now[name]))
                   for name, value in subject.covariates.items()}
-    steady = subject.steady_state if subject.steady_state and subject.steady_state[0] < target else None
-    return Subject(subject.id, tuple(d for d in subject.doses if d.time < target), np.array([target]),
-                   np.array([np.nan]), np.zeros(1, bool), np.array([np.nan]), covariates,
-                   np.append(subject.record_times[records], target), steady, subject.resets[subject.resets < target])
+    return replace(subject.at_times(np.array([target]), analyte), doses=tuple(d for d in subject.doses if d.time < target),
+                   covariates=covariates, record_times=np.append(subject.record_times[records], target),
+                   steady_states=tuple(s for s in subject.steady_states if s.time < target),
+                   resets=subject.resets[subject.resets < target])
 
 
 def _collapse(values: np.ndarray) -> float | np.ndarray:

@@ -5,7 +5,7 @@ Pharmacol 20:1; mapbayr's ``compute_ofv``; NONMEM's POSTHOC, Beal & Sheiner, NON
 
     OFV(η) = Σᵢ [log gᵢ² + (yᵢ − fᵢ)²/gᵢ²] + ηᵀΩ⁻¹η
 
-with fᵢ the prediction and gᵢ the residual SD at fᵢ (``ResidualError.sd``); for an exponential
+with fᵢ the prediction and gᵢ the residual SD at fᵢ (``ResidualError.sd`` of the sample's analyte); for an exponential
 error y and f are replaced by their logarithms. A sample censored below its LLOQ adds
 −2·log Φ((LLOQ − f)/g) instead (Beal 2001, J Pharmacokinet Pharmacodyn 28:481, method M3).
 The 2π constant is left out, so OFV matches mapbayr, not NONMEM's OBJ.
@@ -29,13 +29,19 @@ are those of the piece it starts (the next record's covariates), not of its own 
 A sample at a dose time sees the amount before the dose (``solve``'s trough convention), whatever
 the order of the two records.
 
-An SS=1 dose record (``Subject.steady_state``, NONMEM Users Guide V) starts the subject at the steady
-state just before it (``steady_state.steady_state``, with the parameters of the piece it starts when the
-covariates change); samples before it are predicted 0.
+Steady-state dose records (``Subject.steady_states``, NONMEM Users Guide V "SS data item"): an SS=1 (or 3)
+record starts its part of the record at the steady state just before it (``steady_state.steady_state``, with the
+parameters of the piece it starts when the covariates change), what earlier records gave being zeroed out; a
+sample at its time sees that trough. An SS=2 record adds the steady state's amounts to the state at its time: its
+free decay from there is solved on its own and superposed (linear models).
 
-A reset (EVID 3 or 4, ``Subject.resets``; NONMEM Users Guide V and VI, "Reset events") cuts the record: each part
-is predicted on its own from a zero state (the doses before the reset dropped, running infusions stopped), a sample
-at the reset time in the part before it; a part without doses is 0.
+A reset (EVID 3 or 4, ``Subject.resets``; NONMEM Users Guide V and VI, "Reset events") and an SS=1 dose after an
+earlier dose cut the record: each part is predicted on its own from a zero state or its steady state (the doses
+before the cut dropped, running infusions stopped), a sample at a reset's time in the part before it; a part
+without doses is 0.
+
+Each sample is of its own analyte (``Subject.analytes``: the parent, or the metabolite of a model that has one)
+and has that analyte's residual error; the likelihood sums over the analytes.
 """
 
 from __future__ import annotations
@@ -83,88 +89,141 @@ class MapEstimate:
     message: str = ""
 
 
-def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray, analyte: str = "parent") -> np.ndarray:
-    """The subject's concentrations at its sample times (analyte's unit), with time-varying covariates NOCB."""
-    eta = np.atleast_2d(np.asarray(eta, dtype=float))
-    if subject.resets.size:
-        predictions = np.zeros(subject.times.size)
-        for samples, part in reset_parts(subject):
-            predictions[samples] = predict_subject(model, part, eta, analyte)
-        return predictions
-    factor = model.concentration_factor(analyte)
-    if subject.time_varying and analyte != "parent":
-        raise PbpkInputError("analyte", "", analyte, '"parent" with time-varying covariates')
-    start = -np.inf if subject.steady_state is None else subject.steady_state[0]
-    times = subject.times[subject.times >= start]
-    predictions = np.zeros(subject.times.size)
-    if times.size == 0:
-        return predictions
-    if not subject.time_varying:
-        return predict_many(model, subject, eta[:1], analyte)[0]
-    starts, pieces = covariate_pieces(subject)
-    if subject.steady_state is not None:
-        keep = starts > start
-        pieces = [pieces[int(np.searchsorted(starts, start, side="right")) - 1]] + list(np.array(pieces)[keep])
-        starts = np.append(start, starts[keep])
-    per_piece = [model.structural(model.parameters(subject.covariates_at(t), eta), where=f"covariates at {t:g}")
-                 for t in pieces]
-    solution = solve_occasions(model.structure, per_piece, starts, subject.doses, times,
-                               initial=steady_state_start(model, per_piece[0], subject))
-    own = [model.structural(model.parameters(subject.covariates_at(t), eta)) for t in times]
-    states = solution.states[0]
-    volume = np.array([float(p[model.structure.central_volume][0]) for p in own])
-    predictions[-times.size:] = states[:, model.structure.index("central")] / volume * factor
-    return predictions
+def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray) -> np.ndarray:
+    """The subject's concentrations at its sample times, each of its own analyte (in its unit)."""
+    return predict_many(model, subject, np.atleast_2d(np.asarray(eta, dtype=float))[:1])[0]
 
 
-def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray, analyte: str = "parent") -> np.ndarray:
-    """Concentrations at the sample times (rows × times) for several η of a subject whose covariates are constant,
-    in one solve (a batched gradient or Hessian)."""
+def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray) -> np.ndarray:
+    """Concentrations at the sample times (rows of ``etas`` × samples, each of its own analyte, in its unit), in one
+    solve for every row (a batched gradient or Hessian); see the module docstring for what the record means."""
     etas = np.atleast_2d(np.asarray(etas, dtype=float))
-    if subject.resets.size:
-        predictions = np.zeros((len(etas), subject.times.size))
-        for samples, part in reset_parts(subject):
-            predictions[:, samples] = predict_many(model, part, etas, analyte)
-        return predictions
-    start = -np.inf if subject.steady_state is None else subject.steady_state[0]
-    times = subject.times[subject.times >= start]
     predictions = np.zeros((len(etas), subject.times.size))
-    if times.size == 0:
+    if needs_cutting(subject):
+        for samples, part in reset_parts(subject):
+            predictions[:, samples] = predict_many(model, part, etas)
         return predictions
-    parameters = model.structural(model.parameters(subject.covariates, etas))
-    initial = steady_state_start(model, parameters, subject)
-    solution = solve(model.structure, parameters, subject.doses, times, initial=initial,
-                     start=None if initial is None else start)
-    predictions[:, -times.size:] = solution.concentrations[analyte] * model.concentration_factor(analyte)
+    start = record_start(subject)
+    later = subject.times >= start
+    if not later.any():
+        return predictions
+    times = subject.times[later]
+    starts, parameters = pieces(model, subject, etas, start)
+    states = _solve(model, starts, parameters, subject.doses, times, steady_state_start(model, parameters[0], subject),
+                    start)
+    for steady in subject.steady_states:
+        if steady.added:  # SS=2: the steady state's own decay, superposed
+            after = times >= steady.time
+            starts_ss, parameters_ss = clip_pieces(starts, parameters, steady.time)
+            initial = steady_state(model.structure, parameters_ss[0], steady.dose, steady.interval)
+            states[:, after] += _solve(model, starts_ss, parameters_ss, (replace(steady.dose, amount=0.0),),
+                                       times[after], initial, steady.time)
+    predictions[:, later] = _concentrations(model, subject, etas, states, times, subject.analytes[later])
     return predictions
+
+
+def _solve(model: PopulationModel, starts: np.ndarray, parameters: list[dict[str, np.ndarray]], doses,
+           times: np.ndarray, initial: np.ndarray | None, start: float) -> np.ndarray:
+    """States (rows × times × states) over the covariate pieces, from ``initial`` at ``start`` when given."""
+    if len(parameters) == 1:
+        return solve(model.structure, parameters[0], doses, times, initial=initial,
+                     start=None if initial is None else start).states
+    return solve_occasions(model.structure, parameters, starts, doses, times, initial=initial).states
+
+
+def _concentrations(model: PopulationModel, subject: Subject, etas: np.ndarray, states: np.ndarray,
+                    times: np.ndarray, analytes: np.ndarray) -> np.ndarray:
+    """Each sample's concentration of its analyte (rows × samples, analyte unit), with the volumes of its own record
+    when the covariates change with time (NOCB)."""
+    result = np.zeros(states.shape[:2])
+    records = subject.record_times
+    own = (np.minimum(np.searchsorted(records, times, side="left"), records.size - 1) if subject.time_varying
+           else np.zeros(times.size, dtype=int))
+    for k in np.unique(own):
+        covariates = subject.covariates_at(float(records[k])) if subject.time_varying else subject.covariates
+        volumes = model.structural(model.parameters(covariates, etas))
+        at = own == k
+        for analyte, values in model.structure.concentrations(states[:, at], volumes).items():
+            mine = analytes[at] == analyte
+            result[:, np.flatnonzero(at)[mine]] = values[:, mine] * model.concentration_factor(analyte)
+    return result
+
+
+def pieces(model: PopulationModel, subject: Subject, etas: np.ndarray, start: float = -np.inf
+           ) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
+    """Start times and structural parameters (per row of ``etas``) of the pieces over which the covariates are
+    constant (``covariate_pieces``), from ``start`` on (an SS=1 record's time, or a cut's) when it is finite."""
+    if not subject.time_varying:
+        first = min(min((dose.time for dose in subject.doses), default=np.inf), float(np.min(subject.times,
+                                                                                            initial=np.inf)))
+        return np.array([start if np.isfinite(start) else first]), [model.structural(model.parameters(
+            subject.covariates, etas))]
+    starts, inside = covariate_pieces(subject)
+    parameters = [model.structural(model.parameters(subject.covariates_at(t), etas), where=f"covariates at {t:g}")
+                  for t in inside]
+    return clip_pieces(starts, parameters, start) if np.isfinite(start) else (starts, parameters)
+
+
+def clip_pieces(starts: np.ndarray, parameters: list, time: float) -> tuple[np.ndarray, list]:
+    """The pieces from ``time`` on: the one holding ``time`` starts there, the earlier ones are dropped."""
+    keep = starts > time
+    holding = max(int(np.searchsorted(starts, time, side="right")) - 1, 0)
+    return np.append(time, starts[keep]), [parameters[holding]] + [p for p, k in zip(parameters, keep, strict=True) if k]
+
+
+def record_start(subject: Subject) -> float:
+    """Where the prediction of a record without cuts starts: its SS=1 (or 3) dose's time, else −∞."""
+    reset = [steady.time for steady in subject.steady_states if not steady.added]
+    return reset[0] if reset else -np.inf
+
+
+def needs_cutting(subject: Subject) -> bool:
+    """A record with a reset, or with an SS=1 (or 3) dose after an earlier dose, is predicted part by part."""
+    first = min((dose.time for dose in subject.doses), default=np.inf)
+    return bool(subject.resets.size) or any(not s.added and s.time > first for s in subject.steady_states)
 
 
 def reset_parts(subject: Subject) -> list[tuple[np.ndarray, Subject]]:
-    """The parts of a record cut at its resets that hold a dose: the mask of their samples and the part, without resets.
+    """The parts of a record cut at its resets and SS=1 (or 3) doses that hold a dose and a sample: the mask of their
+    samples and the part, without cuts.
 
-    A part runs from a reset rₖ (or the start) to the next; it has the doses at or after rₖ and the samples after rₖ,
-    up to and including the next reset time (see the module docstring).
+    A part runs from a cut (or the start) to the next; it has the doses and steady states at or after its start.
+    A sample at a reset's time belongs to the part before it, one at an SS dose's time to the part after it (it sees
+    the steady-state trough; see the module docstring).
     """
-    edges = np.concatenate([[-np.inf], subject.resets, [np.inf]])
+    return [(samples, part) for _, samples, part in _parts(subject) if part.doses and samples.any()]
+
+
+def last_part(subject: Subject) -> tuple[float, Subject]:
+    """The start of the record's last part (−∞ without cuts) and that part: what a forecast continues."""
+    if not needs_cutting(subject):
+        return -np.inf, subject
+    low, _, part = _parts(subject)[-1]
+    return low, part
+
+
+def _parts(subject: Subject) -> list[tuple[float, np.ndarray, Subject]]:
+    """Every part of ``reset_parts`` (with or without doses and samples), with its start."""
+    cuts = {float(t): "reset" for t in subject.resets}
+    cuts.update({steady.time: "steady" for steady in subject.steady_states if not steady.added})
+    edges = [(-np.inf, "")] + sorted(cuts.items()) + [(np.inf, "")]
     parts = []
-    for low, high in pairwise(edges):
+    for (low, low_kind), (high, high_kind) in pairwise(edges):
         doses = tuple(dose for dose in subject.doses if low <= dose.time < high)
-        samples = (subject.times > low) & (subject.times <= high)
-        if not doses or not samples.any():
-            continue
-        steady = subject.steady_state if subject.steady_state and low <= subject.steady_state[0] < high else None
-        parts.append((samples, replace(subject, doses=doses, times=subject.times[samples],
-                                       observations=subject.observations[samples], censored=subject.censored[samples],
-                                       lloq=subject.lloq[samples], steady_state=steady, resets=np.empty(0))))
+        samples = (((subject.times > low) | ((subject.times == low) & (low_kind == "steady")))
+                   & ((subject.times < high) | ((subject.times == high) & (high_kind == "reset"))))
+        steady = tuple(s for s in subject.steady_states if low <= s.time < high)
+        parts.append((low, samples, replace(subject, doses=doses, **subject.samples(samples), steady_states=steady,
+                                            resets=np.empty(0))))
     return parts
 
 
 def steady_state_start(model: PopulationModel, parameters: dict[str, np.ndarray], subject: Subject) -> np.ndarray | None:
-    """The state just before the subject's SS=1 dose (None without one)."""
-    if subject.steady_state is None:
+    """The state just before the subject's SS=1 (or 3) dose (None without one); a record without cuts has one at most."""
+    steady = next((s for s in subject.steady_states if not s.added), None)
+    if steady is None:
         return None
-    _, dose, interval = subject.steady_state
-    return steady_state(model.structure, parameters, dose, interval)
+    return steady_state(model.structure, parameters, steady.dose, steady.interval)
 
 
 def covariate_pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
@@ -174,7 +233,8 @@ def covariate_pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
     record j's values; pieces with equal values are merged.
     """
     times = subject.record_times
-    first = min(times[0], min(dose.time for dose in subject.doses), float(np.min(subject.times, initial=np.inf)))
+    first = min(times[0], min((dose.time for dose in subject.doses), default=np.inf),
+                float(np.min(subject.times, initial=np.inf)))
     starts, values = [first], [times[1] if times.size > 1 else times[0]]
     for k in range(1, times.size - 1):
         if subject.covariates_at(times[k + 1]) != subject.covariates_at(values[-1]):
@@ -183,32 +243,23 @@ def covariate_pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
     return np.array(starts), values
 
 
-def objective(model: PopulationModel, subject: Subject, eta: np.ndarray, analyte: str = "parent", *,
-              prior_weight: float = 1.0) -> float:
+def objective(model: PopulationModel, subject: Subject, eta: np.ndarray, *, prior_weight: float = 1.0) -> float:
     """OFV(η): −2·log posterior without the 2π constant, the prior weighted by ``prior_weight`` (module docstring)."""
-    _check_prior_weight(prior_weight)
-    eta = np.asarray(eta, dtype=float)
-    try:
-        f = predict_subject(model, subject, eta, analyte)
-    except PbpkInputError:
-        return PENALTY
-    return _ofv(model, subject, eta, f, analyte, prior_weight)
+    return float(objectives(model, subject, np.atleast_2d(eta), prior_weight=prior_weight)[0])
 
 
-def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, analyte: str = "parent", *,
-               prior_weight: float = 1.0) -> np.ndarray:
-    """OFV at each row of ``etas``; one solve when the subject's covariates are constant."""
+def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, *, prior_weight: float = 1.0) -> np.ndarray:
+    """OFV at each row of ``etas``, in one solve (a row with a non-physical parameter is solved on its own and gets
+    ``PENALTY``)."""
     _check_prior_weight(prior_weight)
     etas = np.atleast_2d(np.asarray(etas, dtype=float))
-    if not subject.time_varying:
-        try:
-            predictions = predict_many(model, subject, etas, analyte)
-        except PbpkInputError:  # a row with a non-physical parameter: each row on its own
-            pass
-        else:
-            return np.array([_ofv(model, subject, eta, f, analyte, prior_weight)
-                             for eta, f in zip(etas, predictions, strict=True)])
-    return np.array([objective(model, subject, eta, analyte, prior_weight=prior_weight) for eta in etas])
+    try:
+        predictions = predict_many(model, subject, etas)
+    except PbpkInputError:
+        if len(etas) == 1:
+            return np.array([PENALTY])
+        return np.concatenate([objectives(model, subject, eta[None], prior_weight=prior_weight) for eta in etas])
+    return np.array([_ofv(model, subject, eta, f, prior_weight) for eta, f in zip(etas, predictions, strict=True)])
 
 
 def _check_prior_weight(prior_weight: float) -> None:
@@ -217,11 +268,21 @@ def _check_prior_weight(prior_weight: float) -> None:
         raise PbpkInputError("prior_weight", "", prior_weight, "a weight 0 < w ≤ 1 (Ω is inflated by 1/w)")
 
 
-def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarray, analyte: str,
-         prior_weight: float = 1.0) -> float:
-    """OFV of predictions ``f`` at ``eta``, the prior term times ``prior_weight``."""
-    error = model.errors[analyte]
-    y, lloq, censored = subject.observations, subject.lloq, subject.censored
+def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarray, prior_weight: float = 1.0) -> float:
+    """OFV of predictions ``f`` at ``eta``, each sample with its analyte's residual error, the prior term times
+    ``prior_weight``."""
+    ofv = 0.0
+    for analyte in np.unique(subject.analytes):
+        mine = subject.analytes == analyte
+        ofv += _likelihood(model.errors[analyte], subject.observations[mine], f[mine], subject.lloq[mine],
+                           subject.censored[mine])
+        if ofv >= PENALTY:
+            return PENALTY
+    return ofv + prior_weight * float(eta @ np.linalg.solve(model.omega.matrix, eta))
+
+
+def _likelihood(error, y: np.ndarray, f: np.ndarray, lloq: np.ndarray, censored: np.ndarray) -> float:
+    """−2·log likelihood of one analyte's samples (observed: normal; censored: M3), or ``PENALTY``."""
     if error.kind == "exponential":
         if np.any(f <= 0):
             return PENALTY
@@ -230,28 +291,28 @@ def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarra
     if not np.all(np.isfinite(f)) or np.any(g <= 0):
         return PENALTY
     observed = ~censored
-    ofv = float(np.sum(np.log(g[observed] ** 2) + ((y[observed] - f[observed]) / g[observed]) ** 2))
-    ofv -= 2.0 * float(np.sum(log_ndtr((lloq[censored] - f[censored]) / g[censored])))
-    return ofv + prior_weight * float(eta @ np.linalg.solve(model.omega.matrix, eta))
+    value = float(np.sum(np.log(g[observed] ** 2) + ((y[observed] - f[observed]) / g[observed]) ** 2))
+    return value - 2.0 * float(np.sum(log_ndtr((lloq[censored] - f[censored]) / g[censored])))
 
 
-def estimate(model: PopulationModel, subject: Subject, analyte: str = "parent", *, gtol: float = 1e-6,
-             prior_weight: float = 1.0) -> MapEstimate:
+def estimate(model: PopulationModel, subject: Subject, *, gtol: float = 1e-6, prior_weight: float = 1.0) -> MapEstimate:
     """The MAP estimate of η for ``subject``, its prior flattened by ``prior_weight`` (see the module docstring)."""
     _check_prior_weight(prior_weight)
+    where = f"subject {subject.id}"
     if subject.times.size == 0:
-        raise PbpkInputError(f"subject {subject.id}", "observations", "none", "at least one sample")
-    error = model.errors[analyte]
-    if error.kind == "exponential" and np.any(subject.observations[~subject.censored] <= 0):
-        raise PbpkInputError(f"subject {subject.id}", "observations", "a value ≤ 0",
-                             "positive observations for an exponential (log-scale) error")
-    result, covariance = posterior_mode(
-        lambda points: objectives(model, subject, points, analyte, prior_weight=prior_weight),
-        len(model.eta_names), gtol=gtol)
+        raise PbpkInputError(where, "observations", "none", "at least one sample")
+    for analyte in np.unique(subject.analytes):
+        mine = subject.analytes == analyte
+        if analyte not in model.errors:
+            raise PbpkInputError(where, "analyte", analyte, f"an analyte of {model.name}: {', '.join(model.errors)}")
+        if model.errors[analyte].kind == "exponential" and np.any(subject.observations[mine & ~subject.censored] <= 0):
+            raise PbpkInputError(where, "observations", f"a {analyte} value ≤ 0",
+                                 "positive observations for an exponential (log-scale) error")
+    result, covariance = posterior_mode(lambda points: objectives(model, subject, points, prior_weight=prior_weight),
+                                        len(model.eta_names), gtol=gtol)
     eta = result.x
     return MapEstimate(subject.id, eta, individual_parameters(model, subject, eta), float(result.fun),
-                       converged(result), covariance, predict_subject(model, subject, eta, analyte),
-                       str(result.message))
+                       converged(result), covariance, predict_subject(model, subject, eta), str(result.message))
 
 
 def posterior_mode(values_at: Callable[[np.ndarray], np.ndarray], n: int, *, gtol: float,

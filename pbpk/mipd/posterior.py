@@ -14,7 +14,7 @@ inflated C, weights each by exp(−OFV/2)/q and resamples proportionally to the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from pbpk.mipd.map_estimation import (
     MapEstimate,
     individual_parameters,
     objectives,
+    predict_many,
     predict_subject,
 )
 from pbpk.mipd.popmodel import PopulationModel
@@ -63,11 +64,10 @@ class LaplacePosterior:
         return pd.DataFrame(rows)
 
     def prediction_band(self, model: PopulationModel, subject: Subject, times: np.ndarray,
-                        level: float = 0.9) -> dict[str, np.ndarray]:
-        """The MAP, population (η = 0) and ``level`` band of the concentration at ``times`` (analyte unit)."""
-        grid = replace(subject, times=np.asarray(times, dtype=float), observations=np.full(len(times), np.nan),
-                       censored=np.zeros(len(times), dtype=bool), lloq=np.full(len(times), np.nan))
-        curves = np.array([predict_subject(model, grid, eta) for eta in self.draws])
+                        level: float = 0.9, analyte: str = "parent") -> dict[str, np.ndarray]:
+        """The MAP, population (η = 0) and ``level`` band of ``analyte``'s concentration at ``times`` (its unit)."""
+        grid = subject.at_times(times, analyte)
+        curves = predict_many(model, grid, self.draws)
         tail = 100 * (1 - level) / 2
         return {"times": grid.times, "map": predict_subject(model, grid, self.estimate.eta),
                 "population": predict_subject(model, grid, np.zeros_like(self.estimate.eta)),
@@ -83,7 +83,7 @@ def laplace_posterior(estimate: MapEstimate, draws: int = 300, seed: int = 0) ->
 
 def sir_posterior(model: PopulationModel, subject: Subject, estimate: MapEstimate, draws: int = 1000, *,
                   proposals: int | None = None, seed: int = 0, degrees_of_freedom: float = 4,
-                  inflation: float = 1.5, analyte: str = "parent") -> LaplacePosterior:
+                  inflation: float = 1.5) -> LaplacePosterior:
     """``draws`` values of η from the exact posterior by sampling importance resampling (SIR).
 
     M = ``proposals`` (default 10·``draws``) proposals come from a multivariate t with
@@ -107,7 +107,7 @@ def sir_posterior(model: PopulationModel, subject: Subject, estimate: MapEstimat
                               df=degrees_of_freedom)
     rng = np.random.default_rng(seed)
     etas = np.reshape(proposal.rvs(size=proposals, random_state=rng), (proposals, -1))
-    ofv = objectives(model, subject, etas, analyte)
+    ofv = objectives(model, subject, etas)
     log_w = np.where(ofv < PENALTY, -0.5 * ofv - proposal.logpdf(etas), -np.inf)
     if not np.any(np.isfinite(log_w)):
         raise PbpkInputError(where, "proposals", "every proposal non-physical", "a MAP fit inside the model's range")

@@ -14,14 +14,20 @@ Conventions (NONMEM Users Guide, Part V "Data Items", and Part VI "PREDPP"):
   no ADDL dose of an earlier record may fall at or after a reset. Without EVID a record with AMT > 0 is a dose.
 * A dose lasts AMT/RATE (RATE > 0) or DUR; RATE −1/−2 (modelled rate) are refused. ADDL additional
   doses follow every II.
-* SS=1 with II > 0 and AMT > 0 (Part V, "SS data item"): the system is reset to steady state for doses
-  of AMT (bolus or infusion) every II, the record's dose being the last of them (``Subject.steady_state``;
-  ``steady_state.steady_state``); its ADDL doses follow. Only the ID's first dose record may carry it, so
-  nothing before it is lost; a sample before it is predicted 0. SS=2 (steady state added to the current
-  state), SS=3, SS with II = 0 (a constant infusion) and an infusion longer than II are refused.
+* SS (Part V, "SS data item") on a dose record with II > 0 and AMT > 0 says that doses of AMT (bolus or
+  infusion) have been given every II for ever, the record's dose being the last of them
+  (``Subject.steady_states``; ``steady_state.steady_state``); its ADDL doses follow. SS=1 resets the system
+  to that steady state: what earlier records gave is zeroed out, their pending ADDL doses (at or after the
+  record's time) and running infusions are cancelled, and a sample at the record's time sees the
+  steady-state trough. SS=3 is SS=1 (it differs only in NONMEM's numerical SS routines' starting
+  values; ours is exact). SS=2 adds the steady-state amounts to what the earlier records left
+  (superposition, linear models only). SS with II = 0 (a constant infusion) and an infusion longer
+  than II are refused.
 * CMT numbers the structure's compartments as PREDPP's ADVANs do: depot 1, central 2, peripherals
-  3, 4 for a model with absorption (ADVAN2/4/12); central 1, peripherals 2, 3 without (ADVAN1/3/11).
-  CMT missing or 0 is the default: doses into the depot (oral models) or central, samples in central.
+  3, 4 for a model with absorption (ADVAN2/4/12); central 1, peripherals 2, 3 without (ADVAN1/3/11);
+  a metabolite compartment follows them. CMT missing or 0 is the default: doses into the depot (oral
+  models) or central, samples in central (the parent). A sample in the metabolite compartment is a
+  metabolite concentration (in the metabolite's unit, with its own residual error).
 * Censoring (Beal 2001, M3): a BLQ (or CENS) column = 1 marks a sample below the LLOQ column's value
   (mapbayr's convention; DV is then ignored). Without a BLQ column, a sample with DV < LLOQ (the
   LLOQ column, else the ``lloq`` argument) is censored (PKPDmap's convention).
@@ -35,7 +41,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,15 +56,32 @@ ITEMS = ("ID", "TIME", "AMT", "RATE", "DUR", "DV", "EVID", "MDV", "CMT", "SS", "
 
 
 @dataclass(frozen=True)
+class SteadyDose:
+    """A steady-state dose record: ``dose`` (at ``dose.time``) the last of doses every ``interval``.
+
+    ``added`` is SS=2 (the steady state added to the state the earlier records left); otherwise SS=1 or 3
+    (the system reset to it).
+    """
+
+    dose: Dose
+    interval: float
+    added: bool = False
+
+    @property
+    def time(self) -> float:
+        return self.dose.time
+
+
+@dataclass(frozen=True)
 class Subject:
     """One ID's doses, samples and covariates, in the model's units.
 
-    ``censored`` marks samples below ``lloq`` (NaN where none). ``covariates`` holds a number for a
-    covariate constant within the ID, or an array over ``record_times`` (the ID's distinct record
-    times, increasing), carried backward (NOCB) between them. ``steady_state`` is (time, dose, II) of
-    an SS=1 dose record: the state just before ``time`` is the steady state of ``dose`` every II. ``resets``
-    are the increasing times of EVID 3 and 4 records, where every compartment is set to 0 (after the samples and
-    before the doses at that time).
+    ``censored`` marks samples below ``lloq`` (NaN where none); ``analytes`` names each sample's analyte
+    ("parent" unless given). ``covariates`` holds a number for a covariate constant within the ID, or an
+    array over ``record_times`` (the ID's distinct record times, increasing), carried backward (NOCB)
+    between them. ``steady_states`` are the SS dose records, by time. ``resets`` are the increasing times
+    of EVID 3 and 4 records, where every compartment is set to 0 (after the samples and before the doses
+    at that time).
     """
 
     id: str
@@ -69,8 +92,13 @@ class Subject:
     lloq: np.ndarray
     covariates: Mapping[str, float | np.ndarray]
     record_times: np.ndarray
-    steady_state: tuple[float, Dose, float] | None = None
+    steady_states: tuple[SteadyDose, ...] = ()
     resets: np.ndarray = field(default_factory=lambda: np.empty(0))
+    analytes: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.analytes is None:
+            object.__setattr__(self, "analytes", np.full(np.size(self.times), "parent", dtype=object))
 
     @property
     def time_varying(self) -> bool:
@@ -80,6 +108,17 @@ class Subject:
         """Covariate values in force just before ``time`` (NOCB: the first record at or after it)."""
         k = min(int(np.searchsorted(self.record_times, time, side="left")), self.record_times.size - 1)
         return {name: float(value[k]) if np.ndim(value) else float(value) for name, value in self.covariates.items()}
+
+    def samples(self, keep: np.ndarray) -> dict[str, np.ndarray]:
+        """The sample fields (times, observations, censored, lloq, analytes) where ``keep``, for ``replace``."""
+        return {name: getattr(self, name)[keep] for name in ("times", "observations", "censored", "lloq", "analytes")}
+
+    def at_times(self, times: np.ndarray, analyte: str = "parent") -> Subject:
+        """The subject with unobserved samples of ``analyte`` at ``times`` instead of its own (profiles, bands)."""
+        times = np.asarray(times, dtype=float)
+        return replace(self, times=times, observations=np.full(times.size, np.nan),
+                       censored=np.zeros(times.size, dtype=bool), lloq=np.full(times.size, np.nan),
+                       analytes=np.full(times.size, analyte, dtype=object))
 
 
 def compartment_numbers(structure: Structure) -> dict[int, str]:
@@ -136,7 +175,7 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
     """One ID's records checked and turned into doses, samples and covariates."""
     numbers = compartment_numbers(model.structure)
     default_dose = model.structure.dose_compartments[0]
-    doses, samples, previous, steady, resets = [], [], 0.0, None, []
+    doses, samples, previous, steady, resets = [], [], 0.0, [], []
     censoring = "BLQ" if "BLQ" in records[0] else "CENS" if "CENS" in records[0] else ""
     for r in records:
         where = f"{path}:{r['LINE']}"
@@ -162,17 +201,15 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
             raise PbpkInputError(where, "CMT", cmt, ", ".join(f"{k} ({n})" for k, n in numbers.items()))
         if evid in (1, 4):
             given = _doses(r, where, numbers.get(int(cmt), default_dose), model.structure)
-            if np.nan_to_num(r.get("SS", 0)) == 1:
-                if doses:
-                    raise PbpkInputError(where, "SS", r["SS"], "0: SS=1 on the ID's first dose record only",
-                                         "give the doses before it, or start the ID at its steady state")
-                steady = (given[0].time, given[0], float(r["II"]))
+            ss = np.nan_to_num(r.get("SS", 0))
+            if ss in (1, 3):  # a reset to the steady state: earlier records' pending doses are cancelled
+                doses = [dose for dose in doses if dose.time < time]
+                steady = [s for s in steady if s.time < time]
+            if ss:
+                steady.append(SteadyDose(given[0], float(r["II"]), added=ss == 2))
             doses += given
         elif evid == 0 and r.get("MDV", 0) != 1 and (np.isfinite(r.get("DV", np.nan)) or r.get(censoring) == 1):
-            if numbers.get(int(cmt), "central") != "central":
-                raise PbpkInputError(where, "CMT", cmt, f"{next(k for k, n in numbers.items() if n == 'central')}"
-                                     " (central): only the parent's plasma concentration is modelled")
-            samples.append(_sample(r, where, censoring, lloq))
+            samples.append(_sample(r, where, censoring, lloq) + (_analyte(numbers, cmt, where),))
     times = np.unique([r["TIME"] for r in records])
     first = [next(r for r in records if r["TIME"] == t) for t in times]
     covariates = {}
@@ -182,9 +219,20 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
         if bad is not None:
             raise PbpkInputError(f"{path}:{bad['LINE']}", name, None, f"a value of {name} on every record")
         covariates[name] = float(values[0]) if np.all(values == values[0]) else values
-    sample = np.array(samples, dtype=float).reshape(-1, 4)
+    sample = np.array([row[:4] for row in samples], dtype=float).reshape(-1, 4)
     return Subject(key, tuple(sorted(doses, key=lambda d: d.time)), sample[:, 0], sample[:, 1],
-                   sample[:, 2].astype(bool), sample[:, 3], covariates, times, steady, np.unique(resets))
+                   sample[:, 2].astype(bool), sample[:, 3], covariates, times, tuple(steady), np.unique(resets),
+                   np.array([row[4] for row in samples], dtype=object))
+
+
+def _analyte(numbers: dict[int, str], cmt: float, where: str) -> str:
+    """The analyte a sample in compartment ``cmt`` measures (0: the parent, in central)."""
+    compartment = numbers.get(int(cmt), "central")
+    if compartment not in ("central", "metabolite"):
+        observable = ", ".join(f"{k} ({n})" for k, n in numbers.items() if n in ("central", "metabolite"))
+        raise PbpkInputError(where, "CMT", cmt, f"0 or {observable}: concentrations are modelled in central (the "
+                             "parent) and in the metabolite compartment")
+    return "parent" if compartment == "central" else "metabolite"
 
 
 def _check_reset(where: str, time: float, doses: list[Dose]) -> None:
@@ -212,14 +260,15 @@ def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[
     if extra < 0 or (extra > 0 and every <= 0):
         raise PbpkInputError(where, "ADDL", extra, "ADDL ≥ 0, and II > 0 with ADDL > 0")
     ss = np.nan_to_num(r.get("SS", 0))
-    if ss not in (0, 1):
-        raise PbpkInputError(where, "SS", ss, "0 or 1", "SS=2 and SS=3 are not supported yet")
-    if ss == 1 and not structure.linear:
+    if ss not in (0, 1, 2, 3):
+        raise PbpkInputError(where, "SS", ss, "0 (no steady state), 1 or 3 (reset to it) or 2 (added to it)")
+    if ss and not structure.linear:
         raise PbpkInputError(where, "SS", ss, "0 with Michaelis–Menten elimination",
                              "a steady state is computed for linear models only: give the doses")
-    if ss == 1 and not (every > 0 and amount > 0 and duration <= every):
-        raise PbpkInputError(where, "II", every, f"II > 0 and ≥ the infusion's duration ({duration:g}) with SS=1 "
-                             "and AMT > 0", "a constant infusion at steady state (II=0) is not supported yet")
+    if ss and not (every > 0 and amount > 0 and duration <= every):
+        raise PbpkInputError(where, "II", every, f"II > 0 and ≥ the infusion's duration ({duration:g}) with "
+                             f"SS={ss:g} and AMT > 0", "a constant infusion at steady state (II=0) is not supported "
+                             "yet")
     return [Dose(float(r["TIME"] + k * every), float(amount), compartment, float(duration)) for k in range(extra + 1)]
 
 

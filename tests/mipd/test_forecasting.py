@@ -48,7 +48,8 @@ def _simulated(model, n: int = 40, seed: int = 2) -> list[Subject]:
 
 def test_forecast_error_shrinks_with_samples_and_a_priori_is_unbiased(one_compartment):
     table = forecast(one_compartment, _simulated(one_compartment))
-    assert list(table.columns[:7]) == ["id", "step", "time", "observed", "predicted", "error", "relative_error"]
+    assert list(table.columns[:8]) == ["id", "step", "time", "analyte", "observed", "predicted", "error",
+                                      "relative_error"]
     assert len(table) == 160 and table["converged"].all()
     metrics = summary(table).set_index("step")
     assert list(metrics.index) == [0, 1, 2, 3] and (metrics["n"] == 40).all()

@@ -145,7 +145,7 @@ def test_reader_infusion_rate_and_iv_numbering(tmp_path):
     ("ID,TIME,AMT,CMT,DV\n1,0,100,1,.\n1,1,0,1,4\n", ":3", "CMT"),  # a sample in the depot
     ("ID,AMT,DV\n1,100,.\n", ":1", "TIME"),
     ("ID,TIME,AMT,DV\n1,0,100,.\n1,1,0,high\n", ":3", "DV"),
-    ("ID,TIME,AMT,SS,II,DV\n1,0,100,2,12,.\n", ":2", "SS"),  # SS=2 (SS=1: test_steady_state.py)
+    ("ID,TIME,AMT,SS,II,DV\n1,0,100,4,12,.\n", ":2", "SS"),  # SS=4 (SS=1, 2, 3: test_steady_state.py)
     ("ID,TIME,AMT,EVID,DV\n1,0,100,5,.\n", ":2", "EVID"),
     ("ID,TIME,AMT,DV\n1,0,100,.\n2,0,100,.\n1,1,0,3\n", ":4", "ID"),
     ("ID,TIME,AMT,DV,BLQ\n1,0,100,.,0\n1,1,0,.,1\n", ":3", "LLOQ"),

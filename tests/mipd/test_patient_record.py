@@ -58,7 +58,7 @@ def _same(a, b) -> None:
     for name in ("times", "observations", "censored", "lloq", "record_times"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, err_msg=name)
     assert a.covariates == pytest.approx(b.covariates, rel=1e-12)
-    assert a.steady_state == b.steady_state
+    assert a.steady_states == b.steady_states
 
 
 @needs_data

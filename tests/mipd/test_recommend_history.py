@@ -10,7 +10,7 @@ from pbpk.mipd.dosing_history import history
 from pbpk.mipd.map_estimation import MapEstimate, predict_subject
 from pbpk.mipd.modelfile import load_poppk
 from pbpk.mipd.recommend import Target, recommend_for, regimens
-from pbpk.mipd.records import Subject
+from pbpk.mipd.records import SteadyDose, Subject
 from pbpk.mipd.solve import Dose, repeated_doses, solve
 
 ETA = np.array([0.10796221, 0.04643863, 0.06859768])
@@ -24,10 +24,10 @@ def goti():
     return load_poppk("vancomycin-goti-2018")
 
 
-def _subject(doses, times, covariates, steady_state=None) -> Subject:
+def _subject(doses, times, covariates, steady_states=()) -> Subject:
     records = np.unique(np.concatenate([[d.time for d in doses], times]))
     return Subject("1", tuple(doses), np.asarray(times, dtype=float), np.full(len(times), 10.0),
-                   np.zeros(len(times), bool), np.full(len(times), np.nan), covariates, records, steady_state)
+                   np.zeros(len(times), bool), np.full(len(times), np.nan), covariates, records, steady_states)
 
 
 def _estimate(covariance=COVARIANCE) -> MapEstimate:
@@ -37,7 +37,7 @@ def _estimate(covariance=COVARIANCE) -> MapEstimate:
 def _ss_subject(covariates=PATIENT) -> Subject:
     """1 g over 1 h every 12 h at steady state at 0 (SS=1, II=12), then two more doses."""
     return _subject((SS, Dose(12.0, 1000.0, duration=1.0), Dose(24.0, 1000.0, duration=1.0)),
-                    [11.5, 23.5, 30.0], covariates, (0.0, SS, 12.0))
+                    [11.5, 23.5, 30.0], covariates, (SteadyDose(SS, 12.0),))
 
 
 def test_past_with_a_steady_state_dose_is_predict_subject(goti):
@@ -60,7 +60,7 @@ def test_future_trough_after_a_steady_state_dose_is_the_long_explicit_record(got
         assert result.values[k, 1:] == pytest.approx(np.full(5, direct), rel=1e-12)  # draws of Σ = 0 are η̂
     # at steady state, 1 g every 12 h on stays at the SS trough: the state just before the SS dose
     assert result.values[1, 0] == pytest.approx(predict_subject(goti, _subject((SS,), [0.0], PATIENT,
-                                                                               (0.0, SS, 12.0)), ETA)[0], rel=1e-10)
+                                                                               (SteadyDose(SS, 12.0),)), ETA)[0], rel=1e-10)
 
 
 def _varying_subject() -> Subject:
@@ -74,7 +74,8 @@ def _varying_subject() -> Subject:
 def test_past_with_time_varying_covariates_is_predict_subject(goti, steady):
     subject = _varying_subject()
     if steady:
-        subject = _subject(subject.doses, subject.times, subject.covariates, (0.0, subject.doses[0], 12.0))
+        subject = _subject(subject.doses, subject.times, subject.covariates,
+                           (SteadyDose(subject.doses[0], 12.0),))
     etas = np.vstack([ETA, -ETA])
     past = history(goti, subject, etas).predict((), subject.times).concentration()
     for row, eta in zip(past, etas):

@@ -1,4 +1,4 @@
-"""Steady-state doses (NONMEM's SS=1 with II, Users Guide V): the exact trough against closed forms and the
+"""Steady-state doses (NONMEM's SS=1, 2 and 3 with II, Users Guide V): the exact trough against closed forms and the
 limit of repeated doses, and SS records against the same records written out as explicit doses."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import pytest
 
 from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError
-from pbpk.mipd.map_estimation import estimate, predict_subject
+from pbpk.mipd.dosing_history import history
+from pbpk.mipd.map_estimation import estimate, objective, predict_subject
 from pbpk.mipd.modelfile import load_poppk
-from pbpk.mipd.records import read_records
+from pbpk.mipd.records import SteadyDose, read_records
 from pbpk.mipd.solve import Dose, repeated_doses, solve, solve_occasions
 from pbpk.mipd.steady_state import steady_state
 from pbpk.mipd.structure import Structure
@@ -110,7 +111,7 @@ def test_ss_record_predicts_as_sixty_explicit_doses(tmp_path, pk, rate):
     model = _model(tmp_path, pk)
     ss = _subject(tmp_path, model, f"1,720,1,100,{rate},12,1,1,.\n" + SAMPLES)
     explicit = _subject(tmp_path, model, f"1,0,1,100,{rate},12,61,0,.\n" + SAMPLES)
-    assert ss.steady_state == (720.0, ss.doses[0], 12.0) and len(ss.doses) == 2 and explicit.steady_state is None
+    assert ss.steady_states == (SteadyDose(ss.doses[0], 12.0),) and len(ss.doses) == 2 and not explicit.steady_states
     eta = np.array([0.3, -0.2, 0.1])
     assert predict_subject(model, ss, eta) == pytest.approx(predict_subject(model, explicit, eta), rel=1e-10)
     # at the mode: the objectives agree to ~1e-15, but BFGS's finite-difference gradients turn that into
@@ -148,13 +149,48 @@ def test_samples_before_the_ss_dose_are_zero_and_one_at_it_sees_the_trough(tmp_p
 
 @pytest.mark.parametrize(("text", "match"), [
     ("1,0,1,100,.,0,0,1,.\n", "II > 0"),  # II = 0 (a constant infusion at steady state)
-    ("1,0,1,100,.,12,0,2,.\n", "SS=2"),
+    ("1,0,1,100,.,12,0,4,.\n", "SS"),
     ("1,0,1,100,5,12,0,1,.\n", "duration"),  # a 20 h infusion every 12 h
-    ("1,0,1,100,.,12,0,0,.\n1,12,1,100,.,12,0,1,.\n", "first dose record"),
+    ("1,0,1,100,.,0,0,2,.\n", "II > 0"),
 ])
 def test_ss_record_refusals(tmp_path, text, match):
     with pytest.raises(PbpkInputError, match=match):
         _subject(tmp_path, load_poppk(ORAL), text)
+
+
+@pytest.mark.parametrize("ss", [1, 3])
+def test_later_ss1_resets_to_its_steady_state_and_cancels_pending_doses(tmp_path, ss):
+    """SS=1 (and 3) at 720 h after a dose at 0 with ADDL doses past 720 h: the past is zeroed out, the pending doses
+    dropped; the samples after it are those of the sixty explicit doses alone, the one before it of the first dose."""
+    model = _model(tmp_path, None)
+    before = "1,5,0,.,.,.,.,.,9.0\n"
+    later = _subject(tmp_path, model, "1,0,1,300,.,24,40,0,.\n" + before + f"1,720,1,100,.,12,1,{ss},.\n" + SAMPLES)
+    explicit = _subject(tmp_path, model, "1,0,1,100,.,12,61,0,.\n" + SAMPLES)
+    first = _subject(tmp_path, model, "1,0,1,300,.,.,.,0,.\n" + before)
+    assert [dose.time for dose in later.doses] == [0.0 + 24 * k for k in range(30)] + [720.0, 732.0]
+    eta = np.array([0.3, -0.2, 0.1])
+    predictions = predict_subject(model, later, eta)
+    assert predictions[1:] == pytest.approx(predict_subject(model, explicit, eta), rel=1e-10)
+    assert predictions[0] == pytest.approx(predict_subject(model, first, eta)[0], rel=1e-12)
+    past = history(model, later, eta[None]).predict((), later.times[1:]).concentration()[0]
+    assert past == pytest.approx(predictions[1:], rel=1e-10)
+
+
+def test_ss2_adds_the_steady_state_to_the_earlier_doses(tmp_path):
+    """SS=2 at 720 h on top of a 300 mg dose at 700 h is the 300 mg dose plus the sixty explicit doses (superposition),
+    in the prediction, the OFV and the recommendation's history."""
+    model = _model(tmp_path, None)
+    added = _subject(tmp_path, model, "1,700,1,300,.,.,.,0,.\n1,720,1,100,.,12,1,2,.\n" + SAMPLES)
+    explicit = _subject(tmp_path, model, "1,0,1,100,.,12,61,0,.\n1,700,1,300,.,.,.,0,.\n" + SAMPLES)
+    reset = _subject(tmp_path, model, "1,700,1,300,.,.,.,0,.\n1,720,1,100,.,12,1,1,.\n" + SAMPLES)
+    assert added.steady_states[0].added and len(added.doses) == 3
+    eta = np.array([0.3, -0.2, 0.1])
+    predictions = predict_subject(model, added, eta)
+    assert predictions == pytest.approx(predict_subject(model, explicit, eta), rel=1e-10)
+    assert np.all(predictions > predict_subject(model, reset, eta))  # SS=1 would forget the 300 mg dose
+    assert objective(model, added, eta) == pytest.approx(objective(model, explicit, eta), rel=1e-10)
+    past = history(model, added, np.vstack([eta, -eta])).predict((), added.times).concentration()
+    assert past[1] == pytest.approx(predict_subject(model, explicit, -eta), rel=1e-10)
 
 
 def test_ss_record_refused_with_michaelis_menten(tmp_path):
