@@ -118,7 +118,8 @@ def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray) -> 
             initial = steady_state(model.structure, parameters_ss[0], steady.dose, steady.interval)
             states[:, after] += _solve(model, starts_ss, parameters_ss, (replace(steady.dose, amount=0.0),),
                                        times[after], initial, steady.time)
-    predictions[:, later] = _concentrations(model, subject, etas, states, times, subject.analytes[later])
+    predictions[:, later] = _concentrations(model, subject, etas, states, times, subject.analytes[later],
+                                            parameters[0])
     return predictions
 
 
@@ -132,16 +133,20 @@ def _solve(model: PopulationModel, starts: np.ndarray, parameters: list[dict[str
 
 
 def _concentrations(model: PopulationModel, subject: Subject, etas: np.ndarray, states: np.ndarray,
-                    times: np.ndarray, analytes: np.ndarray) -> np.ndarray:
-    """Each sample's concentration of its analyte (rows × samples, analyte unit), with the volumes of its own record
-    when the covariates change with time (NOCB)."""
+                    times: np.ndarray, analytes: np.ndarray, constant: dict[str, np.ndarray]) -> np.ndarray:
+    """Each sample's concentration of its analyte (rows × samples, analyte unit), with the volumes of ``constant``
+    (the structural parameters) or, when the covariates change with time, of its own record (NOCB)."""
+    if not subject.time_varying and np.all(analytes == "parent"):
+        central = states[..., model.structure.index("central")]
+        volume = np.reshape(constant[model.structure.central_volume], (-1, 1))
+        return central / volume * model.concentration_factor("parent")
     result = np.zeros(states.shape[:2])
     records = subject.record_times
     own = (np.minimum(np.searchsorted(records, times, side="left"), records.size - 1) if subject.time_varying
            else np.zeros(times.size, dtype=int))
     for k in np.unique(own):
-        covariates = subject.covariates_at(float(records[k])) if subject.time_varying else subject.covariates
-        volumes = model.structural(model.parameters(covariates, etas))
+        volumes = (model.structural(model.parameters(subject.covariates_at(float(records[k])), etas))
+                   if subject.time_varying else constant)
         at = own == k
         for analyte, values in model.structure.concentrations(states[:, at], volumes).items():
             mine = analytes[at] == analyte
@@ -259,7 +264,10 @@ def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, *, pr
         if len(etas) == 1:
             return np.array([PENALTY])
         return np.concatenate([objectives(model, subject, eta[None], prior_weight=prior_weight) for eta in etas])
-    return np.array([_ofv(model, subject, eta, f, prior_weight) for eta, f in zip(etas, predictions, strict=True)])
+    groups = _analyte_groups(subject)
+    prior = prior_weight * np.einsum("ij,jk,ik->i", etas, np.linalg.inv(model.omega.matrix), etas)
+    data = np.array([_ofv(model, subject, groups, f) for f in predictions])
+    return np.where(data >= PENALTY, PENALTY, data + prior)
 
 
 def _check_prior_weight(prior_weight: float) -> None:
@@ -268,17 +276,24 @@ def _check_prior_weight(prior_weight: float) -> None:
         raise PbpkInputError("prior_weight", "", prior_weight, "a weight 0 < w ≤ 1 (Ω is inflated by 1/w)")
 
 
-def _ofv(model: PopulationModel, subject: Subject, eta: np.ndarray, f: np.ndarray, prior_weight: float = 1.0) -> float:
-    """OFV of predictions ``f`` at ``eta``, each sample with its analyte's residual error, the prior term times
-    ``prior_weight``."""
+def _analyte_groups(subject: Subject) -> list[tuple[str, np.ndarray | slice]]:
+    """Each analyte sampled and the mask of its samples (a slice for a record of one analyte)."""
+    analytes = list(dict.fromkeys(subject.analytes.tolist()))
+    if len(analytes) == 1:
+        return [(analytes[0], slice(None))]
+    return [(analyte, subject.analytes == analyte) for analyte in analytes]
+
+
+def _ofv(model: PopulationModel, subject: Subject, groups: list[tuple[str, np.ndarray | slice]], f: np.ndarray
+         ) -> float:
+    """The data part of OFV for predictions ``f``: each analyte's samples with its residual error (or ``PENALTY``)."""
     ofv = 0.0
-    for analyte in np.unique(subject.analytes):
-        mine = subject.analytes == analyte
+    for analyte, mine in groups:
         ofv += _likelihood(model.errors[analyte], subject.observations[mine], f[mine], subject.lloq[mine],
                            subject.censored[mine])
         if ofv >= PENALTY:
             return PENALTY
-    return ofv + prior_weight * float(eta @ np.linalg.solve(model.omega.matrix, eta))
+    return ofv
 
 
 def _likelihood(error, y: np.ndarray, f: np.ndarray, lloq: np.ndarray, censored: np.ndarray) -> float:
