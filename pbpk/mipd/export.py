@@ -27,6 +27,8 @@ from pbpk.mipd.popmodel import PopulationModel
 SUFFIXES = {"json": (".json",), "nonmem": (".ctl", ".mod"), "mrgsolve": (".cpp",), "tucuxi": (".tdd",),
             "pkpdsim": (".json5",), "pmetrics": (".csv",)}
 FORMATS = tuple(SUFFIXES)
+#: Formats that take a modelled infusion duration or rate (Dn, Rn with RATE −2, −1 in the data).
+MODELLED_INFUSIONS = ("json", "nonmem", "mrgsolve")
 
 
 def _writers(format: str, prior: NonmemPrior | None) -> list[tuple[str, Callable[[PopulationModel], str]]]:
@@ -70,6 +72,11 @@ def export(model: PopulationModel, format: str, path: str | Path, *, nonmem_prio
     if path.suffix.lower() not in SUFFIXES[format]:
         raise PbpkInputError("export", "path", str(path), f"a file ending in {' or '.join(SUFFIXES[format])} "
                              f"for the {format} format")
+    modelled = [name for name in model.code.assigned if name in model.structure.optional and name[0] in "DR"]
+    if modelled and format not in MODELLED_INFUSIONS:
+        raise PbpkInputError("export", "format", format, f"{' or '.join(MODELLED_INFUSIONS)} for {model.name}, whose "
+                             f"code gives a modelled infusion duration or rate ({', '.join(modelled)}) that {format} "
+                             "cannot express")
     if nonmem_prior is not None and format != "nonmem":
         raise PbpkInputError("export", "nonmem_prior", nonmem_prior, "the nonmem format for a $PRIOR NWPRI stream")
     texts = [(path.with_suffix(suffix) if suffix else path, writer(model))

@@ -83,6 +83,8 @@ def model_code(model: PopulationModel) -> str:
     if structure.absorption == "transit":
         main.append(f"double KTR = {structure.transit_compartments + 1}/MTT;")
     main += [f"{name}_DEPOT = {name};" for name in ("F", "ALAG") if name in assigned]
+    main += [f"{kind}_{compartment.upper()} = {kind}{k};" for k, compartment in structure.numbers.items()
+             for kind in ("D", "R") if f"{kind}{k}" in assigned]  # modelled duration or rate (rate = -2 or -1)
     if structure.linear and not structure.metabolite and structure.absorption != "transit" \
             and structure.compartments <= 2:
         oral, central = structure.absorption != "none", "pred_V" if structure.compartments == 1 else "pred_V2"

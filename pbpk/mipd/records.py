@@ -12,8 +12,10 @@ Conventions (NONMEM Users Guide, Part V "Data Items", and Part VI "PREDPP"):
   given (``Subject.resets``). A sample at a reset time sees the state before the reset, as a sample at a dose time
   sees the amount before the dose, so an earlier record at that time may not be a dose (it would be wiped out), and
   no ADDL dose of an earlier record may fall at or after a reset. Without EVID a record with AMT > 0 is a dose.
-* A dose lasts AMT/RATE (RATE > 0) or DUR; RATE −1/−2 (modelled rate) are refused. ADDL additional
-  doses follow every II.
+* A dose lasts AMT/RATE (RATE > 0) or DUR. RATE −1 and −2 (Part V, "RATE"; Part VI, "Modeled rate and
+  duration") take the infusion's rate ``Rn`` or duration ``Dn`` from the model's code, n the CMT number of the
+  dose compartment (a model that does not assign it is refused); with a bioavailability F a modelled rate
+  gives F·AMT at Rn, a modelled duration F·AMT over Dn. ADDL additional doses follow every II.
 * SS (Part V, "SS data item") on a dose record with II > 0 and AMT > 0 says that doses of AMT (bolus or
   infusion) have been given every II for ever, the record's dose being the last of them
   (``Subject.steady_states``; ``steady_state.steady_state``); its ADDL doses follow. SS=1 resets the system
@@ -49,7 +51,6 @@ import numpy as np
 from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.solve import Dose
-from pbpk.mipd.structure import Structure
 
 #: Data items read as numbers (besides the covariates).
 ITEMS = ("ID", "TIME", "AMT", "RATE", "DUR", "DV", "EVID", "MDV", "CMT", "SS", "II", "ADDL", "BLQ", "CENS", "LLOQ")
@@ -121,12 +122,6 @@ class Subject:
                        analytes=np.full(times.size, analyte, dtype=object))
 
 
-def compartment_numbers(structure: Structure) -> dict[int, str]:
-    """CMT number → compartment name, as PREDPP numbers them (the AUC states are not compartments)."""
-    names = [name for name in structure.states if not name.startswith("auc_")]
-    return {k + 1: name for k, name in enumerate(names)}
-
-
 def read_records(path: str | Path, model: PopulationModel, *, rename: Mapping[str, str] | None = None,
                  lloq: float | None = None) -> dict[str, Subject]:
     """Subjects of a NONMEM-style CSV file, by ID in the order of the file."""
@@ -173,7 +168,7 @@ def _number(row: list[str], k: int, where: str, column: str) -> float:
 
 def _subject(key: str, records: list[dict], model: PopulationModel, path: str, lloq: float | None) -> Subject:
     """One ID's records checked and turned into doses, samples and covariates."""
-    numbers = compartment_numbers(model.structure)
+    numbers = model.structure.numbers
     default_dose = model.structure.dose_compartments[0]
     doses, samples, previous, steady, resets = [], [], 0.0, [], []
     censoring = "BLQ" if "BLQ" in records[0] else "CENS" if "CENS" in records[0] else ""
@@ -200,7 +195,7 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
         if cmt != 0 and cmt not in numbers:
             raise PbpkInputError(where, "CMT", cmt, ", ".join(f"{k} ({n})" for k, n in numbers.items()))
         if evid in (1, 4):
-            given = _doses(r, where, numbers.get(int(cmt), default_dose), model.structure)
+            given = _doses(r, where, numbers.get(int(cmt), default_dose), model)
             ss = np.nan_to_num(r.get("SS", 0))
             if ss in (1, 3):  # a reset to the steady state: earlier records' pending doses are cancelled
                 doses = [dose for dose in doses if dose.time < time]
@@ -243,16 +238,22 @@ def _check_reset(where: str, time: float, doses: list[Dose]) -> None:
                              "put the dose after the reset record, or end its ADDL doses before the reset")
 
 
-def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[Dose]:
+def _doses(r: dict, where: str, compartment: str, model: PopulationModel) -> list[Dose]:
     """The dose of a record, and its ADDL additional doses every II (SS checked, see the module docstring)."""
+    structure = model.structure
     amount = r.get("AMT", np.nan)
     if not (np.isfinite(amount) and amount >= 0):
         raise PbpkInputError(where, "AMT", amount, "an amount ≥ 0 on a dose record")
     if compartment not in structure.dose_compartments:
         raise PbpkInputError(where, "CMT", compartment, " or ".join(structure.dose_compartments))
     rate, duration = np.nan_to_num(r.get("RATE", 0)), np.nan_to_num(r.get("DUR", 0))
-    if rate < 0:
-        raise PbpkInputError(where, "RATE", rate, "a rate ≥ 0", "modelled rates and durations are not supported")
+    modelled = {-1.0: "rate", -2.0: "duration"}.get(float(rate), "") if rate < 0 else ""
+    if rate < 0 and not modelled:
+        raise PbpkInputError(where, "RATE", rate, "a rate ≥ 0, or −1 (modelled rate) or −2 (modelled duration)")
+    name = Dose(0.0, 0.0, compartment, modelled=modelled).parameter(structure)
+    if modelled and name not in model.code.assigned:
+        raise PbpkInputError(where, "RATE", rate, f"a model whose code assigns {name} for RATE={rate:g} (the modelled "
+                             f"{modelled} of doses into {compartment}): {model.name} does not")
     if duration < 0:
         raise PbpkInputError(where, "DUR", duration, "a duration ≥ 0")
     duration = amount / rate if rate > 0 else duration
@@ -269,7 +270,8 @@ def _doses(r: dict, where: str, compartment: str, structure: Structure) -> list[
         raise PbpkInputError(where, "II", every, f"II > 0 and ≥ the infusion's duration ({duration:g}) with "
                              f"SS={ss:g} and AMT > 0", "a constant infusion at steady state (II=0) is not supported "
                              "yet")
-    return [Dose(float(r["TIME"] + k * every), float(amount), compartment, float(duration)) for k in range(extra + 1)]
+    return [Dose(float(r["TIME"] + k * every), float(amount), compartment, float(duration) * (not modelled), modelled)
+            for k in range(extra + 1)]
 
 
 def _sample(r: dict, where: str, censoring: str, lloq: float | None) -> tuple[float, float, float, float]:

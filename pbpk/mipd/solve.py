@@ -43,12 +43,23 @@ PARALLEL_FROM = 256
 
 @dataclass(frozen=True)
 class Dose:
-    """One dose: time and amount in the model's units; duration 0 is a bolus."""
+    """One dose: time and amount in the model's units; duration 0 is a bolus.
+
+    ``modelled`` "duration" or "rate" (NONMEM's RATE −2 and −1) takes the infusion's duration ``Dn``, or its rate
+    ``Rn`` (amount/time), from the individual parameters, n the dose compartment's number (``Structure.number``);
+    ``duration`` is then unused.
+    """
 
     time: float
     amount: float
     compartment: str = "central"
     duration: float = 0.0
+    modelled: str = ""
+
+    def parameter(self, structure: Structure) -> str:
+        """The name of the individual parameter that gives a modelled dose's duration or rate ("" if none)."""
+        return {"": "", "duration": "D", "rate": "R"}[self.modelled] + (
+            str(structure.number(self.compartment)) if self.modelled else "")
 
 
 def repeated_doses(amount: float, every: float, count: int, *, start: float = 0.0, duration: float = 0.0,
@@ -85,6 +96,8 @@ def check_doses(structure: Structure, doses: Sequence[Dose], *, where: str = "do
             raise PbpkInputError(where, f"[{k}].duration", dose.duration, "a duration ≥ 0 (0 for a bolus)")
         if not np.isfinite(dose.time):
             raise PbpkInputError(where, f"[{k}].time", dose.time, "a finite time")
+        if dose.modelled not in ("", "duration", "rate"):
+            raise PbpkInputError(where, f"[{k}].modelled", dose.modelled, '"duration", "rate" or "" (none)')
 
 
 def solve(structure: Structure, parameters: Mapping[str, np.ndarray], doses: Sequence[Dose],
@@ -208,6 +221,14 @@ def _dose_arrays(structure: Structure, p: Mapping[str, np.ndarray], doses: Seque
     if "F" in p:
         dose_amount = dose_amount * np.where(into_depot, p["F"][:, None], 1.0)
     dose_duration = np.broadcast_to(np.array([dose.duration for dose in doses]), dose_time.shape).copy()
+    for k, dose in enumerate(doses):
+        if dose.modelled:
+            name = dose.parameter(structure)
+            if name not in p:
+                raise PbpkInputError("doses", f"[{k}].modelled", dose.modelled,
+                                     f"a model whose code assigns {name} (the modelled {dose.modelled} of doses into "
+                                     f"{dose.compartment}, compartment {name[1:]})")
+            dose_duration[:, k] = p[name] if dose.modelled == "duration" else dose_amount[:, k] / p[name]
     dose_state = np.array([structure.index(dose.compartment) for dose in doses], dtype=np.int64)
     return np.ascontiguousarray(dose_time), np.ascontiguousarray(dose_amount), dose_duration, dose_state
 

@@ -22,6 +22,7 @@ SS dose's time (the exposure of the intervals that follow, which is what a targe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 from scipy.linalg import expm
@@ -43,14 +44,14 @@ def steady_state(structure: Structure, parameters: Mapping[str, np.ndarray], dos
                              "linear elimination for a steady state", "give the doses of a Michaelis–Menten model")
     if not (np.isfinite(interval) and interval > 0):
         raise PbpkInputError("interval", "", interval, "a dosing interval > 0 (II) for a steady state")
-    single = Dose(0.0, dose.amount, dose.compartment, dose.duration)
-    z = solve(structure, parameters, [single], [interval], amount_scale=amount_scale).states[:, 0]
+    z = solve(structure, parameters, [replace(dose, time=0.0)], [interval], amount_scale=amount_scale).states[:, 0]
     n = z.shape[0]
     filled = structure.defaults({name: np.asarray(value, dtype=float) for name, value in parameters.items()})
     lag = np.broadcast_to(filled["ALAG"] if dose.compartment == "depot" and "ALAG" in filled else 0.0, (n,))
-    if np.any(lag + dose.duration > interval):
-        raise PbpkInputError("dose", "duration", dose.duration, f"ALAG + duration ≤ II ({interval:g}) for a "
-                             f"steady state (ALAG up to {float(np.nanmax(lag)):g})",
+    duration = np.broadcast_to(_duration(structure, filled, dose, amount_scale), (n,))
+    if np.any(lag + duration > interval):
+        raise PbpkInputError("dose", "duration", float(np.nanmax(duration)), f"ALAG + duration ≤ II ({interval:g}) "
+                             f"for a steady state (ALAG up to {float(np.nanmax(lag)):g})",
                              "a dose still going in when the next one starts is not supported")
     kept = np.array([not name.startswith("auc_") for name in structure.states])
     a = structure.matrix(filled, n)[:, kept][:, :, kept]
@@ -65,3 +66,15 @@ def steady_state(structure: Structure, parameters: Mapping[str, np.ndarray], dos
             raise PbpkInputError("parameters", "", "a model that does not eliminate the dose",
                                  "a clearance > 0 for a steady state") from None
     return x
+
+
+def _duration(structure: Structure, filled: Mapping[str, np.ndarray], dose: Dose,
+              amount_scale: np.ndarray | None) -> np.ndarray:
+    """The dose's duration per subject: its own, or the modelled ``Dn``, or amount (after F and scale) / ``Rn``."""
+    if not dose.modelled:
+        return np.asarray(dose.duration, dtype=float)
+    value = filled[dose.parameter(structure)]
+    if dose.modelled == "duration":
+        return value
+    amount = dose.amount * (1.0 if amount_scale is None else np.asarray(amount_scale, dtype=float))
+    return amount * (filled["F"] if dose.compartment == "depot" and "F" in filled else 1.0) / value

@@ -88,8 +88,9 @@ class Structure:
 
     @property
     def optional(self) -> tuple[str, ...]:
-        """Parameters with a default when not assigned: F = 1, ALAG = 0, FPM = 0, CL = 0 (with MM)."""
-        names = []
+        """Parameters with a default when not assigned: F = 1, ALAG = 0, FPM = 0, CL = 0 (with MM); and, with no
+        default, the modelled durations ``Dn`` and rates ``Rn`` of doses into compartment number n (RATE −2, −1)."""
+        names = [f"{kind}{self.number(name)}" for name in self.dose_compartments for kind in ("D", "R")]
         if self.absorption != "none":
             names += ["F", "ALAG"]
             if self.metabolite:
@@ -120,6 +121,14 @@ class Structure:
     @property
     def dose_compartments(self) -> tuple[str, ...]:
         return ("depot", "central") if self.absorption != "none" else ("central",)
+
+    @property
+    def numbers(self) -> dict[int, str]:
+        """Compartment number → name, as PREDPP numbers them (the AUC states are not compartments)."""
+        return {k + 1: name for k, name in enumerate(name for name in self.states if not name.startswith("auc_"))}
+
+    def number(self, compartment: str) -> int:
+        return next(k for k, name in self.numbers.items() if name == compartment)
 
     def index(self, state: str) -> int:
         return self.states.index(state)
