@@ -32,6 +32,10 @@ Commands
     Forecasting evaluation of a population prior on a data set (as PsN proseval, mipdeval): each
     sample predicted from the samples before it (a priori, after 1, 2, … samples, no future data);
     MPE, MAPE, RMSE, P20/P30 per step; predicted vs observed and MAPE/P20 per step as a figure.
+``pbpk pd SPEC [--n N] [--seed S] [--tox-limit P] [--obd-rule fraction:F|utility:W] [--json] [--plot F] [--table F]``
+    A virtual dose-ranging comparison on exposure–response models (``pd_models/``, or a spec file):
+    per dose the exposure percentiles and the probabilities of response and toxicity with 95 %
+    intervals, the maximum tolerated dose and an optimal biological dose by a stated rule.
 ``pbpk ddi-static PERPETRATOR --dose D [--every T --doses N] [--cmax C] [--victim V] [--json]``
     FDA 2020 basic DDI models (R1, R1,gut, R2, R3, transporters) with their cut-offs, and
     the mechanistic static AUC ratio of a victim.
@@ -74,6 +78,7 @@ from pbpk.cli import (
     kp,
     map_fit,
     model,
+    pd,
     population,
     priors,
     recommend,
@@ -84,7 +89,7 @@ from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval,
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval, pd,
             ddi_static, ddi, validate)
 
 

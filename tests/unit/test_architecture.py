@@ -25,6 +25,7 @@ LAYERS = (
     ("simulation",),
     ("populations",),
     ("ddi",),
+    ("pd",),
     ("mipd",),
     ("qualification",),
     ("cli",),
