@@ -32,6 +32,10 @@ Commands
     Forecasting evaluation of a population prior on a data set (as PsN proseval, mipdeval): each
     sample predicted from the samples before it (a priori, after 1, 2, … samples, no future data);
     MPE, MAPE, RMSE, P20/P30 per step; predicted vs observed and MAPE/P20 per step as a figure.
+``pbpk trial SPEC [--n N] [--seed S] [--backend local|dask] [--json] [--report DIR]``
+    A dosing-strategy virtual trial (``trials/``, or a spec file): nomograms, model-based doses and
+    TDM-guided MAP dosing on the same virtual patients; PTA, troughs and toxicity by stratum with 95 %
+    intervals, and the number needed to treat against a reference strategy.
 ``pbpk pd SPEC [--n N] [--seed S] [--tox-limit P] [--obd-rule fraction:F|utility:W] [--json] [--plot F] [--table F]``
     A virtual dose-ranging comparison on exposure–response models (``pd_models/``, or a spec file):
     per dose the exposure percentiles and the probabilities of response and toxicity with 95 %
@@ -83,14 +87,15 @@ from pbpk.cli import (
     priors,
     recommend,
     simulate,
+    trial,
     validate,
 )
 from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval, pd,
-            ddi_static, ddi, validate)
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval, trial,
+            pd, ddi_static, ddi, validate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from pbpk.core.errors import PbpkInputError, did_you_mean
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # the pbpk package folder
-DATA_FOLDERS = ("physiology_db", "compounds", "ddi", "validation_cases", "poppk_models", "pd_models")
+DATA_FOLDERS = ("physiology_db", "compounds", "ddi", "validation_cases", "poppk_models", "pd_models", "trials")
 SUFFIX = {"poppk_models": ".json"}
 
 

@@ -40,8 +40,9 @@ Conventions
   the profiles of an option are superposed from the past doses, a unit loading dose and unit
   maintenance doses, so each (interval, infusion) needs 2–3 calls whatever the number of amounts;
   a nonlinear model is solved once per option. Covariates are those in force at the regimen's start.
-* Ranking (``recommend``): options meeting the target at the MAP first, then by PTA (descending),
-  toxicity probability (ascending, absent = 0), total daily dose (ascending), then the option order.
+* Ranking (``recommend``): options meeting the target at the MAP first, then by PTA (descending), how far
+  the MAP value misses the target (|log(value/bound)|, ascending: when no option meets it, the nearest
+  first), toxicity probability (ascending, absent = 0), total daily dose (ascending), then the option order.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -59,6 +61,7 @@ from pbpk.core.units import ureg
 from pbpk.mipd.dosing_history import history
 from pbpk.mipd.map_estimation import MapEstimate
 from pbpk.mipd.popmodel import PopulationModel, Prediction
+from pbpk.mipd.ranking import ranked_table
 from pbpk.mipd.records import Subject
 from pbpk.mipd.solve import Dose, repeated_doses
 
@@ -225,7 +228,9 @@ def _index(times: np.ndarray, t: float) -> int:
     return k
 
 
+@lru_cache(maxsize=256)
 def _factor(source: str, destination: str) -> float:
+    """The factor from ``source`` to ``destination`` (pint; cached: a trial asks for it thousands of times)."""
     try:
         return float(ureg.Quantity(1.0, source).to(destination).magnitude)
     except Exception as error:  # pint raises several kinds for unknown or incompatible units
@@ -424,7 +429,7 @@ def _rank(model: PopulationModel, target: Target, options: tuple[Regimen, ...], 
     attained = _attainments(model, targets, options, forecast, has_past, n)
     values, met = attained[0]
     toxic = None if toxicity is None else attained[1][1]
-    table = _table(model, target, options, values, met, toxic, has_draws=has_draws)
+    table = ranked_table(model, target, options, values, met, toxic, has_draws=has_draws)
     return Recommendation(table, options, values, met, toxic)
 
 
@@ -470,27 +475,3 @@ def _profiles(model: PopulationModel, options: list[Regimen], forecast: Forecast
         weights = (1.0, option.dose if option.loading is None else option.loading, option.dose)
         yield tuple({a: sum(w * part[m][a] for w, part in zip(weights, parts)) for a in model.analytes}
                     for m in (0, 1))
-
-
-def _table(model: PopulationModel, target: Target, options: tuple[Regimen, ...], values: np.ndarray,
-           met: np.ndarray, toxic: np.ndarray | None, *, has_draws: bool) -> pd.DataFrame:
-    """One row per option, ranked (module docstring), with units in the column names."""
-    amount, time = model.units["amount"], model.units["time"]
-    unit = target.value_unit(model)
-    posterior = slice(1, None)
-    table = pd.DataFrame({
-        "option": np.arange(len(options)),
-        f"dose ({amount})": [o.dose for o in options],
-        f"interval ({time})": [o.interval for o in options],
-        f"infusion ({time})": [o.infusion for o in options],
-        f"loading ({amount})": [np.nan if o.loading is None else o.loading for o in options],
-        f"daily dose ({amount}/day)": [o.daily_dose for o in options],
-        f"{target.kind} at MAP ({unit})": values[:, 0],
-        "met at MAP": met[:, 0],
-        "PTA": met[:, posterior].mean(axis=1) if has_draws else np.nan,
-        "P(toxicity)": toxic[:, posterior].mean(axis=1) if has_draws and toxic is not None else np.nan,
-    })
-    table["_toxicity"] = table["P(toxicity)"].fillna(0.0)
-    table = table.sort_values(["met at MAP", "PTA", "_toxicity", f"daily dose ({amount}/day)", "option"],
-                              ascending=[False, False, True, True, True], kind="stable")
-    return table.drop(columns="_toxicity").reset_index(drop=True)

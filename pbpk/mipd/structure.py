@@ -86,7 +86,7 @@ class Structure:
             names += ["CLM", "VM", "FM"]
         return tuple(names)
 
-    @property
+    @cached_property
     def optional(self) -> tuple[str, ...]:
         """Parameters with a default when not assigned: F = 1, ALAG = 0, FPM = 0, CL = 0 (with MM); and, with no
         default, the modelled durations ``Dn`` and rates ``Rn`` of doses into compartment number n (RATE −2, −1)."""
@@ -122,7 +122,7 @@ class Structure:
     def dose_compartments(self) -> tuple[str, ...]:
         return ("depot", "central") if self.absorption != "none" else ("central",)
 
-    @property
+    @cached_property
     def numbers(self) -> dict[int, str]:
         """Compartment number → name, as PREDPP numbers them (the AUC states are not compartments)."""
         return {k + 1: name for k, name in enumerate(name for name in self.states if not name.startswith("auc_"))}

@@ -18,14 +18,12 @@ Profiles themselves are kept only when asked (``keep_profiles``).
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from typing import Unpack
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from pbpk.compound import Compound
 from pbpk.core.errors import PbpkInputError
@@ -34,6 +32,7 @@ from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.model.parameters import parameter_vector
+from pbpk.populations.chunks import BACKENDS, chunk_sizes, run_chunks
 from pbpk.populations.sampling import (
     PopulationSpec,
     Subjects,
@@ -182,18 +181,19 @@ def simulate_virtual_population(
         raise PbpkInputError("population", "n", n, "at least one subject")
     if chunk_size < 1:
         raise PbpkInputError("population", "chunk_size", chunk_size, "at least one subject per chunk")
-    if backend not in ("local", "dask"):
-        raise PbpkInputError("population", "backend", backend, "local or dask")
+    if backend not in BACKENDS:
+        raise PbpkInputError("population", "backend", backend, " or ".join(BACKENDS))
     regimen = regimen_of(regimen, dosing, where="population")
     require_absorption(compound, regimen)
     task = prepare(compound, spec, regimen, until=until, times=times, points=points, kinetics=kinetics, rtol=rtol,
                    keep_profiles=n <= 10_000 if keep_profiles is None else keep_profiles)
     keep, grid = task.keep_profiles, task.times
-    sizes = [min(chunk_size, n - start) for start in range(0, n, chunk_size)]
+    sizes = chunk_sizes(n, chunk_size)
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     histogram = None
     results = []
-    for result in _run_chunks(task, sizes, seeds, backend, scheduler, progress, n):
+    for _, result in run_chunks(run_chunk, task, sizes, seeds, backend=backend, scheduler=scheduler, progress=progress,
+                                desc="population"):
         histogram = result.histogram if histogram is None else histogram + result.histogram
         result.histogram = None  # added up as chunks arrive: memory does not grow with n
         results.append(result)
@@ -236,35 +236,6 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
 def subject_schedules(task: ChunkTask, subjects: Subjects) -> Schedules:
     """Each subject's dosing (doses per kg follow each subject's weight)."""
     return Schedules.linear_in(task.at_one_kg, task.at_two_kg, subjects.weight)
-
-
-def _run_chunks(task: ChunkTask, sizes, seeds, backend: str, scheduler: str | None, progress: bool, n: int):
-    """Chunk results as they are finished (in any order; each carries its index)."""
-    bar = tqdm(total=n, unit="subject", desc="population", disable=not progress, file=sys.stderr)
-    if backend == "local":
-        with bar:
-            for index, (size, chunk_seed) in enumerate(zip(sizes, seeds)):
-                yield run_chunk(task, index, size, chunk_seed)
-                bar.update(size)
-        return
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None if scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=False)
-    client = Client(scheduler or cluster)
-    try:
-        shared = client.scatter(task, broadcast=True)
-        futures = [client.submit(run_chunk, shared, index, size, chunk_seed, pure=False)
-                   for index, (size, chunk_seed) in enumerate(zip(sizes, seeds))]
-        for future in as_completed(futures):
-            result = future.result()
-            future.release()
-            bar.update(len(result.metrics))
-            yield result
-    finally:
-        bar.close()
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequence) -> ChunkResult:
@@ -379,5 +350,12 @@ def _histogram_percentile(histogram: np.ndarray, percentile: float) -> np.ndarra
     return np.where(position == 0, 0.0, centre)
 
 
-__all__ = ["simulate_virtual_population", "PopulationResult", "prepare", "run_chunk", "subject_parameters",
-           "subject_schedules", "PERCENTILES"]
+__all__ = [
+    "PERCENTILES",
+    "PopulationResult",
+    "prepare",
+    "run_chunk",
+    "simulate_virtual_population",
+    "subject_parameters",
+    "subject_schedules",
+]
