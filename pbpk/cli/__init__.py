@@ -53,6 +53,10 @@ Commands
     fractions within 1.25/1.5/2-fold, Guest limits for ratios).
     Exits with status 1 if a metric falls outside the band its case file expects.
 
+``pbpk serve [--host 127.0.0.1] [--port 8000]``
+    The web API and page for bedside MAP fits and dose recommendations (``docs/web.md``; needs the
+    ``web`` extra).
+
 ``pbpk --version``
     The version of the package.
 
@@ -86,6 +90,7 @@ from pbpk.cli import (
     population,
     priors,
     recommend,
+    serve,
     simulate,
     trial,
     validate,
@@ -95,7 +100,7 @@ from pbpk.core.errors import PbpkInputError
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
 COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval, trial,
-            pd, ddi_static, ddi, validate)
+            pd, ddi_static, ddi, validate, serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     """Read the records, fit each subject, print the table (or JSON), write the figure."""
     renames = check(args)
     from pbpk.mipd.fit_figure import plot_fits
+    from pbpk.mipd.fit_summary import fit_summary, parameter_unit, standard_errors
     from pbpk.mipd.map_estimation import estimate
     from pbpk.mipd.modelfile import load_poppk
     from pbpk.mipd.patient_record import load_subjects
@@ -74,11 +75,7 @@ def run(args: argparse.Namespace) -> int:
     write_figure(lambda path: plot_fits(model, subjects, posteriors, path, log_scale=args.log), args.plot)
     if args.json:
         print_json({"model": model.name, "data": args.data, "subjects": [
-            {"id": fit.subject, "ofv": fit.ofv, "converged": fit.converged, "message": fit.message,
-             "posterior": posterior.method, "effective_sample_size": posterior.effective_sample_size,
-             "eta": dict(zip(model.eta_names, fit.eta.tolist(), strict=True)),
-             "eta_se": dict(zip(model.eta_names, _se(fit), strict=True)),
-             "parameters": [{**row, "unit": _unit(row["parameter"], model)} for row in table.to_dict("records")]}
+            fit_summary(model, fit, posterior, table)
             for fit, table, posterior in zip(fits, intervals, posteriors, strict=True)],
             "files": {"plot": args.plot}})
         return 0
@@ -88,28 +85,10 @@ def run(args: argparse.Namespace) -> int:
           f"{args.draws} draws{weight})")
     for fit, table in zip(fits, intervals, strict=True):
         etas = ", ".join(f"{name} {value:.4g} (SE {se:.3g})"
-                         for name, value, se in zip(model.eta_names, fit.eta, _se(fit), strict=True))
+                         for name, value, se in zip(model.eta_names, fit.eta, standard_errors(fit), strict=True))
         print(f"\nID {fit.subject}: OFV {fit.ofv:.4f}, {'converged' if fit.converged else 'NOT CONVERGED: ' + fit.message}")
         print(f"  η: {etas}")
         for row in table.itertuples(index=False):
-            print(f"  {row[0]:<6}{row[1]:>12.5g}  [{row[2]:.5g}, {row[3]:.5g}]  {_unit(row[0], model)}")
+            print(f"  {row[0]:<6}{row[1]:>12.5g}  [{row[2]:.5g}, {row[3]:.5g}]  {parameter_unit(row[0], model)}")
     return 0
 
-
-def _se(fit) -> list[float]:
-    import numpy as np
-
-    return np.sqrt(np.diag(fit.covariance)).tolist()
-
-
-def _unit(parameter: str, model) -> str:
-    """The unit of a structural parameter in the model's time, amount and volume units."""
-    time, amount, volume = model.units["time"], model.units["amount"], model.units["volume"]
-    if parameter in ("F", "FM", "FPM"):
-        return "1"
-    if parameter.startswith(("CL", "Q")):
-        return f"{volume}/{time}"
-    if parameter.startswith("V") and parameter != "VMAX":
-        return volume
-    return {"KA": f"1/{time}", "MTT": time, "ALAG": time, "VMAX": f"{amount}/{time}", "KM": f"{amount}/{volume}"}[
-        parameter]

@@ -24,7 +24,9 @@ converted with pint to the model's units (concentrations to the unit of the mode
 * Unknown fields are refused (with a "did you mean"); errors name ``file:line``, the field path
   (e.g. ``samples[1].concentration``), the value found and what was expected.
 
-JSON files are read with the same loader (JSON is YAML), so their errors name the line too.
+JSON files are read with the same loader (JSON is YAML), so their errors name the line too. A record
+already parsed (e.g. the body of a web request) is read by ``patient_from_dict``, the one parser
+``read_patient`` uses too; its errors name a label such as ``patient`` instead of ``file:line``.
 """
 
 from __future__ import annotations
@@ -68,7 +70,17 @@ def read_patient(path: str | Path, model: PopulationModel, *, lloq: float | None
             json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise PbpkInputError(f"{path}:{exc.lineno}", "", exc.msg, "valid JSON") from None
-    record = Record(load_yaml(path), path)
+    return patient_from_dict(load_yaml(path), model, where=str(path), lloq=lloq)
+
+
+def patient_from_dict(data: object, model: PopulationModel, *, where: str = "patient",
+                      lloq: float | None = None) -> Subject:
+    """The ``Subject`` of a parsed patient record (a mapping), in the model's units; errors name ``where``.
+
+    ``where`` is the file (whose lines a mapping from ``load_yaml`` knows) or a label such as ``patient``;
+    ``lloq`` censors the samples below it (the analyte's unit).
+    """
+    record = Record(data, where)
     key = record.raw("id", expected="the patient's ID")
     if isinstance(key, bool) or not isinstance(key, (str, int)) or not str(key).strip():
         raise record.error("id", key, "the patient's ID as text or a whole number")

@@ -28,6 +28,7 @@ LAYERS = (
     ("pd",),
     ("mipd",),
     ("qualification",),
+    ("web",),
     ("cli",),
 )
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}
