@@ -10,6 +10,8 @@ import pytest
 
 import pbpk.compound
 import pbpk.mipd.modelfile
+import pbpk.mipd.trial_spec
+import pbpk.pd.spec
 import pbpk.qualification.cases
 import pbpk.qualification.studies
 from pbpk.cli import main
@@ -25,6 +27,8 @@ def nothing_computed(monkeypatch):
 
     monkeypatch.setattr(pbpk.compound, "load_compound", forbidden)
     monkeypatch.setattr(pbpk.mipd.modelfile, "load_poppk", forbidden)
+    monkeypatch.setattr(pbpk.mipd.trial_spec, "load_trial", forbidden)
+    monkeypatch.setattr(pbpk.pd.spec, "load_spec", forbidden)
     for module, name in ((pbpk.qualification.studies, "load_study"), (pbpk.qualification.studies, "load_studies"),
                          (pbpk.qualification.cases, "load_cases")):
         monkeypatch.setattr(module, name, forbidden)
