@@ -17,9 +17,10 @@ converted with pint to the model's units (concentrations to the unit of the mode
 * A dose has ``time`` (≥ 0), ``amount`` and optionally ``infusion`` (its duration; a bolus without it),
   and ``route`` (``iv``, the default for IV models, into central; ``oral``, the default for models with
   absorption, into the depot) or ``compartment`` (``central`` or ``depot``).
-* A sample has ``time`` (≥ 0) and ``concentration`` (plasma, central): a quantity, or ``"< LLOQ"`` for a
-  sample below the limit of quantification (Beal 2001, M3). With ``lloq`` (in the analyte's unit) a
-  sample below it is censored too, as for a CSV file. A sample before the first dose is allowed, as in
+* A sample has ``time`` (≥ 0), ``concentration`` and optionally ``analyte`` (``parent``, the default, in central;
+  ``metabolite`` for a model that has one, in its unit): a quantity, or ``"< LLOQ"`` for a
+  sample below the limit of quantification (Beal 2001, M3). With ``lloq`` (in the parent's unit) a
+  parent sample below it is censored too, as for a CSV file. A sample before the first dose is allowed, as in
   NONMEM (its prediction is 0).
 * Unknown fields are refused (with a "did you mean"); errors name ``file:line``, the field path
   (e.g. ``samples[1].concentration``), the value found and what was expected.
@@ -91,10 +92,10 @@ def patient_from_dict(data: object, model: PopulationModel, *, where: str = "pat
     samples = sorted((_sample(item, model, lloq) for item in record.records("samples", required=False)),
                      key=lambda sample: sample[0])
     record.finish()
-    sample = np.array(samples, dtype=float).reshape(-1, 4)
+    sample = np.array([row[:4] for row in samples], dtype=float).reshape(-1, 4)
     times = np.unique(np.concatenate([[dose.time for dose in doses], sample[:, 0]]))
     return Subject(str(key).strip(), tuple(doses), sample[:, 0], sample[:, 1], sample[:, 2].astype(bool),
-                   sample[:, 3], covariates, times)
+                   sample[:, 3], covariates, times, analytes=np.array([row[4] for row in samples], dtype=object))
 
 
 def _covariates(record: Record, model: PopulationModel) -> dict[str, float]:
@@ -150,10 +151,11 @@ def _dose(record: Record, model: PopulationModel) -> Dose:
     return Dose(time, amount, compartment, duration)
 
 
-def _sample(record: Record, model: PopulationModel, lloq: float | None) -> tuple[float, float, float, float]:
-    """(time, concentration, censored, LLOQ) of one plasma sample, in the model's units."""
+def _sample(record: Record, model: PopulationModel, lloq: float | None) -> tuple[float, float, float, float, str]:
+    """(time, concentration, censored, LLOQ, analyte) of one plasma sample, in the model's units."""
     time = _time(record, "time", model)
-    unit = next(iter(model.analytes.values()))
+    analyte = record.text("analyte", required=False, choices=tuple(model.structure.analytes)) or "parent"
+    unit = model.analytes[analyte]
     text = record.raw("concentration", expected=f"a concentration with its unit, e.g. \"10 {unit}\", or \"< 2 {unit}\"")
     censored = isinstance(text, str) and text.strip().startswith("<")
     quantity = parse_quantity(text.strip()[1:] if censored else text, unit, where=record.where("concentration"),
@@ -163,6 +165,6 @@ def _sample(record: Record, model: PopulationModel, lloq: float | None) -> tuple
         raise record.error("concentration", text, f"a concentration ≥ 0 {unit}, or \"< LLOQ\" with an LLOQ > 0")
     record.finish()
     if censored:
-        return time, np.nan, 1.0, value
-    limit = np.nan if lloq is None else float(lloq)
-    return time, value, float(bool(value < limit)), limit
+        return time, np.nan, 1.0, value, analyte
+    limit = np.nan if lloq is None or analyte != "parent" else float(lloq)
+    return time, value, float(bool(value < limit)), limit, analyte

@@ -108,3 +108,24 @@ def test_fit_figure_has_a_panel_per_analyte(tmp_path, model):
     titles = [axis.get_title() for axis in figure.axes if axis.get_visible()]
     assert titles == [f"ID 1 (parent): OFV {fit.ofv:.2f}", f"ID 1 (metabolite): OFV {fit.ofv:.2f}"]
     assert [axis.get_ylabel() for axis in figure.axes[:2]] == ["concentration [mg/L]", "concentration [ug/L]"]
+
+
+def test_a_yaml_record_with_metabolite_samples_is_the_csv_record(tmp_path, model):
+    from pbpk.mipd.patient_record import read_patient
+
+    truth = np.array([0.2, -0.3])
+    csv = _subject(tmp_path, model, truth)
+    lines = ["id: 1", "doses:", "  - {time: 0 h, amount: 200 mg, route: oral}", "samples:"]
+    for t, value, analyte in zip(csv.times, csv.observations, csv.analytes, strict=True):
+        unit = "mg/L" if analyte == "parent" else "ng/mL"  # µg/L written as ng/mL: converted
+        lines.append(f"  - {{time: {t * 60:g} min, concentration: {float(value)!r} {unit}, analyte: {analyte}}}")
+    path = tmp_path / "patient.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    record = read_patient(path, model)
+    assert record.analytes.tolist() == csv.analytes.tolist()
+    np.testing.assert_allclose(record.observations, csv.observations, rtol=1e-12)
+    assert estimate(model, record).eta == pytest.approx(estimate(model, csv).eta, abs=1e-8)
+    path.write_text(path.read_text().replace("analyte: metabolite", "analyte: glucuronide", 1))
+    with pytest.raises(PbpkInputError) as error:
+        read_patient(path, model)
+    assert error.value.field == "samples[1].analyte"
