@@ -14,6 +14,7 @@ import pytest
 
 import pbpk
 import pbpk.cli.pd as pd_command
+from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError
 
 EXAMPLE = "nemtabrutinib-kemal-2026"
@@ -61,7 +62,7 @@ def test_bad_options(argv, option):
 
 def test_n_has_no_effect_on_a_table_spec(tmp_path):
     (tmp_path / "x.csv").write_text("dose,auc\n10,1\n")
-    spec = (Path(pbpk.__file__).parent.parent / "pd_models" / f"{EXAMPLE}.yaml").read_text()
+    spec = (data_dir("pd_models") / f"{EXAMPLE}.yaml").read_text()
     start, end = spec.index("exposure:\n"), spec.index("efficacy:\n")
     table = ("exposure:\n  model: table\n  name: Cavg\n  unit: ng/mL\n  file: x.csv\n  dose_column: dose\n"
              "  exposure_column: auc\n")
