@@ -28,6 +28,10 @@ Commands
     MAP-Bayesian dose recommendation: candidate regimens ranked by the target at the MAP and the
     probability of target attainment (and of toxicity) over the posterior; the best profiles and
     the PTA curves as a figure.
+``pbpk sample-times MODEL --data F --regimen R --candidates C [--n N] [--criterion D|c:PARAM] [--json] [--plot F.png]``
+    Bayesian optimal TDM sample times under the patient's current posterior (MAP fit of its samples so far, or the
+    population prior): the N candidate times after the regimen's first dose that optimise the D or c criterion, the
+    expected SD of log PARAM (or of each η) now and after, and a trough, a peak + trough and the last N for comparison.
 ``pbpk forecast-eval MODEL --data F.csv [--steps N] [--json] [--plot F.png] [--table F.csv]``
     Forecasting evaluation of a population prior on a data set (as PsN proseval, mipdeval): each
     sample predicted from the samples before it (a priori, after 1, 2, … samples, no future data);
@@ -90,6 +94,7 @@ from pbpk.cli import (
     population,
     priors,
     recommend,
+    sample_times,
     serve,
     simulate,
     trial,
@@ -99,8 +104,8 @@ from pbpk.core.errors import PbpkInputError
 
 EXIT_INPUT_ERROR = 2
 #: The commands in the order of ``pbpk --help``; each module adds its parser and handler.
-COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, forecast_eval, trial,
-            pd, ddi_static, ddi, validate, serve)
+COMMANDS = (compound, kp, simulate, model, population, dose_match, priors, map_fit, recommend, sample_times,
+            forecast_eval, trial, pd, ddi_static, ddi, validate, serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-import pbpk.cli.checks as checks
-import pbpk.cli.options as options
+import pbpk.cli.checks as checks  # noqa: PLR0402 - "from pbpk.cli import" would be an import cycle
+import pbpk.cli.options as options  # noqa: PLR0402
 from pbpk.cli.render import print_json, write_figure
 from pbpk.core.errors import PbpkInputError
 
@@ -19,15 +19,10 @@ from pbpk.core.errors import PbpkInputError
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``map`` command."""
     parser = commands.add_parser("map", help="MAP-Bayesian estimation of individual parameters from TDM samples",
-                                 parents=[options.records(), options.json_output()])
+                                 parents=[options.records(), options.json_output(), options.posterior()])
     parser.add_argument("--id", action="append", default=[], help="fit only this ID (repeatable)")
     parser.add_argument("--draws", type=int, default=300, help="posterior draws for intervals and bands")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the posterior draws")
-    parser.add_argument("--posterior", choices=["laplace", "sir"], default="laplace",
-                        help="posterior draws: the Laplace normal around the MAP (default), or sampling importance "
-                             "resampling of the exact posterior")
-    parser.add_argument("--prior-weight", type=float, default=1.0,
-                        help="weight w of the prior, 0 < w <= 1: Ω/w, a flattened prior (default 1)")
     parser.add_argument("--plot", help="write the fits with their 90 %% credible bands to this file")
     parser.add_argument("--log", action="store_true", help="concentrations on a log scale in the figure")
     parser.set_defaults(run=run)
@@ -38,11 +33,7 @@ def check(args: argparse.Namespace) -> dict[str, str]:
     renames = checks.column_renames(args.rename)
     if args.draws < 50:
         raise PbpkInputError("--draws", "", args.draws, "at least 50 posterior draws")
-    if not 0 < args.prior_weight <= 1:
-        raise PbpkInputError("--prior-weight", "", args.prior_weight, "a weight 0 < w <= 1")
-    if args.posterior == "sir" and args.prior_weight != 1.0:
-        raise PbpkInputError("--posterior", "", "sir", "--prior-weight 1 with SIR (it samples the unweighted "
-                             "posterior)", "leave out --prior-weight, or use --posterior laplace")
+    options.check_posterior(args)
     checks.check_output_files({"--plot": (args.plot, checks.FIGURE)})
     return renames
 

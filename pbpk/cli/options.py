@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from pbpk.core.errors import PbpkInputError
+
 ROUTES = ("iv", "infusion", "oral")
 KINETICS = ("michaelis_menten", "linear")
 
@@ -99,3 +101,23 @@ def records(lloq_note: str = "censored (M3)") -> argparse.ArgumentParser:
     parser.add_argument("--lloq", type=float, help="lower limit of quantification for samples without one "
                         f"(the analyte's unit): samples below it are {lloq_note}")
     return parser
+
+
+def posterior() -> argparse.ArgumentParser:
+    """``--posterior laplace|sir`` and ``--prior-weight W`` of a MAP fit (checked by :func:`check_posterior`)."""
+    parser = _parent()
+    parser.add_argument("--posterior", choices=["laplace", "sir"], default="laplace",
+                        help="posterior draws: the Laplace normal around the MAP (default), or sampling importance "
+                             "resampling of the exact posterior")
+    parser.add_argument("--prior-weight", type=float, default=1.0,
+                        help="weight w of the prior, 0 < w <= 1: Ω/w, a flattened prior (default 1)")
+    return parser
+
+
+def check_posterior(args: argparse.Namespace) -> None:
+    """The options of :func:`posterior` agree: 0 < w ≤ 1, and SIR (of the unweighted posterior) with w = 1."""
+    if not 0 < args.prior_weight <= 1:
+        raise PbpkInputError("--prior-weight", "", args.prior_weight, "a weight 0 < w <= 1")
+    if args.posterior == "sir" and args.prior_weight != 1.0:
+        raise PbpkInputError("--posterior", "", "sir", "--prior-weight 1 with SIR (it samples the unweighted "
+                             "posterior)", "leave out --prior-weight, or use --posterior laplace")

@@ -3,8 +3,11 @@
 The subject's TDM records are fitted by MAP (``pbpk.mipd.map_estimation``); every (dose, interval,
 infusion, loading) option starts one of its own intervals after the last dose, and is ranked by
 ``pbpk.mipd.recommend.recommend`` (met at the MAP, then the probability of target attainment over
-draws of the Laplace posterior, the toxicity probability, the daily dose). The figure shows the best
-three options at the MAP with the target, and PTA against the daily dose per interval.
+posterior draws, the toxicity probability, the daily dose). The draws are those of the Laplace normal
+around the MAP, or exact posterior draws by sampling importance resampling (``--posterior sir``,
+``pbpk.mipd.posterior.sir_posterior``); ``--prior-weight`` flattens the prior of the fit, as in
+``pbpk map``. The figure shows the best three options at the MAP with the target, and PTA against the
+daily dose per interval.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ _NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``recommend`` command."""
     parser = commands.add_parser("recommend", help="MAP-Bayesian dose recommendation for an exposure target",
-                                 parents=[options.records(), options.json_output()])
+                                 parents=[options.records(), options.json_output(), options.posterior()])
     parser.add_argument("--id", help="the ID to dose (required when the data hold several)")
     parser.add_argument("--target", required=True,
                         help='exposure target, e.g. "AUC24 400-600 mg*h/L", "trough 10-20 mg/L", '
@@ -51,6 +54,7 @@ def check(args: argparse.Namespace) -> dict[str, str]:
     for option, value, least in (("--draws", args.draws, 50), ("--top", args.top, 1), ("--count", args.count, 1)):
         if value is not None and value < least:
             raise PbpkInputError(option, "", value, f"a number of {least} or more")
+    options.check_posterior(args)
     checks.check_output_files({"--plot": (args.plot, checks.FIGURE)})
     return renames
 
@@ -62,27 +66,31 @@ def run(args: argparse.Namespace) -> int:
 
     from pbpk.mipd.map_estimation import estimate
     from pbpk.mipd.modelfile import load_poppk
+    from pbpk.mipd.posterior import sir_posterior
     from pbpk.mipd.recommend import parse_target, recommend_for
     from pbpk.mipd.recommend_figure import plot_recommendation
 
     target = _parsed("--target", parse_target, args.target)
     toxicity = None if args.toxicity is None else _parsed("--toxicity", parse_target, args.toxicity)
     model = load_poppk(args.model)
-    subject = _subject(args, model, renames)
+    subject = one_subject(args, model, renames)
     candidates = _options(args, model, subject)
-    fit = estimate(model, subject)
-    result = recommend_for(model, subject, fit, target, candidates, n_draws=args.draws,
-                           rng=np.random.default_rng(args.seed), toxicity=toxicity)
+    fit = estimate(model, subject, prior_weight=args.prior_weight)
+    sir = None if args.posterior == "laplace" else sir_posterior(model, subject, fit, args.draws, seed=args.seed)
+    result = recommend_for(model, subject, fit, target, candidates, draws=None if sir is None else sir.draws,
+                           n_draws=args.draws, rng=np.random.default_rng(args.seed), toxicity=toxicity)
     write_figure(lambda path: plot_recommendation(model, subject, fit, result, target, path, toxicity=toxicity),
                  args.plot)
     if args.json:
-        print_json(_json(args, model, fit, result, target))
+        print_json(_json(args, model, fit, result, target, sir))
         return 0
     etas = ", ".join(f"{name} {value:.4g}" for name, value in zip(model.eta_names, fit.eta, strict=True))
     verdict = "converged" if fit.converged else "NOT CONVERGED: " + fit.message
     print(f"{model.name}: ID {subject.id} from {args.data}; MAP η: {etas} (OFV {fit.ofv:.4f}, {verdict})")
+    draws = "Laplace" if sir is None else f"SIR (effective sample size {sir.effective_sample_size:.0f})"
+    weight = "" if args.prior_weight == 1.0 else f", prior weight {args.prior_weight:g}"
     print(f"target {args.target}" + (f", toxicity {args.toxicity}" if toxicity else "")
-          + f"; PTA over {args.draws} Laplace posterior draws; best {min(args.top, len(candidates))} of "
+          + f"; PTA over {args.draws} {draws} posterior draws{weight}; best {min(args.top, len(candidates))} of "
           f"{len(candidates)} options")
     print(_text_table(result.table.head(args.top)))
     return 0
@@ -110,8 +118,8 @@ def _durations(option: str, text: str, unit: str) -> list[float]:
     return [float(part) * factor for part in match.group(1).split(",")]
 
 
-def _subject(args: argparse.Namespace, model, renames: dict[str, str]):
-    """The one subject of the records, or the one ``--id`` picks."""
+def one_subject(args: argparse.Namespace, model, renames: dict[str, str]):
+    """The one subject of ``--data``, or the one ``--id`` picks (``pbpk sample-times`` too)."""
     from pbpk.mipd.patient_record import load_subjects
 
     subjects = load_subjects(args.data, model, rename=renames or None, lloq=args.lloq)
@@ -149,8 +157,9 @@ def _options(args: argparse.Namespace, model, subject) -> tuple:
     return tuple(candidates)
 
 
-def _json(args: argparse.Namespace, model, fit, result, target) -> dict:
-    """Every option, ranked, with its values at the MAP, PTA, toxicity probability and MAP verdict."""
+def _json(args: argparse.Namespace, model, fit, result, target, sir) -> dict:
+    """Every option, ranked, with its values at the MAP, PTA, toxicity probability and MAP verdict; the posterior
+    (``sir``: the SIR draws, None for Laplace draws) and the prior weight."""
     import numpy as np
 
     def number(value: float) -> float | None:
@@ -166,6 +175,8 @@ def _json(args: argparse.Namespace, model, fit, result, target) -> dict:
                      "met_at_map": bool(row[7]), "pta": number(row[8]), "p_toxicity": number(row[9])})
     return {"model": model.name, "data": args.data, "id": fit.subject, "target": args.target,
             "kind": target.kind, "toxicity": args.toxicity, "draws": args.draws, "seed": args.seed,
+            "posterior": args.posterior, "prior_weight": args.prior_weight,
+            "effective_sample_size": None if sir is None else sir.effective_sample_size,
             "fit": {"eta": dict(zip(model.eta_names, fit.eta.tolist(), strict=True)), "ofv": fit.ofv,
                     "converged": fit.converged, "message": fit.message},
             "units": {"dose": amount, "interval": time, "infusion": time, "start": time,

@@ -87,7 +87,7 @@ def test_kp_methods_are_the_partition_methods():
 
 def test_one_parser_per_command_module():
     names = set(parser()._subparsers._group_actions[0].choices)
-    assert len(names) == len(COMMANDS) == 16
+    assert len(names) == len(COMMANDS) == 17
 
 
 def test_python_dash_m_runs_the_cli():

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.map_estimation import estimate
 from pbpk.mipd.modelfile import load_poppk, poppk_from_dict
-from pbpk.mipd.sampling_design import optimal_times
+from pbpk.mipd.records import Subject
+from pbpk.mipd.sampling_design import optimal_times, patient_times, reference_designs
 from pbpk.mipd.solve import Dose, repeated_doses
 
 CL, V, B = 4.0, 40.0, 0.1
@@ -22,8 +24,9 @@ K = CL / V  # 0.1 /h
 DOSES = (Dose(0.0, 500.0),)
 
 
-def _bolus(etas: dict[str, float], omega: list | None = None):
-    """The 1-compartment bolus model with η on the named parameters (CL, V), variance Ω_jj (or blocks ``omega``)."""
+def _bolus(etas: dict[str, float], omega: list | None = None, error: dict | None = None):
+    """The 1-compartment bolus model with η on the named parameters (CL, V), variance Ω_jj (or blocks ``omega``),
+    a proportional error b (or ``error``)."""
     code = {name: f"{name} = TV{name}" + (f" * exp(ETA_{name})" if name in etas else "") for name in ("CL", "V")}
     return poppk_from_dict({
         "format": "pbpk-poppk/1", "name": "design-test", "drug": "x", "title": "Design test model",
@@ -31,7 +34,8 @@ def _bolus(etas: dict[str, float], omega: list | None = None):
         "units": {"time": "h", "amount": "mg", "volume": "L"}, "analytes": {"parent": {"unit": "mg/L"}},
         "theta": {"TVCL": {"value": CL}, "TVV": {"value": V}},
         "omega": omega or [{"eta": f"ETA_{name}", "variance": variance} for name, variance in etas.items()],
-        "pk": list(code.values()), "error": {"parent": {"model": "proportional", "sd": {"proportional": B}}},
+        "pk": list(code.values()),
+        "error": {"parent": error or {"model": "proportional", "sd": {"proportional": B}}},
     }, where="test")
 
 
@@ -130,3 +134,71 @@ def test_bad_requests_are_refused(arguments, field):
         optimal_times(_bolus({"CL": 0.09}), DOSES, {}, request.pop("candidates"), request.pop("count"), **request)
     assert error.value.where == field
 
+
+
+def _patient(doses: tuple[Dose, ...], samples: tuple[tuple[float, float], ...] = ()) -> Subject:
+    """A patient without covariates: ``doses`` and (time, concentration) samples."""
+    times, values = (np.array([sample[k] for sample in samples], dtype=float) for k in (0, 1))
+    return Subject("p", doses, times, values, np.zeros(times.size, dtype=bool), np.full(times.size, np.nan), {},
+                   np.unique(np.concatenate([[d.time for d in doses], times])))
+
+
+def test_a_patient_without_samples_is_designed_under_the_prior_over_the_whole_record():
+    """No samples: η₀ = 0, C₀ = Ω, and the past dose adds to the new ones, as in ``optimal_times`` of all doses;
+    without new samples log det M = log det Ω⁻¹."""
+    omega = np.diag([0.09, 0.04])
+    model = _bolus({"CL": 0.09, "V": 0.04})
+    new = repeated_doses(500.0, 12.0, 3, start=12.0)
+    grid = np.arange(12.5, 48.1, 0.5)
+    references = reference_designs(new, grid)
+    design = patient_times(model, _patient(DOSES), new, grid, 2, references=references)
+    whole = optimal_times(model, (*DOSES, *new), {}, grid, 2, references=references)
+    assert design == whole and design.times == (12.5, 48.0)
+    assert design.prior_value == pytest.approx(float(np.linalg.slogdet(np.linalg.inv(omega))[1]))
+    for name, times in (("trough", (36.0,)), ("peak + trough", (24.5, 36.0))):
+        assert design.references[name].times == times
+
+
+def test_a_patient_with_samples_is_designed_under_the_map_posterior():
+    """η on CL only, additive error a: f = D/V·e^(−k̂t) with k̂ = TVCL·e^η̂/V, ∂f/∂η = −k̂t·f, so one sample at t
+    adds I(t) = (k̂t·f)²/a² to the precision 1/C of the MAP fit. d/dt (t·e^(−k̂t)) = 0 at t = 1/k̂: the best single
+    sample is at V/CL of this patient (6.67 h for CL = 6), not of the typical patient (V/TVCL = 10 h)."""
+    additive = 0.2
+    model = _bolus({"CL": 0.09}, error={"model": "additive", "sd": {"additive": additive}})
+    observed = 500.0 / V * np.exp(-6.0 / V * np.array([2.0, 8.0]))  # a patient with CL = 6 L/h
+    subject = _patient(DOSES, ((2.0, float(observed[0])), (8.0, float(observed[1]))))
+    fit = estimate(model, subject)
+    grid = np.arange(0.25, 24.01, 0.25)
+    design = patient_times(model, subject, (), grid, 1, estimate=fit, criterion="c", parameter="CL")
+    k = CL * np.exp(fit.eta[0]) / V
+    assert 1.0 / k == pytest.approx(V / 6.0, rel=0.05)
+    assert abs(design.times[0] - 1.0 / k) <= 0.125 + 1e-9
+    information = (k * grid * 500.0 / V * np.exp(-k * grid)) ** 2 / additive**2
+    variance = 1.0 / (1.0 / fit.covariance[0, 0] + information)
+    assert design.single_values == pytest.approx(variance, rel=1e-5)
+    assert design.value == pytest.approx(variance.min(), rel=1e-5)
+    assert design.prior_parameter_sd == pytest.approx(np.sqrt(fit.covariance[0, 0]), rel=1e-6)
+    assert design.prior_value == pytest.approx(fit.covariance[0, 0], rel=1e-6)
+    prior = patient_times(model, subject, (), grid, 1, criterion="c", parameter="CL")  # no fit: η = 0 under Ω
+    assert prior.times == (10.0,) and prior.prior_parameter_sd == pytest.approx(0.3)
+
+
+def test_reference_designs_take_the_trough_before_the_last_dose_and_the_peak_of_that_interval():
+    infusions = repeated_doses(1000.0, 12.0, 4, duration=1.0, start=24.0)
+    grid = 24.0 + np.arange(0.5, 24.01, 0.5)
+    assert reference_designs(infusions, grid) == {"trough": (48.0,), "peak + trough": (37.0, 48.0)}
+    assert reference_designs(DOSES, [1.0, 30.0, 6.0]) == {"trough": (30.0,), "peak + trough": (1.0, 30.0)}
+    assert reference_designs(DOSES, [0.0, 6.0]) == {"trough": (6.0,)}  # 0 h sees the amount before the bolus
+
+
+def test_a_model_with_inter_occasion_variability_is_refused_for_a_patient():
+    """The κ of the new occasion are not known and not designed for: refused rather than silently set to 0."""
+    spec = {"format": "pbpk-poppk/1", "name": "iov-design", "drug": "x", "title": "IOV",
+            "source": {"type": "example", "reference": "made for this test"}, "structure": {"compartments": 1},
+            "units": {"time": "h", "amount": "mg", "volume": "L"}, "analytes": {"parent": {"unit": "mg/L"}},
+            "theta": {"TVCL": {"value": CL}, "TVV": {"value": V}}, "omega": [{"eta": "ETA_CL", "variance": 0.09}],
+            "iov": [{"eta": "KAPPA_CL", "variance": 0.04}], "pk": ["CL = TVCL * exp(ETA_CL + KAPPA_CL)", "V = TVV"],
+            "error": {"parent": {"model": "proportional", "sd": {"proportional": B}}}}
+    with pytest.raises(PbpkInputError) as error:
+        patient_times(poppk_from_dict(spec, where="test"), _patient(DOSES), (), [1.0, 6.0], 1)
+    assert (error.value.where, error.value.field) == ("model", "iov")
