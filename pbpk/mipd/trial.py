@@ -43,19 +43,24 @@ from pbpk.mipd.trial_strategies import (
     nomogram_courses,
     window_targets,
 )
+from pbpk.mipd.trial_truth import PbpkTruth, UnitResponses, simulate_truth
 from pbpk.populations.chunks import chunk_sizes, run_chunks
 
 #: Patients per chunk.
 CHUNK = 100
+#: The stratum of a patient whose covariate lies outside every band (index −1 of the labels).
+OUTSIDE = "outside the strata"
 Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
 class TrialTask:
-    """What a chunk needs: the spec and the chunk size (the global index of a chunk's first patient)."""
+    """What a chunk needs: the spec, the chunk size (the global index of a chunk's first patient) and, for a PBPK
+    truth, every patient's unit responses (``trial_truth``)."""
 
     spec: TrialSpec
     chunk: int = CHUNK
+    responses: UnitResponses | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,10 @@ def run_trial(spec: TrialSpec, *, n: int | None = None, seed: int = 0, backend: 
     n = spec.n if n is None else n
     sizes = chunk_sizes(n, CHUNK)
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
-    parts = dict(run_chunks(run_chunk, TrialTask(spec), sizes, seeds, backend=backend, scheduler=scheduler,
-                            progress=progress, desc=f"trial {spec.name}"))
+    responses = (simulate_truth(spec.truth, n, spec.durations, spec.horizon, seed)
+                 if isinstance(spec.truth, PbpkTruth) else None)
+    parts = dict(run_chunks(run_chunk, TrialTask(spec, CHUNK, responses), sizes, seeds, backend=backend,
+                            scheduler=scheduler, progress=progress, desc=f"trial {spec.name}"))
     patients = pd.concat([parts[k][0] for k in sorted(parts)], ignore_index=True)
     failed = sum(parts[k][1] for k in parts)
     return TrialResult(spec, n, seed, patients, attainment_table(spec, patients), toxicity_table(spec, patients),
@@ -92,9 +99,15 @@ def run_chunk(task: TrialTask, index: int, size: int, seed: np.random.SeedSequen
     spec = task.spec
     rng = np.random.default_rng(seed)
     first = index * task.chunk
-    covariates = sample_covariates(spec, np.arange(first, first + size), rng)
-    eta = spec.truth.sample_eta(size, rng)
-    truth_covariates = {name: covariates[name] for name in spec.truth.covariate_names}
+    patients = np.arange(first, first + size)
+    if task.responses is None:
+        covariates = sample_covariates(spec, patients, rng)
+        truth = _PopulationTruth(spec, covariates, spec.truth.sample_eta(size, rng))
+        stratum = spec.strata.index(covariates[spec.strata.covariate])
+    else:
+        covariates = {name: values[patients] for name, values in task.responses.covariates.items()}
+        truth = _PbpkTruth(task.responses, patients)
+        stratum = task.responses.stratum[patients]
     courses: dict[str, list[Course]] = {}
     rows, failed = [], 0
     for strategy in sorted(spec.strategies, key=lambda s: s.kind == "mipd"):
@@ -107,16 +120,40 @@ def run_chunk(task: TrialTask, index: int, size: int, seed: np.random.SeedSequen
             for i in range(size):
                 own = {name: float(values[i]) for name, values in covariates.items()}
 
-                def observe(doses, times, i=i, own=own, strategy=strategy):
-                    truth = spec.truth.predict(doses, times, {k: own[k] for k in truth_covariates}, eta[i:i + 1])
-                    return assay(truth.concentration()[0], strategy, rng, f"strategy {strategy.name}")
+                def observe(doses, times, i=i, strategy=strategy):
+                    return assay(truth.profiles([i], doses, times)[0][0], strategy, rng, f"strategy {strategy.name}")
 
                 course, bad = mipd_course(spec, strategy, courses[strategy.initial][i], own, observe)
                 courses[strategy.name].append(course)
                 failed += bad
-        rows.append(_outcomes(spec, strategy.name, courses[strategy.name], truth_covariates, eta, covariates,
-                              np.arange(first, first + size)))
+        rows.append(_outcomes(spec, strategy.name, courses[strategy.name], truth, covariates, patients, stratum))
     return pd.concat(rows, ignore_index=True), failed
+
+
+@dataclass(frozen=True)
+class _PopulationTruth:
+    """The truth's profiles for a chunk's patients from a population model (their covariates and η)."""
+
+    spec: TrialSpec
+    covariates: Mapping[str, np.ndarray]
+    eta: np.ndarray
+
+    def profiles(self, members, doses, times) -> tuple[np.ndarray, np.ndarray]:
+        model = self.spec.truth
+        own = {name: self.covariates[name][members] for name in model.covariate_names}
+        prediction = model.predict(doses, times, own, self.eta[members])
+        return prediction.concentration(), prediction.auc()
+
+
+@dataclass(frozen=True)
+class _PbpkTruth:
+    """The truth's profiles for a chunk's patients from PBPK unit responses (``trial_truth``)."""
+
+    responses: UnitResponses
+    patients: np.ndarray
+
+    def profiles(self, members, doses, times) -> tuple[np.ndarray, np.ndarray]:
+        return self.responses.profiles(self.patients[np.asarray(members)], doses, times)
 
 
 def sample_covariates(spec: TrialSpec, patients: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -153,8 +190,8 @@ def _draw(covariate: CovariateDistribution, n: int, rng: np.random.Generator) ->
                          "bounds that hold a fair part of the distribution (1000 redraws did not fill them)")
 
 
-def _outcomes(spec: TrialSpec, strategy: str, courses: Sequence[Course], truth_covariates: Mapping[str, np.ndarray],
-              eta: np.ndarray, covariates: Mapping[str, np.ndarray], patients: np.ndarray) -> pd.DataFrame:
+def _outcomes(spec: TrialSpec, strategy: str, courses: Sequence[Course], truth, covariates: Mapping[str, np.ndarray],
+              patients: np.ndarray, stratum: np.ndarray) -> pd.DataFrame:
     """Per-patient endpoint values of one strategy on the truth, patients with the same course solved together."""
     targets = window_targets(spec)
     values = {name: np.empty(len(courses)) for name in targets}
@@ -167,22 +204,19 @@ def _outcomes(spec: TrialSpec, strategy: str, courses: Sequence[Course], truth_c
         window = evaluation_window(course, spec.dose_number)
         times = np.unique(np.concatenate([target.times(window) for target in targets.values()]))
         times = times[times >= 0.0]
-        own = {name: value[members] for name, value in truth_covariates.items()}
-        prediction = spec.truth.predict(course, times, own, eta[members])
+        concentration, auc = truth.profiles(members, course, times)
         for name, target in targets.items():
-            attained = target.evaluate(prediction.times, prediction.concentration(), prediction.auc(), window,
-                                       spec.truth)
+            attained = target.evaluate(times, concentration, auc, window, spec.units)
             values[name][members], met[name][members] = attained.value, attained.met
             if target.kind == "ft_above" and target.low >= 100.0:  # the troughs (``recommend.as_trough``)
-                ends = [as_trough(target).evaluate(prediction.times, prediction.concentration(), prediction.auc(),
-                                                   replace(window, count=count), spec.truth).met
+                ends = [as_trough(target).evaluate(times, concentration, auc, replace(window, count=count),
+                                                   spec.units).met
                         for count in ((0, 1) if window.infusion > 0 else (1,))]
                 met[name][members] = np.logical_and.reduce(ends)
                 values[name][members] = np.where(met[name][members], 100.0, values[name][members])
         daily[members] = window.dose * 24.0 / window.interval
-    table = pd.DataFrame({"patient": patients, "strategy": strategy,
-                          "stratum": np.asarray(spec.strata.labels())[spec.strata.index(
-                              covariates[spec.strata.covariate])]})
+    labels = np.asarray((*spec.strata.labels(), OUTSIDE))
+    table = pd.DataFrame({"patient": patients, "strategy": strategy, "stratum": labels[stratum]})
     for name, value in covariates.items():
         table[name] = value
     table["daily dose"] = daily
@@ -203,7 +237,7 @@ def wilson(successes: float, n: int) -> tuple[float, float]:
     p = successes / n
     centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
     half = Z95 * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
-    return float(centre - half), float(centre + half)
+    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
 
 
 def _groups(spec: TrialSpec, patients: pd.DataFrame):
@@ -247,7 +281,7 @@ def toxicity_table(spec: TrialSpec, patients: pd.DataFrame) -> pd.DataFrame:
 
 def trough_table(spec: TrialSpec, patients: pd.DataFrame) -> pd.DataFrame:
     """Trough percentiles (5, 25, 50, 75, 95; the truth's concentration unit) per strategy and stratum."""
-    unit = spec.truth.analytes["parent"]
+    unit = spec.units.analytes["parent"]
     rows = []
     for strategy, stratum, group in _groups(spec, patients):
         values = group["trough"].to_numpy(dtype=float)

@@ -33,7 +33,7 @@ def plot_trial(result: TrialResult, path: str | None = None):
         axis.set_ylabel("PTA (%)")
         axis.set_title(f"{name} at dose {spec.dose_number}", fontsize=9)
     axis = flat[len(spec.targets)]
-    unit = spec.truth.analytes["parent"]
+    unit = spec.units.analytes["parent"]
     for k, strategy in enumerate(strategies):
         mine = result.patients[result.patients["strategy"] == strategy]
         data = [mine.loc[mine["stratum"] == label, "trough"].to_numpy() for label in strata]
@@ -81,7 +81,7 @@ def _bars(axis, table, column: str, strategies, strata, x, width, colours) -> No
     for k, strategy in enumerate(strategies):
         mine = table[table["strategy"] == strategy].set_index("stratum").reindex(strata)
         value = mine[column].to_numpy(dtype=float)
-        error = np.vstack([value - mine["CI low (%)"].to_numpy(dtype=float),
-                           mine["CI high (%)"].to_numpy(dtype=float) - value])
+        error = np.maximum(np.vstack([value - mine["CI low (%)"].to_numpy(dtype=float),
+                                      mine["CI high (%)"].to_numpy(dtype=float) - value]), 0.0)  # rounding at 0, 100 %
         axis.bar(x - 0.4 + width * (k + 0.5), value, width * 0.9, yerr=error, capsize=2,
                  color=colours[k % len(colours)], alpha=0.7, error_kw={"linewidth": 0.8})

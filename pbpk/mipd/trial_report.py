@@ -14,7 +14,7 @@ from pbpk.mipd.trial_figure import plot_trial
 def summary_lines(result: TrialResult) -> list[str]:
     """Per strategy and stratum: PTA of each target (95 % interval), each toxicity probability and the median trough."""
     spec = result.spec
-    unit = spec.truth.analytes["parent"]
+    unit = spec.units.analytes["parent"]
     lines = [f"{spec.title}",
              (f"N = {result.n} virtual patients (seed {result.seed}); truth {spec.truth.name}, clinician "
               f"{spec.clinician.name}; endpoints over the interval of dose {spec.dose_number}")]
@@ -47,7 +47,7 @@ def write_report(result: TrialResult, folder: str | Path) -> dict[str, str]:
     figure, table, report = folder / "trial.png", folder / "patients.csv", folder / "report.md"
     plot_trial(result, str(figure))
     result.patients.to_csv(table, index=False)
-    unit = spec.truth.analytes["parent"]
+    unit = spec.units.analytes["parent"]
     sections = [f"# {spec.title}", "",
                 (f"N = {result.n} virtual patients (seed {result.seed}); truth `{spec.truth.name}`, clinician's model "
                  f"`{spec.clinician.name}`; endpoints over the interval of dose {spec.dose_number}; troughs in {unit}. "

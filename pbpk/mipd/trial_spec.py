@@ -1,7 +1,7 @@
 """The specification of a dosing-strategy virtual trial (YAML; the format is ``docs/trial-format.md``).
 
 A trial has a *truth* (the population model whose individuals are the virtual patients: their η drawn from its
-Ω, their assay results from its profiles), a *clinician's model* (the prior the dosing tool believes; it may be
+Ω, their assay results from its profiles; or PBPK virtual populations, one per stratum, ``trial_truth``), a *clinician's model* (the prior the dosing tool believes; it may be
 another model, misspecified on purpose), the *patients* (covariate distributions and the strata results are
 reported by), the *strategies* compared on the same patients, and the *endpoints* (targets at a stated dose
 number, toxicity relations, the reference strategy of the numbers needed to treat).
@@ -25,6 +25,7 @@ from pbpk.core.units import magnitude
 from pbpk.mipd.modelfile import load_poppk
 from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.recommend import Target, parse_target
+from pbpk.mipd.trial_truth import PbpkTruth
 
 KINDS = ("nomogram", "model-based", "mipd")
 DISTRIBUTIONS = ("uniform", "normal", "lognormal", "strata")
@@ -139,7 +140,7 @@ class TrialSpec:
 
     name: str
     title: str
-    truth: PopulationModel
+    truth: PopulationModel | PbpkTruth
     clinician: PopulationModel
     n: int
     covariates: tuple[CovariateDistribution, ...]
@@ -154,30 +155,46 @@ class TrialSpec:
     def strategy(self, name: str) -> Strategy:
         return next(strategy for strategy in self.strategies if strategy.name == name)
 
+    @property
+    def units(self) -> PopulationModel:
+        """The model whose units the trial's numbers are in: the truth's, or the clinician's for a PBPK truth."""
+        return self.clinician if isinstance(self.truth, PbpkTruth) else self.truth
+
+    @property
+    def durations(self) -> tuple[float, ...]:
+        """Every infusion duration the strategies give (model time unit)."""
+        found = {s.infusion for s in self.strategies if s.kind == "nomogram"}
+        found |= {d for s in self.strategies if s.options is not None for d in s.options.infusions}
+        return tuple(sorted(found))
+
+    @property
+    def horizon(self) -> float:
+        """An upper bound of the last dose's time plus one longest interval (model time unit)."""
+        intervals = [r.interval for s in self.strategies for r in s.rows]
+        intervals += [i for s in self.strategies if s.options is not None for i in s.options.intervals]
+        return (self.dose_number + 2) * max(intervals)
+
 
 def load_trial(name_or_path: str | Path) -> TrialSpec:
     """A trial spec from a bundled name (``trials/<name>.yaml``) or a YAML file."""
     path = datafiles.resolve("trials", name_or_path)
     record = Record(load_yaml(path), datafiles.display_path(path))
-    truth = _model(record.record("truth"))
     clinician = _model(record.record("clinician"))
+    truth = _truth(record.record("truth"), clinician)
+    units = clinician if isinstance(truth, PbpkTruth) else truth
     patients = record.record("patients")
     n = int(patients.number("n", low=1))
-    strata = _strata(patients.record("strata"), truth)
-    covariates = tuple(_covariate(patients.record("covariates"), name, truth)
-                       for name in patients.record("covariates").keys())  # noqa: SIM118 - a Record, not a dict
+    strata = _strata(patients.record("strata"), units)
+    covariates = _covariates(patients, truth, clinician)
     patients.finish()
-    needed = set(truth.covariate_names) | set(clinician.covariate_names)
-    missing = needed - {c.name for c in covariates}
-    if missing:
-        raise patients.error("covariates", sorted({c.name for c in covariates}),
-                             f"a distribution for every covariate of both models: {', '.join(sorted(needed))}")
-    strategies = tuple(_strategy(item, truth) for item in record.records("strategies"))
+    if isinstance(truth, PbpkTruth) and len(truth.populations) != len(strata.bands):
+        raise record.error("truth", len(truth.populations), f"one PBPK population per stratum ({len(strata.bands)})")
+    strategies = tuple(_strategy(item, units) for item in record.records("strategies"))
     _check_strategies(record, strategies)
     endpoints = record.record("endpoints")
     dose_number = int(endpoints.number("dose", low=1))
     targets = tuple(_named_target(item) for item in endpoints.records("targets"))
-    toxicity = tuple(_toxicity(item, truth) for item in endpoints.records("toxicity", required=False))
+    toxicity = tuple(_toxicity(item, units) for item in endpoints.records("toxicity", required=False))
     reference = endpoints.text("reference", choices=[s.name for s in strategies])
     endpoints.finish()
     for strategy in strategies:
@@ -190,6 +207,44 @@ def load_trial(name_or_path: str | Path) -> TrialSpec:
                      tuple(str(r) for r in (record.raw("references", required=False) or ())))
     record.finish()
     return spec
+
+
+def _truth(r: Record, clinician: PopulationModel) -> PopulationModel | PbpkTruth:
+    """A population model, or PBPK populations (one per stratum) with the clinician's covariates they give."""
+    if not r.has("pbpk"):
+        return _model(r)
+    p = r.record("pbpk")
+    populations = p.raw("populations", expected="a list of population texts, one per stratum")
+    if not isinstance(populations, list) or not all(isinstance(x, str) for x in populations):
+        raise p.error("populations", populations, 'a list of population texts such as "renal: eGFR 30-59"')
+    mapping = p.record("covariates")
+    covariates = {name: mapping.text(name) for name in clinician.covariate_names}
+    mapping.finish(hint="give a column of the PBPK subjects for each covariate of the clinician's model")
+    if (clinician.units["time"], clinician.units["amount"], clinician.analytes["parent"]) != ("h", "mg", "mg/L"):
+        raise p.error("compound", clinician.name, "a clinician's model in h, mg and mg/L for a PBPK truth")
+    truth = PbpkTruth(p.text("compound"), tuple(populations), covariates, p.source())
+    p.finish()
+    r.source(required=False)
+    r.finish()
+    return truth
+
+
+def _covariates(patients: Record, truth: PopulationModel | PbpkTruth, clinician: PopulationModel
+                ) -> tuple[CovariateDistribution, ...]:
+    """The covariate distributions (none for a PBPK truth, whose subjects carry their own)."""
+    if isinstance(truth, PbpkTruth):
+        if patients.has("covariates"):
+            raise patients.error("covariates", "given", "no covariate distributions with a PBPK truth",
+                                 "the PBPK subjects carry their covariates (truth.pbpk.covariates)")
+        return ()
+    values = patients.record("covariates")
+    covariates = tuple(_covariate(patients.record("covariates"), name, truth)
+                       for name in values.keys())  # noqa: SIM118 - a Record, not a dict
+    needed = set(truth.covariate_names) | set(clinician.covariate_names)
+    if needed - {c.name for c in covariates}:
+        raise patients.error("covariates", sorted({c.name for c in covariates}),
+                             f"a distribution for every covariate of both models: {', '.join(sorted(needed))}")
+    return covariates
 
 
 def _model(r: Record) -> PopulationModel:
