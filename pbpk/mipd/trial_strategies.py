@@ -17,10 +17,12 @@ dose N ends at dose N + 1. Times are the model's, from the first dose at 0.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
+from scipy.optimize import LineSearchWarning
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.map_estimation import estimate
@@ -105,7 +107,9 @@ def mipd_course(spec: TrialSpec, strategy: Strategy, initial: Course, covariates
         new = course[k - 1].time + np.asarray(sampling.times, dtype=float)
         times, values = np.append(times, new), np.append(values, observe(given, new))
         subject = _subject(clinician, given, times, values, covariates)
-        fit = estimate(clinician, subject)
+        with warnings.catch_warnings():  # BFGS's line-search notices: convergence is judged by ``fit.converged``
+            warnings.simplefilter("ignore", LineSearchWarning)
+            fit = estimate(clinician, subject)
         failed += not fit.converged
         options = candidate_regimens(strategy, spec.dose_number - k, start=course[k].time)
         ranked = recommend_for(clinician, subject, replace(fit, covariance=None), strategy.target, options)
