@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy.optimize import LineSearchWarning
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.map_estimation import estimate
@@ -108,7 +107,7 @@ def mipd_course(spec: TrialSpec, strategy: Strategy, initial: Course, covariates
         times, values = np.append(times, new), np.append(values, observe(given, new))
         subject = _subject(clinician, given, times, values, covariates)
         with warnings.catch_warnings():  # BFGS's line-search notices: convergence is judged by ``fit.converged``
-            warnings.simplefilter("ignore", LineSearchWarning)
+            warnings.filterwarnings("ignore", "The line search algorithm did not converge", RuntimeWarning)
             fit = estimate(clinician, subject)
         failed += not fit.converged
         options = candidate_regimens(strategy, spec.dose_number - k, start=course[k].time)
