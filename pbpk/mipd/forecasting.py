@@ -14,6 +14,9 @@ No leakage of the future into a forecast:
   covariates known at t_k carried forward over (t_k, t_j] (mipdeval's convention: no future
   covariates; the recorded history up to t_k is kept). The a priori forecast uses the covariates
   of the subject's first record.
+* with inter-occasion variability (``occasions``) the fit estimates the κ of the occasions begun by t_k; a sample in
+  a later occasion is predicted in a new occasion from that occasion's start, with κ = 0 (its κ is not known: the
+  typical occasion, as in ``dosing_history``).
 
 Metrics per step, with the prediction error eᵢ = predᵢ − obsᵢ and the relative error rᵢ = eᵢ/obsᵢ
 (Sheiner & Beal 1981, J Pharmacokinet Biopharm 9:503, "Some suggestions for measuring predictive
@@ -40,6 +43,7 @@ import pandas as pd
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.map_estimation import estimate, predict_subject
+from pbpk.mipd.occasions import effect_count
 from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.records import Subject
 
@@ -71,23 +75,24 @@ def forecast(model: PopulationModel, subjects: Mapping[str, Subject] | Iterable[
 def _subject_forecasts(model: PopulationModel, subject: Subject, steps: int | None) -> list[dict]:
     """The forecasts of one subject's uncensored samples, each from the samples before it."""
     rows, fits = [], {}
-    n = len(model.eta_names)
     for j in np.flatnonzero(~subject.censored):
         target = float(subject.times[j])
         used = int(np.sum(subject.times < target))
         if steps is not None and used > steps:
             continue
         if used == 0:
-            eta, converged, known = np.zeros(n), True, float(subject.record_times[0])
+            effects, converged, known = np.zeros(0), True, float(subject.record_times[0])
         else:
             known = float(subject.times[used - 1])
             if used not in fits:
                 # the optimiser's trial points far out in η overflow in the OFV (refused there by its PENALTY)
                 with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
                     fits[used] = estimate(model, truncate(subject, known))
-            eta, converged = fits[used].eta, fits[used].converged
+            effects, converged = fits[used].effects, fits[used].converged
         analyte = str(subject.analytes[j])
-        predicted = float(predict_subject(model, forecast_subject(subject, known, target, analyte), eta)[0])
+        one = forecast_subject(subject, known, target, analyte)
+        effects = np.append(effects, np.zeros(effect_count(model, one) - effects.size))  # κ = 0 in a new occasion
+        predicted = float(predict_subject(model, one, effects)[0])
         observed = float(subject.observations[j])
         rows.append({"id": subject.id, "step": used, "time": target, "analyte": analyte, "observed": observed, "predicted": predicted,
                      "error": predicted - observed, "relative_error": (predicted - observed) / observed,
@@ -96,7 +101,7 @@ def _subject_forecasts(model: PopulationModel, subject: Subject, steps: int | No
 
 
 def truncate(subject: Subject, known: float) -> Subject:
-    """The subject as known at time ``known``: doses, samples and covariate records up to it."""
+    """The subject as known at time ``known``: doses, samples, covariate records and occasions up to it."""
     records = subject.record_times <= known
     covariates = {name: value if np.ndim(value) == 0 else _collapse(np.asarray(value)[records])
                   for name, value in subject.covariates.items()}
@@ -104,20 +109,24 @@ def truncate(subject: Subject, known: float) -> Subject:
                    **subject.samples(subject.times <= known), covariates=covariates,
                    record_times=subject.record_times[records],
                    steady_states=tuple(s for s in subject.steady_states if s.time <= known),
-                   resets=subject.resets[subject.resets <= known])
+                   resets=subject.resets[subject.resets <= known], occasions=subject.occasions[subject.occasions <= known])
 
 
 def forecast_subject(subject: Subject, known: float, target: float, analyte: str = "parent") -> Subject:
     """One sample of ``analyte`` at ``target``: the doses before it, the covariates known at ``known`` carried forward
-    to it."""
+    to it, the occasions begun by ``known`` and, when ``target`` lies in a later occasion, one new occasion from the
+    start of the first of those."""
     records = subject.record_times <= known
+    begun = subject.occasions <= known
+    later = subject.occasions[~begun & (subject.occasions <= target)]
     now = subject.covariates_at(known)
     covariates = {name: value if np.ndim(value) == 0 else _collapse(np.append(np.asarray(value)[records], now[name]))
                   for name, value in subject.covariates.items()}
     return replace(subject.at_times(np.array([target]), analyte), doses=tuple(d for d in subject.doses if d.time < target),
                    covariates=covariates, record_times=np.append(subject.record_times[records], target),
                    steady_states=tuple(s for s in subject.steady_states if s.time < target),
-                   resets=subject.resets[subject.resets < target])
+                   resets=subject.resets[subject.resets < target],
+                   occasions=np.append(subject.occasions[begun], later[:1]))
 
 
 def _collapse(values: np.ndarray) -> float | np.ndarray:

@@ -42,12 +42,19 @@ without doses is 0.
 
 Each sample is of its own analyte (``Subject.analytes``: the parent, or the metabolite of a model that has one)
 and has that analyte's residual error; the likelihood sums over the analytes.
+
+Inter-occasion variability (NONMEM's OCC with κ; ``occasions``): for a model with IOV and a subject with occasions
+(``Subject.occasions``) the random effects are one vector [η, κ₁, …, κ_K] (κ_k occasion k's, in ``kappa_names``
+order; without IOV or occasions η alone), the prior term is ηᵀΩ⁻¹η + Σ_k κ_kᵀΩ_IOV⁻¹κ_k (both weighted by
+``prior_weight``), and the record is also cut at the occasions' starts, each piece with the κ of its occasion (a
+sample's volume too). BFGS starts from 0 for the whole vector, whose Laplace covariance is ``joint_covariance``;
+``covariance`` is its η block (the marginal of η under the normal approximation).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -55,6 +62,16 @@ from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
 from pbpk.core.errors import PbpkInputError
+from pbpk.mipd.occasions import (
+    effect_count,
+    effect_parameters,
+    kappa_count,
+    occasion_index,
+    occasion_pieces,
+    prior_precision,
+    split_effects,
+    time_groups,
+)
 from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.records import Subject
 from pbpk.mipd.solve import solve, solve_occasions
@@ -73,10 +90,11 @@ PENALTY = 1e10
 
 @dataclass(frozen=True)
 class MapEstimate:
-    """The mode of η, the individual parameters there, OFV, and the Laplace covariance of η.
+    """The mode of η (and κ), the individual parameters there, OFV, and the Laplace covariance of η.
 
-    ``parameters`` hold one number per name, or one per ``Subject.record_times`` when the
-    covariates change with time.
+    ``parameters`` as ``individual_parameters`` gives them. ``kappa`` (occasions × κ; no rows without
+    IOV or occasions) is the mode of each occasion's κ, ``joint_covariance`` the Laplace covariance of
+    ``effects`` = [η, κ₁, …, κ_K] (None without κ); ``covariance`` is its η block.
     """
 
     subject: str
@@ -87,16 +105,30 @@ class MapEstimate:
     covariance: np.ndarray
     predictions: np.ndarray
     message: str = ""
+    kappa: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    joint_covariance: np.ndarray | None = None
+
+    @property
+    def effects(self) -> np.ndarray:
+        """The random-effect vector [η, κ₁, …, κ_K] (``occasions``); η alone without κ."""
+        return np.concatenate([self.eta, np.ravel(self.kappa)])
+
+    @property
+    def effects_covariance(self) -> np.ndarray:
+        """The Laplace covariance of ``effects``: ``joint_covariance``, or ``covariance`` without κ."""
+        return self.covariance if self.joint_covariance is None else self.joint_covariance
 
 
 def predict_subject(model: PopulationModel, subject: Subject, eta: np.ndarray) -> np.ndarray:
-    """The subject's concentrations at its sample times, each of its own analyte (in its unit)."""
+    """The subject's concentrations at its sample times, each of its own analyte (in its unit), at one row of random
+    effects (η, or [η, κ₁, …, κ_K] with occasions: ``occasions``)."""
     return predict_many(model, subject, np.atleast_2d(np.asarray(eta, dtype=float))[:1])[0]
 
 
 def predict_many(model: PopulationModel, subject: Subject, etas: np.ndarray) -> np.ndarray:
     """Concentrations at the sample times (rows of ``etas`` × samples, each of its own analyte, in its unit), in one
-    solve for every row (a batched gradient or Hessian); see the module docstring for what the record means."""
+    solve for every row (a batched gradient or Hessian); a row is η, or [η, κ₁, …, κ_K] for a model with IOV and a
+    subject with occasions (``occasions``). See the module docstring for what the record means."""
     etas = np.atleast_2d(np.asarray(etas, dtype=float))
     predictions = np.zeros((len(etas), subject.times.size))
     if needs_cutting(subject):
@@ -135,8 +167,10 @@ def _solve(model: PopulationModel, starts: np.ndarray, parameters: list[dict[str
 def _concentrations(model: PopulationModel, subject: Subject, etas: np.ndarray, states: np.ndarray,
                     times: np.ndarray, analytes: np.ndarray, constant: dict[str, np.ndarray]) -> np.ndarray:
     """Each sample's concentration of its analyte (rows × samples, analyte unit), with the volumes of ``constant``
-    (the structural parameters) or, when the covariates change with time, of its own record (NOCB)."""
-    if not subject.time_varying and np.all(analytes == "parent"):
+    (the structural parameters) or, when the covariates change with time or κ with the occasion, of its own record
+    (NOCB) and the occasion holding it."""
+    occasions = kappa_count(model, subject)
+    if not subject.time_varying and not occasions and np.all(analytes == "parent"):
         central = states[..., model.structure.index("central")]
         volume = np.reshape(constant[model.structure.central_volume], (-1, 1))
         return central / volume * model.concentration_factor("parent")
@@ -144,10 +178,11 @@ def _concentrations(model: PopulationModel, subject: Subject, etas: np.ndarray, 
     records = subject.record_times
     own = (np.minimum(np.searchsorted(records, times, side="left"), records.size - 1) if subject.time_varying
            else np.zeros(times.size, dtype=int))
-    for k in np.unique(own):
-        volumes = (model.structural(model.parameters(subject.covariates_at(float(records[k])), etas))
-                   if subject.time_varying else constant)
-        at = own == k
+    eta, kappa = split_effects(model, subject, etas)
+    occasion = occasion_index(subject.occasions, times) if occasions else np.zeros(times.size, dtype=int)
+    for k, j, at in time_groups(own, occasion):
+        volumes = (model.structural(effect_parameters(model, subject.covariates_at(float(records[k])), eta, kappa, j))
+                   if subject.time_varying or occasions else constant)
         for analyte, values in model.structure.concentrations(states[:, at], volumes).items():
             mine = analytes[at] == analyte
             result[:, np.flatnonzero(at)[mine]] = values[:, mine] * model.concentration_factor(analyte)
@@ -157,15 +192,19 @@ def _concentrations(model: PopulationModel, subject: Subject, etas: np.ndarray, 
 def pieces(model: PopulationModel, subject: Subject, etas: np.ndarray, start: float = -np.inf
            ) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """Start times and structural parameters (per row of ``etas``) of the pieces over which the covariates are
-    constant (``covariate_pieces``), from ``start`` on (an SS=1 record's time, or a cut's) when it is finite."""
-    if not subject.time_varying:
+    constant (``covariate_pieces``), and κ with IOV (``occasions.occasion_pieces``), from ``start`` on (an SS=1
+    record's time, or a cut's) when it is finite."""
+    if kappa_count(model, subject):
+        starts, parameters = occasion_pieces(model, subject, etas, *covariate_pieces(subject))
+    elif not subject.time_varying:
         first = min(min((dose.time for dose in subject.doses), default=np.inf), float(np.min(subject.times,
                                                                                             initial=np.inf)))
         return np.array([start if np.isfinite(start) else first]), [model.structural(model.parameters(
             subject.covariates, etas))]
-    starts, inside = covariate_pieces(subject)
-    parameters = [model.structural(model.parameters(subject.covariates_at(t), etas), where=f"covariates at {t:g}")
-                  for t in inside]
+    else:
+        starts, inside = covariate_pieces(subject)
+        parameters = [model.structural(model.parameters(subject.covariates_at(t), etas),
+                                       where=f"covariates at {t:g}") for t in inside]
     return clip_pieces(starts, parameters, start) if np.isfinite(start) else (starts, parameters)
 
 
@@ -192,7 +231,8 @@ def reset_parts(subject: Subject) -> list[tuple[np.ndarray, Subject]]:
     """The parts of a record cut at its resets and SS=1 (or 3) doses that hold a dose and a sample: the mask of their
     samples and the part, without cuts.
 
-    A part runs from a cut (or the start) to the next; it has the doses and steady states at or after its start.
+    A part runs from a cut (or the start) to the next; it has the doses and steady states at or after its start, and
+    every occasion of the record (so that a row of random effects means the same in each part).
     A sample at a reset's time belongs to the part before it, one at an SS dose's time to the part after it (it sees
     the steady-state trough; see the module docstring).
     """
@@ -249,7 +289,8 @@ def covariate_pieces(subject: Subject) -> tuple[np.ndarray, list[float]]:
 
 
 def objective(model: PopulationModel, subject: Subject, eta: np.ndarray, *, prior_weight: float = 1.0) -> float:
-    """OFV(η): −2·log posterior without the 2π constant, the prior weighted by ``prior_weight`` (module docstring)."""
+    """OFV at one row of random effects (η, or [η, κ₁, …, κ_K]): −2·log posterior without the 2π constant, the prior
+    weighted by ``prior_weight`` (module docstring)."""
     return float(objectives(model, subject, np.atleast_2d(eta), prior_weight=prior_weight)[0])
 
 
@@ -265,7 +306,7 @@ def objectives(model: PopulationModel, subject: Subject, etas: np.ndarray, *, pr
             return np.array([PENALTY])
         return np.concatenate([objectives(model, subject, eta[None], prior_weight=prior_weight) for eta in etas])
     groups = _analyte_groups(subject)
-    prior = prior_weight * np.einsum("ij,jk,ik->i", etas, np.linalg.inv(model.omega.matrix), etas)
+    prior = prior_weight * np.einsum("ij,jk,ik->i", etas, prior_precision(model, subject), etas)
     data = np.array([_ofv(model, subject, groups, f) for f in predictions])
     return np.where(data >= PENALTY, PENALTY, data + prior)
 
@@ -311,7 +352,8 @@ def _likelihood(error, y: np.ndarray, f: np.ndarray, lloq: np.ndarray, censored:
 
 
 def estimate(model: PopulationModel, subject: Subject, *, gtol: float = 1e-6, prior_weight: float = 1.0) -> MapEstimate:
-    """The MAP estimate of η for ``subject``, its prior flattened by ``prior_weight`` (see the module docstring)."""
+    """The MAP estimate of η (and of each occasion's κ with IOV) for ``subject``, its prior flattened by
+    ``prior_weight`` (see the module docstring)."""
     _check_prior_weight(prior_weight)
     where = f"subject {subject.id}"
     if subject.times.size == 0:
@@ -324,10 +366,13 @@ def estimate(model: PopulationModel, subject: Subject, *, gtol: float = 1e-6, pr
             raise PbpkInputError(where, "observations", f"a {analyte} value ≤ 0",
                                  "positive observations for an exponential (log-scale) error")
     result, covariance = posterior_mode(lambda points: objectives(model, subject, points, prior_weight=prior_weight),
-                                        len(model.eta_names), gtol=gtol)
-    eta = result.x
-    return MapEstimate(subject.id, eta, individual_parameters(model, subject, eta), float(result.fun),
-                       converged(result), covariance, predict_subject(model, subject, eta), str(result.message))
+                                        effect_count(model, subject), gtol=gtol)
+    eta, kappa = split_effects(model, subject, result.x)
+    p = len(model.eta_names)
+    return MapEstimate(subject.id, eta[0], individual_parameters(model, subject, result.x), float(result.fun),
+                       converged(result), covariance[:p, :p], predict_subject(model, subject, result.x),
+                       str(result.message), np.zeros((0, len(model.kappa_names))) if kappa is None else kappa[0],
+                       None if kappa is None else covariance)
 
 
 def posterior_mode(values_at: Callable[[np.ndarray], np.ndarray], n: int, *, gtol: float,
@@ -362,11 +407,17 @@ def posterior_mode(values_at: Callable[[np.ndarray], np.ndarray], n: int, *, gto
 
 
 def individual_parameters(model: PopulationModel, subject: Subject, eta: np.ndarray) -> dict[str, float | np.ndarray]:
-    """Every name the model's code assigns, at η; per record time when the covariates change with time."""
-    eta = np.atleast_2d(eta)
-    if not subject.time_varying:
+    """Every name the model's code assigns, at one row of random effects (η, or [η, κ₁, …, κ_K]: ``occasions``).
+
+    One number per name; one per occasion with κ and constant covariates; one per record time when the covariates
+    change with time (with the κ of the occasion holding it).
+    """
+    eta, kappa = split_effects(model, subject, eta)
+    if not subject.time_varying and kappa is None:
         return {name: float(np.ravel(value)[0]) for name, value in model.parameters(subject.covariates, eta).items()}
-    at = [model.parameters(subject.covariates_at(t), eta) for t in subject.record_times]
+    times = subject.record_times if subject.time_varying else subject.occasions
+    occasion = np.zeros(times.size, dtype=int) if kappa is None else occasion_index(subject.occasions, times)
+    at = [effect_parameters(model, subject.covariates_at(t), eta, kappa, k) for t, k in zip(times, occasion)]
     return {name: np.array([float(np.ravel(p[name])[0]) for p in at]) for name in at[0]}
 
 

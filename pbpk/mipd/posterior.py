@@ -10,6 +10,11 @@ for any code, not only for P = TV·exp(η).
 heavy-tailed: sampling importance resampling (Rubin 1988, Bayesian Statistics 3:395; Dosne et al.
 2016, J Pharmacokinet Pharmacodyn 43:583) draws proposals from a multivariate t around η̂ with an
 inflated C, weights each by exp(−OFV/2)/q and resamples proportionally to the weights.
+
+With inter-occasion variability (``occasions``) the draws are of the whole vector [η, κ₁, …, κ_K]
+(``MapEstimate.effects``, with its covariance ``MapEstimate.effects_covariance``); a band is then that of the
+record's own occasions, and the intervals of the parameters are those of occasion 1 (the first record), as with
+covariates that change with time.
 """
 
 from __future__ import annotations
@@ -30,13 +35,15 @@ from pbpk.mipd.map_estimation import (
     predict_many,
     predict_subject,
 )
+from pbpk.mipd.occasions import kappa_count
 from pbpk.mipd.popmodel import PopulationModel
 from pbpk.mipd.records import Subject
 
 
 @dataclass(frozen=True)
 class LaplacePosterior:
-    """Draws (draws × η) of one subject's posterior: from N(η̂, C) (``method`` "laplace") or by SIR ("sir").
+    """Draws (draws × effects: η, or [η, κ₁, …, κ_K] with occasions) of one subject's posterior: from N(η̂, C)
+    (``method`` "laplace") or by SIR ("sir").
 
     ``effective_sample_size`` is the importance weights' ESS, (Σw)²/Σw², for SIR; None for Laplace.
     """
@@ -50,7 +57,7 @@ class LaplacePosterior:
         """MAP value and the central ``level`` interval of each structural parameter (model units)."""
         tail = 100 * (1 - level) / 2
         names = model.structure.required + tuple(n for n in model.structure.optional if n in model.code.assigned)
-        if subject.time_varying:  # each draw's values at the first record
+        if subject.time_varying or kappa_count(model, subject):  # each draw's values at the first record
             per_draw = [individual_parameters(model, subject, eta) for eta in self.draws]
             values = {name: np.array([_scalar(p[name]) for p in per_draw]) for name in names}
         else:
@@ -65,26 +72,28 @@ class LaplacePosterior:
 
     def prediction_band(self, model: PopulationModel, subject: Subject, times: np.ndarray,
                         level: float = 0.9, analyte: str = "parent") -> dict[str, np.ndarray]:
-        """The MAP, population (η = 0) and ``level`` band of ``analyte``'s concentration at ``times`` (its unit)."""
+        """The MAP, population (η = κ = 0) and ``level`` band of ``analyte``'s concentration at ``times`` (its unit)."""
         grid = subject.at_times(times, analyte)
         curves = predict_many(model, grid, self.draws)
         tail = 100 * (1 - level) / 2
-        return {"times": grid.times, "map": predict_subject(model, grid, self.estimate.eta),
-                "population": predict_subject(model, grid, np.zeros_like(self.estimate.eta)),
+        return {"times": grid.times, "map": predict_subject(model, grid, self.estimate.effects),
+                "population": predict_subject(model, grid, np.zeros_like(self.estimate.effects)),
                 "low": np.percentile(curves, tail, axis=0), "high": np.percentile(curves, 100 - tail, axis=0)}
 
 
 def laplace_posterior(estimate: MapEstimate, draws: int = 300, seed: int = 0) -> LaplacePosterior:
-    """``draws`` values of η from N(η̂, C) (C must be a covariance: finite and positive definite)."""
+    """``draws`` values of the random effects from N(η̂, C) (``MapEstimate.effects`` and ``effects_covariance``; C
+    must be a covariance: finite and positive definite)."""
     covariance = _covariance(estimate)
     rng = np.random.default_rng(seed)
-    return LaplacePosterior(estimate, rng.multivariate_normal(estimate.eta, covariance, size=draws))
+    return LaplacePosterior(estimate, rng.multivariate_normal(estimate.effects, covariance, size=draws))
 
 
 def sir_posterior(model: PopulationModel, subject: Subject, estimate: MapEstimate, draws: int = 1000, *,
                   proposals: int | None = None, seed: int = 0, degrees_of_freedom: float = 4,
                   inflation: float = 1.5) -> LaplacePosterior:
-    """``draws`` values of η from the exact posterior by sampling importance resampling (SIR).
+    """``draws`` values of the random effects (η, or [η, κ₁, …, κ_K]) from the exact posterior by sampling importance
+    resampling (SIR).
 
     M = ``proposals`` (default 10·``draws``) proposals come from a multivariate t with
     ``degrees_of_freedom`` centred at η̂ with scale ``inflation``²·C, heavier-tailed than the posterior
@@ -103,7 +112,7 @@ def sir_posterior(model: PopulationModel, subject: Subject, estimate: MapEstimat
     if degrees_of_freedom <= 0 or inflation <= 0:
         raise PbpkInputError(where, "degrees_of_freedom, inflation", (degrees_of_freedom, inflation),
                              "positive numbers")
-    proposal = multivariate_t(np.asarray(estimate.eta, dtype=float), inflation**2 * _covariance(estimate),
+    proposal = multivariate_t(estimate.effects, inflation**2 * _covariance(estimate),
                               df=degrees_of_freedom)
     rng = np.random.default_rng(seed)
     etas = np.reshape(proposal.rvs(size=proposals, random_state=rng), (proposals, -1))
@@ -122,8 +131,8 @@ def sir_posterior(model: PopulationModel, subject: Subject, estimate: MapEstimat
 
 
 def _covariance(estimate: MapEstimate) -> np.ndarray:
-    """The MAP fit's C, refused unless finite and positive definite."""
-    covariance = np.asarray(estimate.covariance, dtype=float)
+    """The MAP fit's C (of ``effects``), refused unless finite and positive definite."""
+    covariance = np.asarray(estimate.effects_covariance, dtype=float)
     if not np.all(np.isfinite(covariance)) or np.any(np.linalg.eigvalsh(covariance) <= 0):
         raise PbpkInputError(f"subject {estimate.subject}", "covariance", "not positive definite",
                              "a MAP fit whose Hessian is positive definite (check convergence)")

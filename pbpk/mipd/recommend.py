@@ -58,7 +58,7 @@ import pandas as pd
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import ureg
-from pbpk.mipd.dosing_history import history
+from pbpk.mipd.dosing_history import future_kappa, history
 from pbpk.mipd.map_estimation import MapEstimate
 from pbpk.mipd.popmodel import PopulationModel, Prediction
 from pbpk.mipd.ranking import ranked_table
@@ -398,9 +398,11 @@ def recommend(model: PopulationModel, target: Target, options: Sequence[Regimen]
 def recommend_for(model: PopulationModel, subject: Subject, estimate: MapEstimate, target: Target,
                   options: Sequence[Regimen], *, draws: np.ndarray | None = None, n_draws: int = 1000,
                   rng: np.random.Generator | None = None, toxicity: Target | None = None) -> Recommendation:
-    """``recommend`` after the subject's record (``dosing_history``) from its MAP estimate (η̂, Laplace covariance)."""
-    subjects = _subjects(estimate.eta, estimate.covariance, draws, n_draws, rng)
-    past = history(model, subject, subjects)
+    """``recommend`` after the subject's record (``dosing_history``) from its MAP estimate (η̂, Laplace covariance); with
+    IOV the draws are of [η, κ₁, …], the new doses a new occasion from the first option's start (κ: ``future_kappa``)."""
+    subjects = _subjects(estimate.effects, estimate.effects_covariance, draws, n_draws, rng)
+    past = history(model, subject, subjects, future=min((o.start for o in options), default=None),
+                   future_kappa=future_kappa(model, subjects.shape[0], rng))
 
     def forecast(doses: tuple[Dose, ...], times: np.ndarray, with_past: bool) -> Prediction:
         return past.predict(doses, times, past=with_past)

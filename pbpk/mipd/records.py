@@ -37,6 +37,16 @@ Conventions (NONMEM Users Guide, Part V "Data Items", and Part VI "PREDPP"):
   time and carried backward (NOCB) as NONMEM does: PREDPP advances the system from the previous
   event time to a record's time with the parameters computed from that record, so over
   (tⱼ₋₁, tⱼ] the covariate has the value on the record at tⱼ (the first record at that time).
+* Occasions (inter-occasion variability; NONMEM's OCC data item, read in $PK as ``IF(OCC.EQ.k)``): for a model
+  with IOV (``PopulationModel.iov``) an OCC column gives each record's occasion number, a whole number on every
+  record that does not decrease within an ID. Occasion k starts at the time of the first record carrying it and
+  lasts until the first record of the next occasion (``Subject.occasions``, the start times), so everything at or
+  after that time — a dose, a sample (even one whose own OCC is the previous occasion, recorded at the same time:
+  it sees the amount before the dose but occasion k's κ), an infusion still running — has occasion k's κ. This
+  differs from NONMEM's NOCB of $PK, where occasion k's κ would already advance the system over the interval that
+  ends at its first record. Two occasions may not start at the same time (the first would hold no time). A model
+  with IOV read without an OCC column makes every ID one occasion, from its first record (its κ is estimated with
+  η; only their sum is informed by the data). A model without IOV ignores an OCC column.
 """
 
 from __future__ import annotations
@@ -82,7 +92,9 @@ class Subject:
     array over ``record_times`` (the ID's distinct record times, increasing), carried backward (NOCB)
     between them. ``steady_states`` are the SS dose records, by time. ``resets`` are the increasing times
     of EVID 3 and 4 records, where every compartment is set to 0 (after the samples and before the doses
-    at that time).
+    at that time). ``occasions`` are the increasing start times of occasions 1..K (model time unit; module
+    docstring), each holding the times up to the next start, the first also any earlier time; empty: no occasions
+    (κ = 0, not estimated).
     """
 
     id: str
@@ -96,10 +108,16 @@ class Subject:
     steady_states: tuple[SteadyDose, ...] = ()
     resets: np.ndarray = field(default_factory=lambda: np.empty(0))
     analytes: np.ndarray | None = None
+    occasions: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __post_init__(self) -> None:
         if self.analytes is None:
             object.__setattr__(self, "analytes", np.full(np.size(self.times), "parent", dtype=object))
+        starts = np.asarray(self.occasions, dtype=float)
+        if starts.ndim != 1 or not np.all(np.isfinite(starts)) or np.any(np.diff(starts) <= 0):
+            raise PbpkInputError(f"subject {self.id}", "occasions", np.ravel(starts).tolist()[:10],
+                                 "the start times of occasions 1..K, finite and increasing")
+        object.__setattr__(self, "occasions", starts)
 
     @property
     def time_varying(self) -> bool:
@@ -133,7 +151,7 @@ def read_records(path: str | Path, model: PopulationModel, *, rename: Mapping[st
     if not rows:
         raise PbpkInputError(str(path), "", "an empty file", "a header line and records")
     header = [(rename or {}).get(name.strip(), name.strip()) for name in rows[0]]
-    wanted = ITEMS + model.covariate_names
+    wanted = ITEMS + model.covariate_names + (("OCC",) if model.kappa_names else ())
     columns = {name.upper(): k for k, name in enumerate(header) if name.upper() in (w.upper() for w in wanted)}
     for name in ("ID", "TIME") + tuple(c.upper() for c in model.covariate_names):
         if name not in columns:
@@ -217,7 +235,29 @@ def _subject(key: str, records: list[dict], model: PopulationModel, path: str, l
     sample = np.array([row[:4] for row in samples], dtype=float).reshape(-1, 4)
     return Subject(key, tuple(sorted(doses, key=lambda d: d.time)), sample[:, 0], sample[:, 1],
                    sample[:, 2].astype(bool), sample[:, 3], covariates, times, tuple(steady), np.unique(resets),
-                   np.array([row[4] for row in samples], dtype=object))
+                   np.array([row[4] for row in samples], dtype=object),
+                   _occasions(records, path) if model.kappa_names else np.empty(0))
+
+
+def _occasions(records: list[dict], path: str) -> np.ndarray:
+    """Start times of an ID's occasions: the time of the first record of each OCC number (module docstring)."""
+    if "OCC" not in records[0]:
+        return np.array([records[0]["TIME"]])
+    starts, previous = [], None
+    for r in records:
+        where, occasion = f"{path}:{r['LINE']}", r["OCC"]
+        if not (np.isfinite(occasion) and occasion == np.round(occasion)):
+            raise PbpkInputError(where, "OCC", occasion, "a whole occasion number on every record")
+        if previous is not None and occasion < previous:
+            raise PbpkInputError(where, "OCC", occasion, f"an occasion ≥ {previous:g}, the previous record's",
+                                 "occasion numbers do not decrease within an ID")
+        if occasion != previous:
+            if starts and r["TIME"] == starts[-1]:
+                raise PbpkInputError(where, "OCC", occasion, f"a first record after {r['TIME']:g}, where occasion "
+                                     f"{previous:g} starts (it would hold no time)")
+            starts.append(r["TIME"])
+        previous = occasion
+    return np.array(starts)
 
 
 def _analyte(numbers: dict[int, str], cmt: float, where: str) -> str:
