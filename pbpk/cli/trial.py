@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                     "truth": spec.truth.name, "clinician": spec.clinician.name, "dose_number": spec.dose_number,
                     "failed_fits": result.failed_fits,
                     "attainment": result.attainment.to_dict("records"), "toxicity": result.toxicity.to_dict("records"),
-                    "troughs": result.troughs.to_dict("records"), "nnt": result.nnt.to_dict("records"),
+                    "exposures": result.exposures.to_dict("records"), "nnt": result.nnt.to_dict("records"),
                     "files": files})
         return 0
     print("\n".join(summary_lines(result)))

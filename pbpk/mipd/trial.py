@@ -14,7 +14,7 @@ interval of the evaluated dose give each endpoint per patient:
 Summaries per strategy and stratum (and over all patients): the probability of target attainment with a
 Wilson score 95 % interval (Wilson 1927, J Am Stat Assoc 22:209) from the number of virtual patients; the
 mean toxicity probability with a normal 95 % interval (Wilson for a threshold relation, whose probabilities
-are 0 or 1); trough percentiles; and the number needed to treat against the reference strategy, NNT =
+are 0 or 1); percentiles of the trough, Cmax and AUC24; and the number needed to treat against the reference strategy, NNT =
 1/(PTA − PTA_ref), its interval 1/the interval of the paired difference (the same patients under both
 strategies: mean and SD of the per-patient differences), reported only where that interval excludes 0
 (Altman 1998, BMJ 317:1309).
@@ -73,7 +73,7 @@ class TrialResult:
     patients: pd.DataFrame
     attainment: pd.DataFrame
     toxicity: pd.DataFrame
-    troughs: pd.DataFrame
+    exposures: pd.DataFrame
     nnt: pd.DataFrame
     failed_fits: int
 
@@ -91,7 +91,7 @@ def run_trial(spec: TrialSpec, *, n: int | None = None, seed: int = 0, backend: 
     patients = pd.concat([parts[k][0] for k in sorted(parts)], ignore_index=True)
     failed = sum(parts[k][1] for k in parts)
     return TrialResult(spec, n, seed, patients, attainment_table(spec, patients), toxicity_table(spec, patients),
-                       trough_table(spec, patients), nnt_table(spec, patients), failed)
+                       exposure_table(spec, patients), nnt_table(spec, patients), failed)
 
 
 def run_chunk(task: TrialTask, index: int, size: int, seed: np.random.SeedSequence) -> tuple[pd.DataFrame, int]:
@@ -279,15 +279,17 @@ def toxicity_table(spec: TrialSpec, patients: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def trough_table(spec: TrialSpec, patients: pd.DataFrame) -> pd.DataFrame:
-    """Trough percentiles (5, 25, 50, 75, 95; the truth's concentration unit) per strategy and stratum."""
-    unit = spec.units.analytes["parent"]
+def exposure_table(spec: TrialSpec, patients: pd.DataFrame) -> pd.DataFrame:
+    """Percentiles (5, 25, 50, 75, 95) of the trough, Cmax and AUC24 per strategy and stratum, each in its unit."""
+    concentration = spec.units.analytes["parent"]
+    units = {"trough": concentration, "cmax": concentration, "auc24": f"{concentration}*{spec.units.units['time']}"}
     rows = []
     for strategy, stratum, group in _groups(spec, patients):
-        values = group["trough"].to_numpy(dtype=float)
-        rows.append({"strategy": strategy, "stratum": stratum, "n": values.size,
-                     **{f"P{p} ({unit})": float(np.percentile(values, p)) if values.size else np.nan
-                        for p in (5, 25, 50, 75, 95)}})
+        for metric, unit in units.items():
+            values = group[metric].to_numpy(dtype=float)
+            rows.append({"strategy": strategy, "stratum": stratum, "metric": metric, "unit": unit, "n": values.size,
+                         **{f"P{p}": float(np.percentile(values, p)) if values.size else np.nan
+                            for p in (5, 25, 50, 75, 95)}})
     return pd.DataFrame(rows)
 
 

@@ -22,7 +22,7 @@ def summary_lines(result: TrialResult) -> list[str]:
         lines.append(f"MAP fits that did not converge: {result.failed_fits}")
     attainment = result.attainment.set_index(["strategy", "stratum", "target"])
     toxicity = result.toxicity.set_index(["strategy", "stratum", "toxicity"])
-    troughs = result.troughs.set_index(["strategy", "stratum"])
+    troughs = result.exposures[result.exposures["metric"] == "trough"].set_index(["strategy", "stratum"])
     for strategy in spec.strategies:
         lines.append(f"\n{strategy.name} ({strategy.kind})")
         for stratum in (*spec.strata.labels(), "all"):
@@ -30,7 +30,7 @@ def summary_lines(result: TrialResult) -> list[str]:
                      for name, _ in spec.targets]
             parts += [f"P({t.name}) {_interval(toxicity.loc[(strategy.name, stratum, t.name)], 'P (%)')}"
                       for t in spec.toxicity]
-            median = troughs.loc[(strategy.name, stratum), f"P50 ({unit})"]
+            median = troughs.loc[(strategy.name, stratum), "P50"]
             lines.append(f"  {stratum:<24} " + "; ".join(parts) + f"; median trough {median:.3g} {unit}")
     return lines
 
@@ -50,12 +50,12 @@ def write_report(result: TrialResult, folder: str | Path) -> dict[str, str]:
     unit = spec.units.analytes["parent"]
     sections = [f"# {spec.title}", "",
                 (f"N = {result.n} virtual patients (seed {result.seed}); truth `{spec.truth.name}`, clinician's model "
-                 f"`{spec.clinician.name}`; endpoints over the interval of dose {spec.dose_number}; troughs in {unit}. "
+                 f"`{spec.clinician.name}`; endpoints over the interval of dose {spec.dose_number}; concentrations in {unit}. "
                  f"MAP fits that did not converge: {result.failed_fits}."), "", "![trial](trial.png)", "",
                 "## Strategies", ""]
     sections += [f"- **{s.name}** ({s.kind}){': ' + s.source if s.source else ''}" for s in spec.strategies]
     for title, frame in (("Probability of target attainment", result.attainment),
-                         ("Toxicity", result.toxicity), ("Troughs", result.troughs),
+                         ("Toxicity", result.toxicity), ("Exposure: trough, Cmax, AUC24", result.exposures),
                          (f"Against the reference ({spec.reference}): paired difference and NNT", result.nnt)):
         sections += ["", f"## {title}", "", _markdown(frame)]
     sections += ["", "## Sources", ""] + [f"- {reference}" for reference in spec.references]

@@ -172,3 +172,12 @@ def test_spec_errors_name_the_field(tmp_path, edit, field):
         load_trial(path)
     assert error.value.field == field
     assert re.search(r"trial\.yaml:\d+$", error.value.where)  # file:line
+
+
+def test_exposure_table_is_the_patients_percentiles(tmp_path):
+    result = run_trial(load_trial(_spec(tmp_path, FIXED, truth=_model(tmp_path), n=30)))
+    table = result.exposures.set_index(["strategy", "stratum", "metric"])
+    for metric, unit in (("trough", "mg/L"), ("cmax", "mg/L"), ("auc24", "mg/L*h")):
+        row = table.loc[("fixed", "all", metric)]
+        assert row["unit"] == unit
+        assert row["P50"] == pytest.approx(np.median(result.patients[metric]))
