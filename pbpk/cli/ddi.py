@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import pbpk.cli.checks as checks
-import pbpk.cli.options as options
+import pbpk.cli.checks as checks  # noqa: PLR0402 (from pbpk.cli import … is an import cycle)
+import pbpk.cli.options as options  # noqa: PLR0402
 from pbpk.cli.render import print_json, write_figure
 from pbpk.core.errors import PbpkInputError
 
@@ -30,26 +30,46 @@ def run(args: argparse.Namespace) -> int:
         raise PbpkInputError("--seed", "", args.seed, "--n N with it (the seed of the virtual population)",
                              "add --n, e.g. --n 100, or leave out --seed")
     checks.check_output_files({"--plot": (args.plot, checks.FIGURE), "--csv": (args.csv, checks.CSV)})
-    from pbpk.qualification.studies import load_study, population_ratios, run_study
+    from pbpk.qualification.studies import (
+        arm_metrics,
+        load_study,
+        population_ratios,
+        run_study,
+        study_figure,
+    )
 
     study = load_study(args.study)
     result = run_study(study)
     population = population_ratios(study, args.n, seed=SEED if args.seed is None else args.seed,
                                    progress=not args.quiet) if args.n else None
     typical = result.results[0]
-    write_figure(typical.plot, args.plot)
+    write_figure(lambda path: study_figure(result, path), args.plot)
     if args.csv:
         typical.treatment.data.to_csv(args.csv, index=False)
     metrics = _metrics(study, result, population)
+    arms = arm_metrics(result)
     if args.json:
         print_json({
             "study": study.id, "title": study.title, "reference": study.study.reference, "role": result.role,
             **metrics,
+            "weighting": {"method": "geometric mean of the arms' ratios weighted by their shares",
+                          "text": result.weighting, "shares": {arm["sex"]: arm["share"] for arm in arms}},
+            "arms": arms,
+            "figure_arm": arms[0]["sex"] if args.plot else None,
             "ignored_interactions": list(result.ignored),
             "files": {"plot": args.plot, "csv": args.csv},
         })
         return 0
+    _text(study, result, metrics, arms, population)
+    return 0
+
+
+def _text(study, result, metrics: dict, arms: list[dict], population: dict | None) -> None:
+    """The ratios (with their weighting), then each arm's victim AUC and Cmax alone and with the perpetrators."""
+    from pbpk.qualification.studies import interval_text
+
     print(f"{study.title}  [{result.role}]")
+    print(f"  ratios: {result.weighting}")
     for metric, entry in metrics.items():
         observed = f"observed {entry['observed']:.3g}" if entry["observed"] is not None else "not observed"
         guest = "" if "within_guest" not in entry else ("  (within Guest limits)" if entry["within_guest"]
@@ -59,16 +79,23 @@ def run(args: argparse.Namespace) -> int:
             p = population[metric]
             print(f"         virtual population (n={p['n']}): 5 % {p['p5']:.3g}, median {p['p50']:.3g}, "
                   f"95 % {p['p95']:.3g}")
+    for arm in arms:
+        print(f"  {arm['sex']} {arm['body_weight_kg']:.0f} kg ({100 * arm['share']:.0f} %): victim alone / with "
+              "perpetrators")
+        for metric, ratio in (("AUC", "AUCR"), ("Cmax", "CmaxR")):
+            if metric in arm["victim_alone"]:
+                alone, treated = arm["victim_alone"][metric], arm["with_perpetrators"][metric]
+                print(f"    {metric:<5}{interval_text(alone['interval']):>12}  {alone['value']:.4g} / {treated['value']:.4g} "
+                      f"{alone['unit']}   {ratio} {arm[ratio]:.3g}")
     for text in result.ignored:
         print(f"note: {text}")
-    return 0
 
 
 def _metrics(study, result, population: dict | None) -> dict:
     """Per ratio: predicted, observed, predicted/observed, Guest verdict and population percentiles."""
     metrics = {}
     for metric, predicted in result.predicted.items():
-        entry = {"predicted": predicted,
+        entry = {"predicted": predicted, "weighting": result.weighting,
                  "observed": study.observed[metric].value if metric in study.observed else None}
         if metric in study.observed:
             entry["predicted/observed"] = result.ratios[metric]

@@ -8,9 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pbpk.cli.checks as checks
-import pbpk.cli.options as options
+import pbpk.cli.checks as checks  # noqa: PLR0402 (from pbpk.cli import … is an import cycle)
+import pbpk.cli.options as options  # noqa: PLR0402
 from pbpk.cli.render import print_json
+
+#: Column names of the per-study lines (:func:`_study_line`).
+STUDY_HEADER = (f"{'DDI study':<52}{'role':<9}ratio predicted/observed (victim with/without perpetrators, "
+                "unitless; sex-weighted geometric mean; * outside Guest limits)")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -66,6 +70,8 @@ def _run_all(args: argparse.Namespace) -> tuple[list, list]:
             if not args.json:
                 _line(bar, _case_line(results[-1]))
             bar.update()
+        if studies and not args.json:
+            _line(bar, STUDY_HEADER)
         for study in studies:
             ddi_results.append(run_study(study))
             if not args.json:

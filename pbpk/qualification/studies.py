@@ -101,6 +101,12 @@ class StudyResult(Compared):
     def ignored(self) -> tuple[str, ...]:
         return self.results[0].ignored
 
+    @property
+    def weighting(self) -> str:
+        """How the study's ratios combine the sexes simulated, e.g. "geometric mean of male 50 %, female 50 %"."""
+        arms = ", ".join(f"{r.treatment.individual.sex} {100 * w:.0f} %" for r, w in zip(self.results, self.weights))
+        return f"geometric mean of {arms}" if len(self.results) > 1 else f"{arms} only"
+
 
 # -- loading ------------------------------------------------------------------------------------
 def load_study(name_or_path: str | Path) -> DdiStudy:
@@ -139,7 +145,7 @@ def _study(r: Record) -> DdiStudy:
         population=read_population(population),
         victim=_arm(victim),
         perpetrators=tuple(_arm(p) for p in perpetrators),
-        observed={name: _ratio(observed, name) for name in observed.keys()},
+        observed={name: _ratio(observed, name) for name in observed.keys()},  # noqa: SIM118 (a Record)
         window=window,
         fitted_parameters=tuple(r.raw("fitted_parameters", required=False) or ()),
         expected_within={name: read_fold(r, name, value, RATIOS)
@@ -156,7 +162,7 @@ def _study(r: Record) -> DdiStudy:
                       "the Cmax of a bolus depends on the first sampling time")
     unknown = set(result.expected_within) - set(result.observed)
     if unknown:
-        raise r.error("expected_within", sorted(unknown)[0], "metrics that are observed in this study")
+        raise r.error("expected_within", min(unknown), "metrics that are observed in this study")
     return result
 
 
@@ -233,8 +239,54 @@ def population_ratios(study: DdiStudy, n: int, *, seed: int = 1, population: str
     summary = {}
     for metric in reported_ratios(study):
         values = ratios[metric][np.isfinite(ratios[metric])]
-        summary[metric] = {"n": int(len(values)), **{f"p{q}": float(np.percentile(values, q)) for q in (5, 50, 95)}}
+        summary[metric] = {"n": len(values), **{f"p{q}": float(np.percentile(values, q)) for q in (5, 50, 95)}}
     return summary
+
+
+# -- per arm and figure -------------------------------------------------------------------------------
+def arm_metrics(result: StudyResult) -> list[dict]:
+    """Per sex simulated: its share, the victim's AUC (with its interval) and Cmax alone and with the
+    perpetrators (units given) and that arm's ratios; the study's ratios are their weighted geometric mean."""
+    metrics = reported_ratios(result.study)
+    arms = []
+    for r, share in zip(result.results, result.weights):
+        start, end = r.window
+        interval = {"start_h": float(start), "end_h": None if math.isinf(end) else float(end),
+                    "to_infinity": math.isinf(end)}
+        peak = {**interval, "end_h": float(min(end, r.treatment.times[-1])), "to_infinity": False}  # simulated end
+        phases = {}
+        for phase, auc, cmax in (("victim_alone", r.auc_control, r.cmax_control),
+                                 ("with_perpetrators", r.auc_treatment, r.cmax_treatment)):
+            phases[phase] = {"AUC": {"value": auc, "unit": "mg*h/L", "interval": interval}}
+            if "CmaxR" in metrics:
+                phases[phase]["Cmax"] = {"value": cmax, "unit": "mg/L", "interval": peak}
+        ratios = {"AUCR": r.aucr, **({"CmaxR": r.cmaxr} if "CmaxR" in metrics else {})}
+        person = r.treatment.individual
+        arms.append({"sex": person.sex, "body_weight_kg": float(person.body_weight.to("kg").magnitude),
+                     "share": share, **phases, **ratios})
+    return arms
+
+
+def interval_text(interval: Mapping[str, float | bool | None]) -> str:
+    """An interval of :func:`arm_metrics` on the study clock: "72-inf h" or "0-24 h"."""
+    return f"{interval['start_h']:g}-{'inf' if interval['to_infinity'] else format(interval['end_h'], 'g')} h"
+
+
+def study_figure(result: StudyResult, path: str | Path | None = None):
+    """The first arm's profiles and enzyme course (:func:`pbpk.simulation.plots.ddi_profile`), titled with the arm
+    it shows and the study's weighted ratios; saved to ``path`` if given; returns the figure."""
+    typical = result.results[0]
+    figure = typical.plot(None)
+    person = typical.treatment.individual
+    ratios = ", ".join(f"{m} {v:.2f}" for m, v in result.predicted.items())
+    perpetrators = ", ".join(arm.compound for arm in result.study.perpetrators)
+    figure.suptitle(f"{typical.victim.name} with {perpetrators}: figure shows the {person.sex} arm "
+                    f"({person.body_weight.to('kg').magnitude:.0f} kg)\nstudy {ratios} ({result.weighting})",
+                    fontsize=10)
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=120)
+    return figure
 
 
 # -- summaries --------------------------------------------------------------------------------------
@@ -243,4 +295,5 @@ def summarise_studies(results: Iterable[StudyResult], role: str = "test") -> dic
     return fold_summary([r for r in results if r.role == role], RATIOS, "n_studies", guest=RATIOS)
 
 
-__all__ = ["DdiStudy", "StudyResult", "load_study", "load_studies", "run_study", "summarise_studies", "RATIOS"]
+__all__ = ["RATIOS", "DdiStudy", "StudyResult", "arm_metrics", "load_studies", "load_study", "run_study",
+           "study_figure", "summarise_studies"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import yaml
@@ -10,7 +11,7 @@ import yaml
 from pbpk.cli import main
 from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError
-from pbpk.qualification.studies import load_study, run_study
+from pbpk.qualification.studies import load_study, run_study, study_figure
 
 FLUCONAZOLE = "fluconazole-midazolam-po-olkkola-1996-osp380"
 
@@ -89,3 +90,54 @@ def test_itraconazole_inhibits_midazolam_clearance():
     """Itraconazole 200 mg QD (Olkkola 1994): direction right; size under-predicted (see the DDI report)."""
     result = run_study(load_study("itraconazole-midazolam-po-olkkola-1994-osp370"))
     assert result.predicted["AUCR"] > 1.5 and result.predicted["CmaxR"] > 1.3
+
+
+def test_ddi_json_phase_aucs_and_cmax_give_its_ratios(capsys):
+    """Each arm's victim AUC and Cmax (with units and interval) divide to its ratios; the weighted geometric mean of
+    the arms' ratios is the reported ratio, and the JSON says so."""
+    assert main(["ddi", FLUCONAZOLE, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    arms = result["arms"]
+    assert [arm["sex"] for arm in arms] == ["male", "female"]
+    for metric, phase, unit in (("AUCR", "AUC", "mg*h/L"), ("CmaxR", "Cmax", "mg/L")):
+        log_mean = 0.0
+        for arm in arms:
+            alone, treated = arm["victim_alone"][phase], arm["with_perpetrators"][phase]
+            assert alone["unit"] == treated["unit"] == unit
+            assert treated["value"] / alone["value"] == pytest.approx(arm[metric], rel=1e-12)
+            log_mean += arm["share"] * math.log(treated["value"] / alone["value"])
+        assert math.exp(log_mean) == pytest.approx(result[metric]["predicted"], rel=1e-12)
+        assert result[metric]["weighting"] == "geometric mean of male 58 %, female 42 %"
+    auc = arms[0]["victim_alone"]["AUC"]["interval"]
+    assert auc["to_infinity"] is True and auc["end_h"] is None and auc["start_h"] >= 0
+    assert result["weighting"]["shares"] == pytest.approx({"male": 0.5833, "female": 0.4167})
+
+
+def test_ddi_text_states_the_weighting_and_each_arms_auc(capsys):
+    assert main(["ddi", FLUCONAZOLE]) == 0
+    out = capsys.readouterr().out
+    assert "ratios: geometric mean of male 58 %, female 42 %" in out
+    assert "female 60 kg (42 %): victim alone / with perpetrators" in out
+    assert "mg*h/L   AUCR" in out and "mg/L   CmaxR" in out
+
+
+def test_ddi_figure_names_the_arm_it_shows_and_the_weighting_of_the_study_ratio():
+    import matplotlib.pyplot as plt
+
+    result = run_study(load_study(FLUCONAZOLE))
+    figure = study_figure(result)
+    title = figure._suptitle.get_text()
+    plt.close(figure)
+    assert "figure shows the male arm" in title
+    assert f"study AUCR {result.predicted['AUCR']:.2f}" in title and f"({result.weighting})" in title
+    assert figure.axes[0].get_title().startswith("male")
+
+
+def test_validate_ddi_prints_a_header_naming_the_columns(capsys):
+    main(["validate", "--ddi", FLUCONAZOLE, "--quiet"])
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0]
+    assert header.split()[:3] == ["DDI", "study", "role"]
+    assert "ratio predicted/observed" in header and "unitless" in header and "sex-weighted" in header
+    assert lines[1].startswith(FLUCONAZOLE)
+    assert header.index("role") == lines[1].index("test")
