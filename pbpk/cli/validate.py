@@ -13,7 +13,8 @@ import pbpk.cli.options as options  # noqa: PLR0402
 from pbpk.cli.render import print_json
 
 #: Column names of the per-study lines (:func:`_study_line`).
-STUDY_HEADER = (f"{'DDI study':<52}{'role':<9}ratio predicted/observed (victim with/without perpetrators, "
+ID_WIDTH = 60  # the longest bundled id has 56 characters; longer ones push the line right, never into the role
+STUDY_HEADER = (f"{'DDI study':<{ID_WIDTH}}{'role':<9}ratio predicted/observed (victim with/without perpetrators, "
                 "unitless; sex-weighted geometric mean; * outside Guest limits)")
 
 
@@ -166,9 +167,9 @@ def _text(s: dict, written) -> None:
 def _study_line(result) -> str:
     ratios = "  ".join(f"{m} {result.predicted[m]:.2f}/{result.observed[m]:.2f}"
                        + ("" if result.within_guest(m) else "*") for m in result.observed)
-    return f"{result.study.id:<52}{result.role:<9}{ratios}"
+    return f"{result.study.id + ' ':<{ID_WIDTH}}{result.role:<9}{ratios}"
 
 
 def _case_line(result) -> str:
     ratios = "  ".join(f"{m} {v:.2f}" + ("" if result.within(m, 2.0) else "*") for m, v in result.ratios.items())
-    return f"{result.case.id:<52}{result.role:<9}{ratios}"
+    return f"{result.case.id + ' ':<{ID_WIDTH}}{result.role:<9}{ratios}"

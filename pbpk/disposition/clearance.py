@@ -71,8 +71,11 @@ def pathway_intrinsic_clearance(pathway: HepaticPathway, individual: Individual)
     """Unbound intrinsic clearance of the whole liver for one pathway (linear range), L/h.
 
     Scaled from the in-vitro system with the individual's MPPGL, HPGL and liver
-    weight (an ``in_vivo`` adult value by liver weight), times the enzyme's
-    activity relative to the adult reference (ontogeny, pregnancy, genotype).
+    weight, times the enzyme's activity per mg microsomal protein relative to the
+    adult reference (ontogeny, pregnancy, genotype). An ``in_vivo`` value is the
+    reference adult's whole-liver CLint,u; it scales with liver weight and with MPPGL
+    relative to that adult, so that a child or an older adult keeps the same enzyme
+    amount per gram of liver whichever system the compound's data come from.
     """
     return _scaled_intrinsic_clearance(pathway, individual) * individual.enzyme_activity(pathway.enzyme)
 
@@ -80,7 +83,7 @@ def pathway_intrinsic_clearance(pathway: HepaticPathway, individual: Individual)
 def _scaled_intrinsic_clearance(pathway: HepaticPathway, individual: Individual) -> pint.Quantity:
     clint = pathway.clint_in_vitro_unbound
     if pathway.system == "in_vivo":
-        return (clint * _liver_weight_ratio(individual)).to("L/h")
+        return (clint * _microsomal_protein_ratio(individual)).to("L/h")
     if pathway.system == "HLM":
         return scale_microsomal(clint, individual.microsomal_protein_per_gram, individual.liver_weight)
     if pathway.system == "hepatocytes":
@@ -94,8 +97,11 @@ def _scaled_intrinsic_clearance(pathway: HepaticPathway, individual: Individual)
                              individual.liver_weight)
 
 
-def _liver_weight_ratio(individual: Individual) -> float:
-    return float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
+def _microsomal_protein_ratio(individual: Individual) -> float:
+    """Microsomal protein of the whole liver (MPPGL × liver weight) relative to the adult reference."""
+    reference = individual.adult_reference
+    return float((individual.liver_weight * individual.microsomal_protein_per_gram
+                  / (reference.liver_weight * reference.microsomal_protein_per_gram)).to("").magnitude)
 
 
 def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
@@ -103,7 +109,8 @@ def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> p
     biliary = compound.clearance.biliary
     if biliary is None:
         return Quantity(0.0, "L/h")
-    return (biliary.clint_unbound * _liver_weight_ratio(individual)).to("L/h")
+    ratio = float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
+    return (biliary.clint_unbound * ratio).to("L/h")
 
 
 def secretion_clearance(compound: Compound, individual: Individual) -> pint.Quantity:

@@ -125,8 +125,7 @@ def adult(sex: Sex = "male", *, age: str | pint.Quantity | None = None, height: 
         red_cell_volume=reference.red_cell_volume * blood,  # haematocrit unchanged
         plasma_volume=reference.plasma_volume * blood,
         gfr=reference.gfr * bsa_ratio * data.gfr.relative(years, reference_years, sex),
-        microsomal_protein_per_gram=reference.microsomal_protein_per_gram
-        * _mppgl(years, data, database) / _mppgl(reference_years, data, database),
+        microsomal_protein_per_gram=microsomal_protein_per_gram(Quantity(years, "year"), database),
         intestinal_abundance={e: a * gut_ratio for e, a in reference.intestinal_abundance.items()},
         villous_blood_flow=reference.villous_blood_flow * flow,
         intestinal_absorptive_area=reference.intestinal_absorptive_area * gut_ratio ** (2.0 / 3.0),
@@ -191,8 +190,19 @@ def blood_volume_ratio(female: np.ndarray, cm: np.ndarray, kg: np.ndarray, ref_c
     return (a * (cm / 100.0) ** 3 + b * kg + c) / (a * (ref_cm / 100.0) ** 3 + b * ref_kg + c)
 
 
-def _mppgl(years: float, data: AdultData, database) -> float:
-    """Barter 2008 MPPGL (mg/g) at ``years``, held at its minimum beyond ``microsomal_hold_years``."""
+def microsomal_protein_per_gram(age: pint.Quantity, database: str | Path | None = None) -> pint.Quantity:
+    """An adult's MPPGL (mg/g) at ``age``: the reference value × Barter 2008 at ``age`` / at the reference age.
+
+    The polynomial is held at its minimum from ``microsomal_protein_hold_from`` (77 y) on.
+    """
+    data = adult_data(database)
+    reference = reference_individual("male", database=database)
+    return reference.microsomal_protein_per_gram * (_barter(age.to("year").magnitude, data, database)
+                                                    / _barter(reference.age.to("year").magnitude, data, database))
+
+
+def _barter(years: float, data: AdultData, database) -> float:
+    """Barter 2008 MPPGL polynomial (mg/g) at ``years``, held beyond ``microsomal_hold_years``."""
     age = min(years, data.microsomal_hold_years)
     return 10.0 ** sum(c * age ** i for i, c in enumerate(ontogeny_data(database).mppgl_coefficients))
 

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -131,12 +132,13 @@ class AdultReference:
     gfr: pint.Quantity
     liver_weight: pint.Quantity
     urine_flow: pint.Quantity
+    microsomal_protein_per_gram: pint.Quantity
 
     def __post_init__(self) -> None:
         check_number(self.haematocrit, where="Individual", field="adult_reference.haematocrit", low=0, high=1,
                      low_open=True, high_open=True)
         for name, unit in (("albumin", "g/L"), ("alpha1_acid_glycoprotein", "g/L"), ("gfr", "L/h"),
-                           ("liver_weight", "g"), ("urine_flow", "L/h")):
+                           ("liver_weight", "g"), ("urine_flow", "L/h"), ("microsomal_protein_per_gram", "mg/g")):
             check_quantity(getattr(self, name), unit, where="Individual", field=f"adult_reference.{name}")
 
 
@@ -178,6 +180,8 @@ class Individual:
     sources: Mapping[str, str] = field(default_factory=dict)
     hepatic_activity: Mapping[str, float] = field(default_factory=dict)
     intestinal_activity: Mapping[str, float] = field(default_factory=dict)
+    ontogeny_set: str | None = None  # the enzyme ontogeny set of a child (None: mature)
+    ontogeny_fallbacks: Mapping[str, str] = field(default_factory=dict)  # "liver.CYP2D6" → set standing in
     portal_shunt_fraction: float = 0.0  # of the portal blood, bypassing the liver (cirrhosis)
     unbound_fraction_factor: float = 1.0  # fu multiplier of highly bound drugs (renal impairment; see binding)
     conditions: Mapping[str, str] = field(default_factory=dict)
@@ -218,6 +222,10 @@ class Individual:
         for name in ("hepatic_activity", "intestinal_activity"):
             for enzyme, value in _mapping(self, name).items():
                 check_number(value, where=where, field=f"{name}.{enzyme}", low=0)
+        for key, value in _mapping(self, "ontogeny_fallbacks").items():
+            check_text(value, where=where, field=f"ontogeny_fallbacks.{key}")
+        if self.ontogeny_set is not None:
+            check_text(self.ontogeny_set, where=where, field="ontogeny_set")
         check_number(self.portal_shunt_fraction, where=where, field="portal_shunt_fraction", low=0, high=1,
                      high_open=True)
         check_number(self.unbound_fraction_factor, where=where, field="unbound_fraction_factor", low=0, low_open=True)
@@ -227,8 +235,20 @@ class Individual:
             check_text(value, where=where, field=f"conditions.{key}")
 
     def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
-        """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set."""
+        """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set.
+
+        In a child, an activity taken from a fallback ontogeny set, or the adult activity of an
+        enzyme no set matures (other than ``other``), comes with a warning.
+        """
         table = self.hepatic_activity if organ == "liver" else self.intestinal_activity
+        if self.ontogeny_set is not None:
+            stand_in = self.ontogeny_fallbacks.get(f"{organ}.{enzyme}")
+            if stand_in is not None:
+                warnings.warn(f"ontogeny set {self.ontogeny_set!r} has no {organ} function for {enzyme}; the "
+                              f"child's activity is from set {stand_in!r}, its stated fallback", stacklevel=2)
+            elif enzyme not in table and enzyme != "other":
+                warnings.warn(f"no ontogeny set has a {organ} function for {enzyme}; the child is given adult "
+                              "activity per mg protein (add one to physiology_db/ontogeny.yaml)", stacklevel=2)
         return float(table.get(enzyme, 1.0))
 
     @property

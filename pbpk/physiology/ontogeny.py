@@ -6,10 +6,12 @@ adult age on (``adult_from`` in ``physiology_db/pediatric.yaml``), so that a
 child built with them meets the reference adult without a jump.
 
 * GFR maturation on postmenstrual age (Rhodin et al. 2009).
-* MPPGL across the lifespan (Barter et al. 2008).
+* MPPGL in children, age-independent relative to the adult (Leeder et al. 2022).
 * Albumin and α1-acid glycoprotein (Johnson et al. 2006).
 * Enzyme activity per mg microsomal protein (liver) or per intestine, by a
-  named set of functions (``johnson_2006`` by default; ``upreti_2016`` in vivo).
+  named set of functions (``pksim_7_3`` by default; ``johnson_2006``, ``upreti_2016`` in vivo).
+  An enzyme a set lacks takes the function of the set's stated ``fallback`` (with a
+  warning); an enzyme in no set does not mature.
 
 Examples
 --------
@@ -27,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -93,6 +96,7 @@ class OntogenySet:
     source: str
     functions: dict[str, dict[str, Maturation]]
     cap: float | None = None
+    fallback: str | None = None  # the set whose functions stand in for enzymes this one lacks
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class OntogenyData:
     gfr_tm50: pint.Quantity
     gfr_hill: float
     mppgl_coefficients: tuple[float, ...]
+    child_mppgl_ratio: float
     albumin: tuple[float, float]
     agp: tuple[float, float, float]
     sets: dict[str, OntogenySet]
@@ -118,9 +123,9 @@ def gfr_maturation(postmenstrual_age: pint.Quantity, database: str | Path | None
 
 
 def microsomal_protein_ratio(age: pint.Quantity, database: str | Path | None = None) -> float:
-    """MPPGL relative to the adult (Barter et al. 2008 polynomial, as a ratio to its adult value)."""
+    """A child's MPPGL relative to the adult at ``adult_from``: a constant (Leeder et al. 2022 DMD 50:24)."""
     data = ontogeny_data(database)
-    return _relative(_mppgl, age, data)
+    return 1.0 if age.to("year").magnitude >= data.adult_age.to("year").magnitude else data.child_mppgl_ratio
 
 
 def albumin_ratio(age: pint.Quantity, database: str | Path | None = None) -> float:
@@ -141,7 +146,8 @@ def enzyme_activity(enzyme: str, age: pint.Quantity, organ: str = "liver", *, on
 
     ``ontogeny`` names a set in ``ontogeny.yaml`` (default: its ``default``);
     ``gestational_age`` at birth (default term) matters for functions of
-    postmenstrual age. Enzymes without a function in the set do not mature (1).
+    postmenstrual age. An enzyme the set lacks takes the function of its
+    ``fallback`` set (a warning says so); an enzyme in no set does not mature (1).
     A set with a ``cap`` (Upreti 2016: 10 y) uses its functions up to the cap and
     then falls linearly to the adult value at the adult age; other sets are
     divided by their value at the adult age.
@@ -149,12 +155,66 @@ def enzyme_activity(enzyme: str, age: pint.Quantity, organ: str = "liver", *, on
     data = ontogeny_data(database)
     if organ not in ORGANS:
         raise PbpkInputError("enzyme_activity", "organ", organ, f"one of {', '.join(ORGANS)}")
-    chosen = data.sets.get(ontogeny or data.default_set)
-    if chosen is None:
+    name = _set_name(data, ontogeny)
+    used = ontogeny_set_for(enzyme, organ, name, database)
+    if used is not None and used != name:
+        warnings.warn(f"ontogeny set {name!r} has no {organ} function for {enzyme}; using set {used!r}, its stated "
+                      "fallback (physiology_db/ontogeny.yaml)", stacklevel=2)
+    return _activity(data, used, enzyme, organ, age, gestational_age)
+
+
+def enzyme_activities(organ: str, age: pint.Quantity, *, ontogeny: str | None = None,
+                      gestational_age: pint.Quantity | None = None, database: str | Path | None = None
+                      ) -> tuple[dict[str, float], dict[str, str]]:
+    """Activities of every enzyme any set matures in ``organ`` (as :func:`enzyme_activity`, without warnings).
+
+    Also returns, for each enzyme ``ontogeny`` lacks, the fallback set its function comes from.
+    """
+    data = ontogeny_data(database)
+    name = _set_name(data, ontogeny)
+    activities: dict[str, float] = {}
+    stand_ins: dict[str, str] = {}
+    for enzyme in sorted({e for chosen in data.sets.values() for e in chosen.functions.get(organ, {})}):
+        used = ontogeny_set_for(enzyme, organ, name, database)
+        if used is None:
+            continue
+        activities[enzyme] = _activity(data, used, enzyme, organ, age, gestational_age)
+        if used != name:
+            stand_ins[enzyme] = used
+    return activities, stand_ins
+
+
+def ontogeny_set_for(enzyme: str, organ: str, ontogeny: str, database: str | Path | None = None) -> str | None:
+    """The set whose function gives ``enzyme`` in ``organ``: ``ontogeny`` or, if it lacks one, its fallbacks in turn.
+
+    None if no set on that chain has a function for the enzyme.
+    """
+    data = ontogeny_data(database)
+    name: str | None = ontogeny
+    seen: set[str] = set()
+    while name is not None and name not in seen:
+        if enzyme in data.sets[name].functions.get(organ, {}):
+            return name
+        seen.add(name)
+        name = data.sets[name].fallback
+    return None
+
+
+def _set_name(data: OntogenyData, ontogeny: str | None) -> str:
+    """``ontogeny`` (default: the database's default set), checked against the sets."""
+    name = ontogeny or data.default_set
+    if name not in data.sets:
         raise PbpkInputError("ontogeny", "set", ontogeny, f"one of {', '.join(data.sets)} (physiology_db/ontogeny.yaml)")
-    function = chosen.functions.get(organ, {}).get(enzyme)
+    return name
+
+
+def _activity(data: OntogenyData, set_name: str | None, enzyme: str, organ: str, age: pint.Quantity,
+              gestational_age: pint.Quantity | None) -> float:
+    """Activity relative to the adult by the function of ``set_name`` (1 if None)."""
+    chosen = data.sets[set_name] if set_name is not None else None
+    function = chosen.functions.get(organ, {}).get(enzyme) if chosen is not None else None
     years, adult = age.to("year").magnitude, data.adult_age.to("year").magnitude
-    if function is None or years >= adult:
+    if chosen is None or function is None or years >= adult:
         return 1.0
     birth = (gestational_age if gestational_age is not None else data.term_gestation).to("week").magnitude
     term = data.term_gestation.to("week").magnitude
@@ -204,11 +264,6 @@ def _relative(function, age: pint.Quantity, data: OntogenyData) -> float:
     return function(age, data) / function(adult, data)
 
 
-def _mppgl(age: pint.Quantity, data: OntogenyData) -> float:
-    years = age.to("year").magnitude
-    return 10.0 ** sum(c * years ** i for i, c in enumerate(data.mppgl_coefficients))
-
-
 def _albumin(age: pint.Quantity, data: OntogenyData) -> float:
     a, b = data.albumin
     return a * math.log(max(age.to("day").magnitude, 1.0)) + b
@@ -237,6 +292,10 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
     sources["microsomal_protein"] = mppgl.source()
     coefficients = tuple(_numbers(mppgl, "coefficients"))
     mppgl.finish()
+    children = r.record("microsomal_protein_in_children")
+    sources["microsomal_protein_in_children"] = children.source()
+    child_mppgl = children.number("relative_to_adult", low=0, low_open=True)
+    children.finish()
     proteins = r.record("plasma_proteins")
     sources["plasma_proteins"] = proteins.source()
     albumin = proteins.record("albumin")
@@ -255,9 +314,12 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
     table.finish()
     if default not in sets:
         raise enzymes.error("default", default, f"one of the sets ({', '.join(sets)})")
+    for name, chosen in sets.items():
+        if chosen.fallback is not None and (chosen.fallback not in sets or chosen.fallback == name):
+            raise enzymes.error(f"sets.{name}.fallback", chosen.fallback, f"another set ({', '.join(sets)})")
     enzymes.finish()
     r.finish()
-    return OntogenyData(term.value, _adult_age(folder), tm50, hill, coefficients, albumin_ab, agp_params, sets,
+    return OntogenyData(term.value, _adult_age(folder), tm50, hill, coefficients, child_mppgl, albumin_ab, agp_params, sets,
                         default, sources)
 
 
@@ -277,6 +339,8 @@ def _ontogeny_set(name: str, r: Record) -> OntogenySet:
 
     source = r.source()
     cap = r.quantity("cap", "year", required=False)
+    fallback = r.text("fallback", required=False)
+    r.text("fallback_note", required=False)
     functions: dict[str, dict[str, Maturation]] = {}
     for organ in ORGANS:
         block = r.record(organ, required=False)
@@ -289,7 +353,7 @@ def _ontogeny_set(name: str, r: Record) -> OntogenySet:
             functions[organ][enzyme] = _maturation(block.record(enzyme))
         block.finish()
     r.finish()
-    return OntogenySet(name, source, functions, None if cap is None else cap.to("year").magnitude)
+    return OntogenySet(name, source, functions, None if cap is None else cap.to("year").magnitude, fallback)
 
 
 def _maturation(r: Record) -> Maturation:
@@ -324,4 +388,5 @@ def _maturation(r: Record) -> Maturation:
 
 
 __all__ = ["gfr_maturation", "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
+           "enzyme_activities", "ontogeny_set_for",
            "maturation_variability", "varying_enzymes", "ontogeny_sets", "Maturation"]

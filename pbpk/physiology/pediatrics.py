@@ -14,7 +14,8 @@ organs as the reference adult, from ``physiology_db/pediatric.yaml`` and
   gram is age-independent, brain flow per gram follows Chiron et al. 1992, and
   the other organs are rescaled to the cardiac output;
 * haematocrit by age, albumin and AGP (so fu rescales), GFR by postmenstrual age
-  and weight (Rhodin et al. 2009), MPPGL by age (Barter et al. 2008), hepatic and
+  and weight (Rhodin et al. 2009), MPPGL that of the adult at ``adult_from`` (no age
+  effect in children, Leeder et al. 2022), hepatic and
   intestinal enzyme activities by an ontogeny set (:mod:`pbpk.physiology.ontogeny`).
 
 A preterm infant (``gestational_age`` < 40 weeks) has the organ proportions of
@@ -51,11 +52,12 @@ from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Record, load_yaml
 from pbpk.core.units import Quantity, parse_quantity
 from pbpk.physiology.adults import adult as adult_of
+from pbpk.physiology.adults import microsomal_protein_per_gram
 from pbpk.physiology.individual import SEXES, Individual, Sex
 from pbpk.physiology.ontogeny import (
     agp_ratio,
     albumin_ratio,
-    enzyme_activity,
+    enzyme_activities,
     gfr_maturation,
     microsomal_protein_ratio,
     ontogeny_data,
@@ -129,10 +131,9 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
     gut_mass_ratio = masses["gut"] / adult.tissues["gut"].mass.to("g").magnitude
     gut_flow_ratio = float((tissues["gut"].blood_flow / adult.tissues["gut"].blood_flow).to("").magnitude)
     sources = {**adult.sources, **tables.sources, **{f"ontogeny.{k}": v for k, v in data.sources.items()}}
-    sources["enzyme_activity"] = data.sets[ontogeny or data.default_set].source
+    enzymes = _enzymes(postnatal, gestation, ontogeny, sources, database)
     sources["regional_blood_flow"] = ("Abraham K et al. Arch Toxicol 2005;79:63 (adult flow per tissue volume, "
                                       "kidney per gram age-independent, brain per Chiron 1992, rescaled to cardiac output)")
-    functions = data.sets[ontogeny or data.default_set].functions
     return replace(
         adult,
         age=age_q.to("year"),
@@ -147,17 +148,34 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
         alpha1_acid_glycoprotein=adult.alpha1_acid_glycoprotein * agp_ratio(postnatal, database),
         gfr=gfr.to("L/h"),
         urine_flow=Quantity(_at(tables.ages, tables.urine_flow, years) * size, "L/h"),
-        microsomal_protein_per_gram=adult.microsomal_protein_per_gram * microsomal_protein_ratio(postnatal, database),
-        hepatic_activity={e: enzyme_activity(e, postnatal, "liver", ontogeny=ontogeny, gestational_age=gestation,
-                                             database=database) for e in functions.get("liver", {})},
-        intestinal_activity={e: enzyme_activity(e, postnatal, "intestine", ontogeny=ontogeny,
-                                                gestational_age=gestation, database=database)
-                             for e in functions.get("intestine", {})},
+        microsomal_protein_per_gram=microsomal_protein_per_gram(data.adult_age, database)
+        * microsomal_protein_ratio(postnatal, database),
+        **enzymes,
         intestinal_abundance={e: a * gut_mass_ratio for e, a in adult.intestinal_abundance.items()},
         villous_blood_flow=adult.villous_blood_flow * gut_flow_ratio,
         intestinal_absorptive_area=adult.intestinal_absorptive_area * gut_mass_ratio ** (2.0 / 3.0),
         sources=sources,
     )
+
+
+
+def _enzymes(postnatal: pint.Quantity, gestation: pint.Quantity, ontogeny: str | None, sources: dict[str, str],
+             database: str | Path | None) -> dict:
+    """The child's enzyme fields: activities by ``ontogeny`` with fallbacks (sources gets their sets)."""
+    data = ontogeny_data(database)
+    name = ontogeny or data.default_set
+    fields: dict = {"ontogeny_set": name}
+    stand_ins: dict[str, str] = {}
+    for organ, key in (("liver", "hepatic_activity"), ("intestine", "intestinal_activity")):
+        fields[key], lacking = enzyme_activities(organ, postnatal, ontogeny=name, gestational_age=gestation,
+                                                 database=database)
+        stand_ins.update({f"{organ}.{enzyme}": used for enzyme, used in lacking.items()})
+    sources["enzyme_activity"] = data.sets[name].source
+    for used in sorted(set(stand_ins.values())):
+        sources[f"enzyme_activity.fallback.{used}"] = data.sets[used].source
+    # the default set's fallbacks are part of the documented default; a chosen set's are warned about on use
+    fields["ontogeny_fallbacks"] = {} if name == data.default_set else stand_ins
+    return fields
 
 
 def growing_child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Quantity | None = None,

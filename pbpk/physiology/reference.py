@@ -84,6 +84,7 @@ def _read_reference(sex: Sex, folder: Path | None) -> Individual:
         gfr=gfr,
         liver_weight=tissues["liver"].mass.to("g"),
         urine_flow=urine_flow,
+        microsomal_protein_per_gram=liver["microsomal_protein_per_gram"],
     )
     return Individual(
         sex=sex,

@@ -78,3 +78,11 @@ def test_a_cirrhosis_population_by_child_pugh_class():
     ratio = _median_clearance("midazolam", "hepatic: Child-Pugh C", **dosing) / _median_clearance(
         "midazolam", "adult: 40-70 y", **dosing)
     assert 0.3 < ratio < 0.8
+
+
+def test_enzyme_variability_is_around_the_mean_so_the_median_subject_has_less():
+    """CYP3A4 abundance: mean-one log-normal, CV 81 % (Achour 2014): mean 1, median 1/sqrt(1 + 0.81²) = 0.777.
+    A CYP3A4 drug's population median CL is therefore below the reference individual's, and its mean near it."""
+    factor = sample(parse_population("adult: 30-40 y"), 20_000, seed=5).enzyme_factor["CYP3A4"]
+    assert factor.mean() == pytest.approx(1.0, abs=0.02)
+    assert np.median(factor) == pytest.approx(1 / np.sqrt(1 + 0.81 ** 2), abs=0.02)

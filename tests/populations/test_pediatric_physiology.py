@@ -104,12 +104,20 @@ def test_preterm_infant_needs_its_weight_and_has_lower_gfr():
     assert ratio.to("").magnitude == pytest.approx(expected)
 
 
-def test_mppgl_follows_barter_2008():
-    """10^(1.407 + 0.0158A − 0.00038A² + 0.0000024A³) mg/g, relative to its value at 20 y."""
+def test_children_mppgl_is_age_independent_after_leeder_2022():
+    """Leeder 2022: no age effect on MPPGL in children, so a child has the MPPGL of the adult at 20 y.
+
+    The adult's ageing follows Barter 2008, 10^(1.407 + 0.0158A − 0.00038A² + 0.0000024A³) mg/g,
+    anchored to the reference adult (35 y), so there is no step at the adult age.
+    """
     barter = lambda a: 10 ** (1.407 + 0.0158 * a - 0.00038 * a ** 2 + 0.0000024 * a ** 3)
     assert barter(28.5) == pytest.approx(40.2, abs=0.1)  # the abstract's maximum, 40 mg/g at ~28 y
-    for years in (0.0, 1.0, 5.0, 15.0):
-        assert microsomal_protein_ratio(Quantity(years, "year")) == pytest.approx(barter(years) / barter(20))
+    reference = reference_individual("male").microsomal_protein_per_gram.to("mg/g").magnitude
+    at_20 = reference * barter(20) / barter(35)
+    for age in ("2 week", "1 year", "5 year", "15 year"):
+        assert child(age, "male").microsomal_protein_per_gram.to("mg/g").magnitude == pytest.approx(at_20)
+    assert child("20 year", "male").microsomal_protein_per_gram.to("mg/g").magnitude == pytest.approx(at_20)
+    assert microsomal_protein_ratio(Quantity(3, "year")) == 1.0
 
 
 @pytest.mark.parametrize("age, expected", [(0.1, 0.37), (0.5, 1.73), (1, 1.91), (2, 1.55), (5, 1.12), (10, 1.01)])
@@ -164,3 +172,27 @@ def test_neonatal_albumin_raises_the_unbound_fraction():
     fu = plasma_unbound_fraction(midazolam, newborn)
     assert fu == pytest.approx(1 / (1 + (1 - 0.031) * ratio / 0.031))
     assert fu > 0.031
+
+
+def test_an_enzyme_the_chosen_set_lacks_takes_its_fallback_with_a_warning():
+    """Upreti 2016 has no CYP2D6 function: a newborn gets PK-Sim 7.3's CYP2D6 (its fallback), not adult activity."""
+    with pytest.warns(UserWarning, match="no liver function for CYP2D6.*'pksim_7_3'"):
+        from_fallback = enzyme_activity("CYP2D6", Quantity(2, "week"), ontogeny="upreti_2016")
+    assert from_fallback == pytest.approx(enzyme_activity("CYP2D6", Quantity(2, "week"), ontogeny="pksim_7_3"))
+    assert from_fallback < 0.7  # PMA 42 weeks on PK-Sim (PMA50 37.7 weeks, Hill 5.4), not adult 1
+    newborn = child("2 week", "male", ontogeny="johnson_2006")
+    assert newborn.hepatic_activity["UGT2B7"] == pytest.approx(enzyme_activity("UGT2B7", Quantity(2, "week")))
+    with pytest.warns(UserWarning, match="johnson_2006.*UGT2B7.*'pksim_7_3'"):
+        assert newborn.enzyme_activity("UGT2B7") < 0.5
+    assert "enzyme_activity.fallback.pksim_7_3" in newborn.sources
+
+
+def test_an_enzyme_no_set_matures_is_adult_with_a_warning_and_the_default_set_is_silent():
+    newborn = child("2 week", "male")
+    with pytest.warns(UserWarning, match="no ontogeny set has a liver function for AADAC"):
+        assert newborn.enzyme_activity("AADAC") == 1.0
+    assert newborn.enzyme_activity("other") == 1.0  # an unidentified pathway: stated adult activity, no warning
+    # PK-Sim 7.3 has no UGT1A4: the default takes Johnson 2006's (Simcyp) function without a warning
+    assert newborn.enzyme_activity("UGT1A4") == pytest.approx(
+        enzyme_activity("UGT1A4", Quantity(2, "week"), ontogeny="johnson_2006"))
+    assert "enzyme_activity.fallback.johnson_2006" in newborn.sources
