@@ -44,11 +44,13 @@ class NCAResult:
     AUC_tau: float | None = None
     C_avg: float | None = None
     C_min: float | None = None
+    CL_F: float | None = None  # oral: apparent clearance dose/AUC (CL then is that of a paired IV dose, if any)
+    Vz_F: float | None = None
 
     UNITS = {"AUC_last": "mg*h/L", "AUC_inf": "mg*h/L", "AUMC_inf": "mg*h^2/L", "Cmax": "mg/L", "tmax": "h",
              "C_last": "mg/L", "lambda_z": "1/h", "t_half": "h", "MRT": "h", "CL": "L/h", "Vss": "L", "Vz": "L",
              "extrapolated_fraction": "", "dose": "mg", "F": "", "AUC_tau": "mg*h/L", "C_avg": "mg/L",
-             "C_min": "mg/L"}
+             "C_min": "mg/L", "CL_F": "L/h", "Vz_F": "L"}
 
     def as_dict(self) -> dict[str, dict[str, float | str] | str]:
         """``{name: {"value": ..., "unit": ...}}`` for JSON output (None values left out)."""
@@ -121,7 +123,7 @@ def analyse(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, auc_i
     dose
         Dose per administration (mg).
     route
-        ``iv``, ``infusion`` or ``oral`` (oral: CL and volumes are apparent, /F).
+        ``iv``, ``infusion`` or ``oral`` (oral: ``CL_F`` and ``Vz_F``, apparent; ``CL`` and ``Vz`` left None).
     last_dose_time, interval
         For repeated dosing: start and length of the last dosing interval.
     infusion_duration
@@ -160,6 +162,9 @@ def analyse(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, auc_i
     def number(value):
         return None if value is None else float(value)
 
+    apparent = route == "oral"  # dose/AUC is CL/F and λz-volume Vz/F; CL and Vz need an IV reference
     return NCAResult(number(auc_last), number(auc_inf), number(aumc_inf), c_max, t_max, c_last, number(lambda_z),
-                     number(t_half), number(mrt), number(cl), number(vss), number(vz), number(extrapolated), route,
-                     float(dose), AUC_tau=number(auc_tau), C_avg=number(c_avg), C_min=number(c_min))
+                     number(t_half), number(mrt), None if apparent else number(cl), number(vss),
+                     None if apparent else number(vz), number(extrapolated), route, float(dose),
+                     AUC_tau=number(auc_tau), C_avg=number(c_avg), C_min=number(c_min),
+                     CL_F=number(cl) if apparent else None, Vz_F=number(vz) if apparent else None)

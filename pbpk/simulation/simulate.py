@@ -107,7 +107,7 @@ class Simulation:
         return self.states[:, indices].sum(axis=1)
 
     def nca(self) -> NCAResult:
-        """NCA of the plasma profile; for oral dosing F from a paired IV bolus simulation."""
+        """NCA of the plasma profile; oral: CL/F, and F, CL, Vss and Vz from a paired IV bolus simulation."""
         doses = self.regimen.doses
         route = doses[0].route
         to_mg = self.mg_per_umol

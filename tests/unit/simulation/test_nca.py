@@ -45,3 +45,32 @@ def test_trapezoids_overestimate_auc_after_iv_bolus(compound, male):
     integrated = sim.state("AUC_plasma")[-1]
     assert trapezoids > 1.2 * integrated
     assert sim.nca().AUC_last == pytest.approx(integrated * sim.molecular_weight / 1000)
+
+
+def oral_one_compartment(t, dose=10.0, fraction=0.5, volume=20.0, ka=1.5, k=0.2):
+    """Bateman function with bioavailability ``fraction``: C, ∫C dt and ∫∫C dt² in closed form."""
+    a = fraction * dose * ka / (volume * (ka - k))
+    c = a * (np.exp(-k * t) - np.exp(-ka * t))
+    auc = a * ((1 - np.exp(-k * t)) / k - (1 - np.exp(-ka * t)) / ka)
+    integral = a * ((t - (1 - np.exp(-k * t)) / k) / k - (t - (1 - np.exp(-ka * t)) / ka) / ka)
+    return c, auc, integral
+
+
+def test_oral_dose_gives_apparent_clearance_and_volume_only():
+    """CL/F = dose/AUC = k·V/F and Vz/F = V/F; CL and Vz need an IV reference, so they are absent."""
+    t = np.linspace(0, 72, 577)
+    c, auc, integral = oral_one_compartment(t)
+    result = analyse(t, c, auc, integral, dose=10.0, route="oral")
+    assert result.CL_F == pytest.approx(0.2 * 20.0 / 0.5, rel=1e-4)
+    assert result.Vz_F == pytest.approx(20.0 / 0.5, rel=1e-3)
+    assert result.CL is None and result.Vz is None and result.Vss is None
+    assert result.as_dict()["CL_F"] == {"value": result.CL_F, "unit": "L/h"}
+
+
+def test_an_oral_simulation_reports_cl_f_beside_the_paired_iv_clearance(compound, male):
+    from pbpk.simulation.simulate import simulate
+
+    nca = simulate(compound("midazolam"), male, dose="5 mg", route="oral").nca()
+    assert nca.CL_F == pytest.approx(nca.dose / nca.AUC_inf)
+    assert nca.CL == pytest.approx(nca.F * nca.CL_F)  # CL/F × F = CL of the paired IV dose
+    assert nca.F < 1
