@@ -83,6 +83,8 @@ def _text(args: argparse.Namespace, name: str, result, summary) -> None:
     print(f"{name}: {args.dose} {args.route} in {result.n} subjects of \"{args.population}\" "
           f"({result.method} solver, {result.seconds:.1f} s; {result.failed} failed)")
     width = max([12] + [len(row["metric"]) + 1 for _, row in summary.iterrows()])
-    print(f"  {'metric':<{width}}{'unit':<9}" + "".join(f"{f'P{p:g}':>12}" for p in PERCENTILES))
+    columns = [f"P{p:g}" for p in PERCENTILES] + ["mean", "geometric_mean"]
+    print(f"  {'metric':<{width}}{'unit':<9}" + "".join(f"{c.replace('geometric_mean', 'geo. mean'):>12}"
+                                                     for c in columns))
     for row in summary.to_dict("records"):
-        print(f"  {row['metric']:<{width}}{row['unit']:<9}" + "".join(f"{row[f'P{p:g}']:>12.4g}" for p in PERCENTILES))
+        print(f"  {row['metric']:<{width}}{row['unit']:<9}" + "".join(f"{row[c]:>12.4g}" for c in columns))

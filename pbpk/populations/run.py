@@ -52,9 +52,13 @@ from pbpk.simulation.simulate import (
 PERCENTILES = (5.0, 50.0, 95.0)
 LOG_LOW, LOG_HIGH, BINS_PER_DECADE = -9.0, 5.0, 1000  # log10 mg/L histogram range and resolution
 #: Per-subject metrics; CL_apparent = total dose/AUC_inf (CL after IV doses, CL/F after oral ones).
-#: AUC_last_dose = AUC from the last dose to the end of the grid (AUC_tau when the grid ends one interval later).
+#: AUC_last_dose = AUC from the last dose to the end of the grid. For repeated doses at interval τ:
+#: C_trough = concentration τ after the last dose (the trough before a next dose) and
+#: AUC24 = AUC over [last dose, last dose + τ] × 24 h/τ (the daily AUC once at steady state);
+#: after one dose AUC24 = AUC(0-24 h) and C_trough is not defined. t_half = ln 2 / terminal slope (last 3 points).
 METRIC_UNITS = {"Cmax": "mg/L", "tmax": "h", "AUC_last": "mg*h/L", "AUC_inf": "mg*h/L", "C_last": "mg/L",
-                "CL_apparent": "L/h", "AUC_last_dose": "mg*h/L"}
+                "CL_apparent": "L/h", "AUC_last_dose": "mg*h/L", "C_trough": "mg/L", "AUC24": "mg*h/L",
+                "t_half": "h"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class ChunkTask:
     mg_per_umol: float  # mg per µmol of the compound
     keep_profiles: bool
     last_dose_time: float  # h
+    interval: float | None = None  # h between the last two doses (None: one dose)
 
 
 @dataclass
@@ -104,14 +109,18 @@ class PopulationResult:
     profiles: np.ndarray | None = None  # subjects × times (mg/L), when kept
 
     def summary(self) -> pd.DataFrame:
-        """The 5th, 50th and 95th percentile of each metric, with units."""
+        """The 5th, 50th and 95th percentile, arithmetic and geometric mean of each metric, with units."""
         rows = []
         for metric, unit in METRIC_UNITS.items():
             values = self.subjects[f"{metric} [{unit}]"].to_numpy()
             values = values[np.isfinite(values)]
             if len(values):
+                positive = values[values > 0]
                 rows.append({"metric": metric, "unit": unit, "n": len(values),
-                             **{f"P{p:g}": float(np.percentile(values, p)) for p in PERCENTILES}})
+                             **{f"P{p:g}": float(np.percentile(values, p)) for p in PERCENTILES},
+                             "mean": float(values.mean()),
+                             "geometric_mean": float(np.exp(np.log(positive).mean()))
+                             if len(positive) == len(values) else float("nan")})
         return pd.DataFrame(rows)
 
     def profile_table(self) -> pd.DataFrame:
@@ -230,7 +239,14 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
         at_one_kg=one, at_two_kg=two, times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
         mg_per_umol=mg_per_umol(mw), keep_profiles=keep_profiles,
         last_dose_time=max(d.time.to("h").magnitude for d in regimen.doses),
+        interval=_last_interval(regimen),
     )
+
+
+def _last_interval(regimen: Regimen) -> float | None:
+    """Hours between the last two dose times (None for a single dose)."""
+    times = sorted({d.time.to("h").magnitude for d in regimen.doses})
+    return times[-1] - times[-2] if len(times) > 1 else None
 
 
 def subject_schedules(task: ChunkTask, subjects: Subjects) -> Schedules:
@@ -250,7 +266,7 @@ def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequen
     auc = solved.state("AUC_plasma") * to_mg
     failed = ~solved.ok
     concentration[failed] = np.nan
-    metrics = _metrics(task.times, concentration, auc, schedules.doses() * to_mg, task.last_dose_time)
+    metrics = _metrics(task.times, concentration, auc, schedules.doses() * to_mg, task.last_dose_time, task.interval)
     return ChunkResult(index, subjects.covariates(), metrics, _histogram(concentration), int(failed.sum()),
                        concentration if task.keep_profiles else None)
 
@@ -304,9 +320,8 @@ def factor_rules(model, offset: int = 0) -> tuple:
 
 
 def _metrics(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, dose_mg: np.ndarray,
-             last_dose: float) -> np.ndarray:
-    """Cmax, tmax, AUC_last, AUC_inf (log-linear tail from the last three points), C_last, dose/AUC_inf and the
-    AUC after the last dose."""
+             last_dose: float, interval: float | None = None) -> np.ndarray:
+    """The per-subject metrics of ``METRIC_UNITS`` (AUC_inf with a log-linear tail from the last three points)."""
     n = concentration.shape[0]
     out = np.full((n, len(METRIC_UNITS)), np.nan)
     ok = np.isfinite(concentration).all(axis=1)
@@ -324,7 +339,15 @@ def _metrics(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, dose
     out[ok, 3] = auc_inf
     out[ok, 4] = c[:, -1]
     out[ok, 5] = dose_mg[ok] / auc_inf
-    out[ok, 6] = a[:, -1] - np.array([np.interp(last_dose, times, row) for row in a])
+    at_dose = np.array([np.interp(last_dose, times, row) for row in a])
+    out[ok, 6] = a[:, -1] - at_dose
+    span = interval if interval is not None else 24.0
+    if last_dose + span <= times[-1] + 1e-9:
+        window = np.array([np.interp(last_dose + span, times, row) for row in a]) - at_dose
+        out[ok, 8] = window * 24.0 / span
+        if interval is not None:
+            out[ok, 7] = [np.interp(last_dose + span, times, row) for row in c]
+    out[ok, 9] = np.where(usable, np.log(2.0) / np.where(usable, slope, 1.0), np.nan)
     return out
 
 

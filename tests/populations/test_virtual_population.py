@@ -221,3 +221,35 @@ def test_each_childs_maturation_varies_with_the_pksim_geometric_sds():
     assert spread(infants) > spread(older) > 0  # maturation adds spread where the enzyme is still maturing
     again = sample(parse_population("pediatric: 0-0.5 y"), 4000, seed=3)
     assert np.array_equal(again.enzyme_factor["CYP1A2"], infants.enzyme_factor["CYP1A2"])
+
+
+def test_steady_state_trough_auc24_and_half_life_per_subject():
+    """Linear kinetics at steady state: AUC over τ equals dose/CL (superposition), so AUC24 × CL = daily dose.
+
+    Caffeine 100 mg every 12 h for 10 days (t½ ≈ 5 h: at steady state); the trough is the concentration
+    one interval after the last dose, and t½ = ln 2/λz of that last washout.
+    """
+    result = simulate_virtual_population(load_compound("caffeine"), "adult", 40, dose="100 mg", every="12 h",
+                                         doses=20, seed=4, kinetics="linear", keep_profiles=True)
+    table = result.subjects
+    cl = table["CL_apparent [L/h]"].to_numpy()  # total dose / AUC_inf, = CL for linear kinetics
+    np.testing.assert_allclose(table["AUC24 [mg*h/L]"].to_numpy() * cl, 200.0, rtol=0.02)
+    last = 19 * 12.0
+    trough = np.array([np.interp(last + 12.0, result.times, row) for row in result.profiles])
+    np.testing.assert_allclose(table["C_trough [mg/L]"].to_numpy(), trough)
+    assert np.all(trough < table["Cmax [mg/L]"].to_numpy())
+    half_life = table["t_half [h]"].to_numpy()
+    assert np.all((half_life > 2) & (half_life < 20))  # caffeine in adults: 3-7 h typical
+    summary = result.summary().set_index("metric")
+    values = table["AUC24 [mg*h/L]"].to_numpy()
+    assert summary.loc["AUC24", "geometric_mean"] == pytest.approx(np.exp(np.log(values).mean()))
+    assert summary.loc["AUC24", "geometric_mean"] <= summary.loc["AUC24", "mean"]
+
+
+def test_one_dose_gives_auc_0_24_and_no_trough():
+    result = simulate_virtual_population(load_compound("caffeine"), "adult", 10, dose="100 mg", seed=1,
+                                         until="48 h", kinetics="linear", keep_profiles=True)
+    table = result.subjects
+    assert table["C_trough [mg/L]"].isna().all()
+    auc = table["AUC24 [mg*h/L]"].to_numpy()
+    assert np.all(auc < table["AUC_last [mg*h/L]"].to_numpy()) and np.all(auc > 0)
