@@ -111,12 +111,12 @@ class Simulation:
         doses = self.regimen.doses
         route = doses[0].route
         to_mg = self.mg_per_umol
-        last = doses[-1].time.to("h").magnitude
-        interval = None
-        if len(doses) > 1:
-            interval = last - doses[-2].time.to("h").magnitude
+        times = sorted({d.time.to("h").magnitude for d in doses})
+        last = times[-1]
+        interval = last - times[-2] if len(times) > 1 else None  # doses given together are one administration
         infusion = doses[0].duration.to("h").magnitude if route == "infusion" else 0.0
-        dose_mg = doses[-1].mass(self.individual.body_weight).to("mg").magnitude
+        dose_mg = sum(d.mass(self.individual.body_weight).to("mg").magnitude for d in doses
+                      if abs(d.time.to("h").magnitude - last) < 1e-9)
         result = analyse(self.times, self.output("C_plasma") * to_mg, self.state("AUC_plasma") * to_mg,
                          self.state("AUC_integral") * to_mg, dose=dose_mg, route=route, last_dose_time=last,
                          interval=interval, infusion_duration=infusion)

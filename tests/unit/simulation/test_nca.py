@@ -74,3 +74,17 @@ def test_an_oral_simulation_reports_cl_f_beside_the_paired_iv_clearance(compound
     assert nca.CL_F == pytest.approx(nca.dose / nca.AUC_inf)
     assert nca.CL == pytest.approx(nca.F * nca.CL_F)  # CL/F × F = CL of the paired IV dose
     assert nca.F < 1
+
+
+def test_a_bolus_and_an_infusion_together_are_one_administration(compound, male):
+    """Loading bolus + infusion at 0 h: one dose of their sum, so CL = that of one bolus of the total (linear)."""
+    from pbpk.simulation.dosing import Dose, Regimen
+    from pbpk.simulation.simulate import simulate
+
+    vancomycin = compound("vancomycin")
+    both = Regimen((Dose("500 mg", "iv"), Dose("1000 mg", "infusion", duration="2 h")))
+    together = simulate(vancomycin, male, regimen=both).nca()
+    alone = simulate(vancomycin, male, dose="1500 mg", route="iv").nca()
+    assert together.dose == pytest.approx(1500.0)
+    assert together.AUC_tau is None
+    assert together.CL == pytest.approx(alone.CL, rel=0.01)
