@@ -11,7 +11,7 @@ child built with them meets the reference adult without a jump.
 * Enzyme activity per mg microsomal protein (liver) or per intestine, by a
   named set of functions (``pksim_7_3`` by default; ``johnson_2006``, ``upreti_2016`` in vivo).
   An enzyme a set lacks takes the function of the set's stated ``fallback`` (with a
-  warning); an enzyme in no set does not mature.
+  warning for a set other than the default); an enzyme in no set does not mature.
 
 Examples
 --------
@@ -147,7 +147,8 @@ def enzyme_activity(enzyme: str, age: pint.Quantity, organ: str = "liver", *, on
     ``ontogeny`` names a set in ``ontogeny.yaml`` (default: its ``default``);
     ``gestational_age`` at birth (default term) matters for functions of
     postmenstrual age. An enzyme the set lacks takes the function of its
-    ``fallback`` set (a warning says so); an enzyme in no set does not mature (1).
+    ``fallback`` set (with a warning unless the set is the default, whose
+    fallbacks are part of it); an enzyme in no set does not mature (1).
     A set with a ``cap`` (Upreti 2016: 10 y) uses its functions up to the cap and
     then falls linearly to the adult value at the adult age; other sets are
     divided by their value at the adult age.
@@ -157,7 +158,9 @@ def enzyme_activity(enzyme: str, age: pint.Quantity, organ: str = "liver", *, on
         raise PbpkInputError("enzyme_activity", "organ", organ, f"one of {', '.join(ORGANS)}")
     name = _set_name(data, ontogeny)
     used = ontogeny_set_for(enzyme, organ, name, database)
-    if used is not None and used != name:
+    if used is None:
+        return 1.0
+    if used != name and name != data.default_set:  # the default set's fallbacks are part of the documented default
         warnings.warn(f"ontogeny set {name!r} has no {organ} function for {enzyme}; using set {used!r}, its stated "
                       "fallback (physiology_db/ontogeny.yaml)", stacklevel=2)
     return _activity(data, used, enzyme, organ, age, gestational_age)
@@ -208,13 +211,13 @@ def _set_name(data: OntogenyData, ontogeny: str | None) -> str:
     return name
 
 
-def _activity(data: OntogenyData, set_name: str | None, enzyme: str, organ: str, age: pint.Quantity,
+def _activity(data: OntogenyData, set_name: str, enzyme: str, organ: str, age: pint.Quantity,
               gestational_age: pint.Quantity | None) -> float:
-    """Activity relative to the adult by the function of ``set_name`` (1 if None)."""
-    chosen = data.sets[set_name] if set_name is not None else None
-    function = chosen.functions.get(organ, {}).get(enzyme) if chosen is not None else None
+    """Activity relative to the adult by the function ``set_name`` has for ``enzyme``."""
+    chosen = data.sets[set_name]
+    function = chosen.functions[organ][enzyme]
     years, adult = age.to("year").magnitude, data.adult_age.to("year").magnitude
-    if chosen is None or function is None or years >= adult:
+    if years >= adult:
         return 1.0
     birth = (gestational_age if gestational_age is not None else data.term_gestation).to("week").magnitude
     term = data.term_gestation.to("week").magnitude

@@ -158,7 +158,6 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
     )
 
 
-
 def _enzymes(postnatal: pint.Quantity, gestation: pint.Quantity, ontogeny: str | None, sources: dict[str, str],
              database: str | Path | None) -> dict:
     """The child's enzyme fields: activities by ``ontogeny`` with fallbacks (sources gets their sets)."""

@@ -239,14 +239,8 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
         at_one_kg=one, at_two_kg=two, times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
         mg_per_umol=mg_per_umol(mw), keep_profiles=keep_profiles,
         last_dose_time=max(d.time.to("h").magnitude for d in regimen.doses),
-        interval=_last_interval(regimen),
+        interval=regimen.last_interval,
     )
-
-
-def _last_interval(regimen: Regimen) -> float | None:
-    """Hours between the last two dose times (None for a single dose)."""
-    times = sorted({d.time.to("h").magnitude for d in regimen.doses})
-    return times[-1] - times[-2] if len(times) > 1 else None
 
 
 def subject_schedules(task: ChunkTask, subjects: Subjects) -> Schedules:
@@ -339,16 +333,22 @@ def _metrics(times: np.ndarray, concentration: np.ndarray, auc: np.ndarray, dose
     out[ok, 3] = auc_inf
     out[ok, 4] = c[:, -1]
     out[ok, 5] = dose_mg[ok] / auc_inf
-    at_dose = np.array([np.interp(last_dose, times, row) for row in a])
+    at_dose = _at(times, a, last_dose)
     out[ok, 6] = a[:, -1] - at_dose
     span = interval if interval is not None else 24.0
     if last_dose + span <= times[-1] + 1e-9:
-        window = np.array([np.interp(last_dose + span, times, row) for row in a]) - at_dose
-        out[ok, 8] = window * 24.0 / span
+        out[ok, 8] = (_at(times, a, last_dose + span) - at_dose) * 24.0 / span
         if interval is not None:
-            out[ok, 7] = [np.interp(last_dose + span, times, row) for row in c]
+            out[ok, 7] = _at(times, c, last_dose + span)
     out[ok, 9] = np.where(usable, np.log(2.0) / np.where(usable, slope, 1.0), np.nan)
     return out
+
+
+def _at(times: np.ndarray, values: np.ndarray, time: float) -> np.ndarray:
+    """Every row of ``values`` (subjects × times) linearly interpolated at one ``time`` (h) within the grid."""
+    j = int(np.clip(np.searchsorted(times, time), 1, len(times) - 1))
+    weight = (time - times[j - 1]) / (times[j] - times[j - 1])
+    return values[:, j - 1] + weight * (values[:, j] - values[:, j - 1])
 
 
 def _histogram(concentration: np.ndarray) -> np.ndarray:

@@ -116,6 +116,12 @@ class Regimen:
         return {d.route for d in self.doses}
 
     @property
+    def last_interval(self) -> float | None:
+        """Hours between the last two distinct dose times (None when every dose is given at once)."""
+        times = sorted({d.time.to("h").magnitude for d in self.doses})
+        return times[-1] - times[-2] if len(times) > 1 else None
+
+    @property
     def last_time(self) -> pint.Quantity:
         ends = [d.time + (d.duration if d.route == "infusion" else Quantity(0, "h")) for d in self.doses]
         return max(ends, key=lambda q: q.to("h").magnitude)

@@ -111,9 +111,8 @@ class Simulation:
         doses = self.regimen.doses
         route = doses[0].route
         to_mg = self.mg_per_umol
-        times = sorted({d.time.to("h").magnitude for d in doses})
-        last = times[-1]
-        interval = last - times[-2] if len(times) > 1 else None  # doses given together are one administration
+        last = max(d.time.to("h").magnitude for d in doses)
+        interval = self.regimen.last_interval  # doses given together are one administration
         infusion = doses[0].duration.to("h").magnitude if route == "infusion" else 0.0
         dose_mg = sum(d.mass(self.individual.body_weight).to("mg").magnitude for d in doses
                       if abs(d.time.to("h").magnitude - last) < 1e-9)

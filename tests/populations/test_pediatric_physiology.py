@@ -196,3 +196,4 @@ def test_an_enzyme_no_set_matures_is_adult_with_a_warning_and_the_default_set_is
     assert newborn.enzyme_activity("UGT1A4") == pytest.approx(
         enzyme_activity("UGT1A4", Quantity(2, "week"), ontogeny="johnson_2006"))
     assert "enzyme_activity.fallback.johnson_2006" in newborn.sources
+    assert enzyme_activity("UGT1A4", Quantity(2, "week")) == newborn.hepatic_activity["UGT1A4"]  # silent too

@@ -75,3 +75,19 @@ def test_whole_liver_and_kidney_values_scale_with_organ_size(man):
     renal = (small.gfr / man.gfr).to("").magnitude
     assert secretion_clearance(digoxin, small).to("L/h").magnitude == pytest.approx(
         renal * digoxin.clearance.renal.secretion.to("L/h").magnitude)
+
+
+def test_an_in_vivo_clint_follows_whole_liver_microsomal_protein_as_an_hlm_one_does(man):
+    """A 70-year-old: liver weight × MPPGL (Barter 2008: 10^(1.407 + 0.0158A − 0.00038A² + 0.0000024A³))."""
+    old = adult("male", age="70 year")
+    barter = lambda a: 10 ** (1.407 + 0.0158 * a - 0.00038 * a ** 2 + 0.0000024 * a ** 3)
+    expected = (old.liver_weight / man.liver_weight).to("").magnitude * barter(70) / barter(35)
+    alfentanil = load_compound("alfentanil").clearance.hepatic[0]
+    assert alfentanil.system == "in_vivo"
+    assert pathway_intrinsic_clearance(alfentanil, old).to("L/h").magnitude == pytest.approx(
+        expected * pathway_intrinsic_clearance(alfentanil, man).to("L/h").magnitude)
+    midazolam = load_compound("midazolam")
+    hlm = [p for p in midazolam.clearance.hepatic if p.system == "HLM"]
+    for pathway in hlm:
+        assert pathway_intrinsic_clearance(pathway, old).to("L/h").magnitude == pytest.approx(
+            expected * pathway_intrinsic_clearance(pathway, man).to("L/h").magnitude)
