@@ -31,6 +31,33 @@ def json_output() -> argparse.ArgumentParser:
     return parser
 
 
+def observed() -> argparse.ArgumentParser:
+    """``--observed`` data drawn over the ``--plot`` figure, and ``--observed-unit``."""
+    parser = _parent()
+    parser.add_argument("--observed", metavar="FILE",
+                        help="CSV of observed levels (time [h], concentration, optional spread) drawn on the --plot "
+                             "figure; the unit in the header, 'concentration [ng/mL]', or with --observed-unit")
+    parser.add_argument("--observed-unit", metavar="UNIT", help="concentration unit of --observed, e.g. ng/mL")
+    return parser
+
+
+def check_observed(args: argparse.Namespace) -> None:
+    """``--observed`` needs ``--plot`` to be drawn on; ``--observed-unit`` needs ``--observed``."""
+    if args.observed is None and args.observed_unit is not None:
+        raise PbpkInputError("command line", "--observed-unit", args.observed_unit, "--observed FILE with it")
+    if args.observed is not None and args.plot is None:
+        raise PbpkInputError("command line", "--observed", args.observed, "--plot FILE to draw the observed data on")
+
+
+def read_observed(args: argparse.Namespace):
+    """The ``--observed`` file as an :class:`pbpk.simulation.observed.ObservedProfile` (None without one)."""
+    if args.observed is None:
+        return None
+    from pbpk.simulation.observed import read_observed as read
+
+    return read(args.observed, args.observed_unit)
+
+
 def individual(*, patient: bool = False) -> argparse.ArgumentParser:
     """``--sex`` of the reference adult; with ``patient``, the covariates of :func:`pbpk.physiology.patient.patient`."""
     parser = _parent()

@@ -14,7 +14,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``population`` command."""
     parser = commands.add_parser("population", help="simulate a virtual population; percentiles, CSV, figure",
                                  parents=[options.compound_file(), options.dosing(), options.population(1000),
-                                          options.kinetics(), options.json_output(), options.progress()])
+                                          options.kinetics(), options.json_output(), options.progress(),
+                                          options.observed()])
     parser.add_argument("--population", required=True,
                         help='who: "adult[: chinese|japanese|european, female, CYP2C19 PM]", '
                              '"pediatric: 0.5-2 y", "pregnancy: week 30"')
@@ -41,10 +42,12 @@ def check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate the population (progress on stderr), write the files, print the percentiles."""
     check(args)
+    options.check_observed(args)
     from pbpk.compound import load_compound
     from pbpk.populations.run import simulate_virtual_population
 
     compound = load_compound(args.file)
+    observed = options.read_observed(args)
     result = simulate_virtual_population(
         compound, args.population, args.n, dose=args.dose, route=args.route, infusion_time=args.infusion_time,
         every=args.every, doses=args.doses, until=args.until, seed=args.seed, chunk_size=args.chunk_size,
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         summary.to_csv(args.summary, index=False)
     if args.subjects:
         result.subjects.to_csv(args.subjects, index=False)
-    write_figure(result.plot, args.plot)
+    write_figure(lambda path: result.plot(path, observed=observed), args.plot)
     if args.json:
         print_json(_json(args, compound.name, result, summary))
     else:

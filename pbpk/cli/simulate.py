@@ -14,7 +14,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``simulate`` command."""
     parser = commands.add_parser("simulate", help="simulate a dosing regimen; NCA, CSV and figure",
                                  parents=[options.compound_file(), options.dosing(), options.individual(patient=True),
-                                          options.kinetics(), options.json_output()])
+                                          options.kinetics(), options.json_output(), options.observed()])
     parser.add_argument("--until", help='end of the simulation, e.g. "48h" (default: 5 predicted half-lives)')
     parser.add_argument("--method", choices=["auto", "exact", "general"], default="auto")
     parser.add_argument("--csv", help="write the time course to this CSV file")
@@ -68,11 +68,13 @@ def run(args: argparse.Namespace) -> int:
     """Check the options and outputs, simulate, write the files and print the NCA."""
     checks.check_regimen(args)
     checks.check_output_files({"--csv": (args.csv, checks.CSV), "--plot": (args.plot, checks.FIGURE)})
+    options.check_observed(args)
     from pbpk.compound import load_compound
     from pbpk.simulation.simulate import simulate
 
     compound = load_compound(args.file)
     individual = individual_for(args)
+    observed = options.read_observed(args)
     simulation = simulate(compound, individual, dose=args.dose, route=args.route, infusion_time=args.infusion_time,
                           every=args.every, doses=args.doses, until=args.until, method=args.method,
                           kinetics=args.kinetics)
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     nca = simulation.nca()
     if args.csv:
         simulation.data.to_csv(args.csv, index=False)
-    write_figure(simulation.plot, args.plot)
+    write_figure(lambda path: simulation.plot(path, observed=observed), args.plot)
     if args.json:
         print_json({
             "compound": compound.name,

@@ -4,7 +4,7 @@
 0–40 (``physiology_db/pregnancy.yaml``). Maternal quantities follow Kapraun et
 al. 2019 as the ratio f(t)/f(0), so week 0 is the reference woman exactly:
 body weight, adipose mass, plasma volume, haematocrit, cardiac output, kidney,
-liver, gut and adipose blood flows, GFR; albumin and AGP (Abduljalil et al.
+liver, gut and adipose blood flows, GFR; skin blood flow after Gaohua et al. 2012; albumin and AGP (Abduljalil et al.
 2012) rescale fu; CYP1A2, CYP2D6 and CYP3A4 activities follow Gaohua et al. 2012,
 CYP2C9 and CYP2C19 late-pregnancy probe data (phenytoin, proguanil; linear in
 week) and UGT1A4 the lamotrigine model of Polepally et al. 2014. The rest of the
@@ -116,8 +116,8 @@ def pregnant(gestational_week: float | str | pint.Quantity, *, database: str | P
     co_ratio = m["cardiac_output"].ratio(weeks)
     for name, share in (("gut", "gut_flow_share"), ("liver", "liver_flow_share"), ("adipose", "adipose_flow_share")):
         tissues[name] = replace(tissues[name], blood_flow=tissues[name].blood_flow * m[share].ratio(weeks) * co_ratio)
-    tissues["kidney"] = replace(tissues["kidney"],
-                                blood_flow=tissues["kidney"].blood_flow * m["kidney_blood_flow"].ratio(weeks))
+    for name, curve in (("kidney", "kidney_blood_flow"), ("skin", "skin_blood_flow")):
+        tissues[name] = replace(tissues[name], blood_flow=tissues[name].blood_flow * m[curve].ratio(weeks))
     if weeks >= data.compartments_from:
         tissues.update(_pregnancy_compartments(woman, data, weeks, database))
     plasma = woman.plasma_volume * m["plasma_volume"].ratio(weeks)
@@ -232,7 +232,8 @@ def pregnancy_data(database: str | Path | None = None) -> PregnancyData:
     maternal = {key: _curve(maternal_block.record(key), named) for key in maternal_block.keys()}
     maternal_block.finish()
     missing = {"body_weight", "adipose_mass", "haematocrit", "cardiac_output", "kidney_blood_flow", "gfr",
-               "plasma_volume", "gut_flow_share", "liver_flow_share", "adipose_flow_share"} - set(maternal)
+               "plasma_volume", "gut_flow_share", "liver_flow_share", "adipose_flow_share",
+               "skin_blood_flow"} - set(maternal)
     if missing:
         raise maternal_block.error(sorted(missing)[0], None, "every maternal function pbpk.physiology.pregnancy uses")
     sources.update({f"pregnancy.{key}": curve.source for key, curve in maternal.items()})

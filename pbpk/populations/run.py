@@ -43,6 +43,8 @@ from pbpk.populations.sampling import (
 )
 from pbpk.simulation.dosing import DosingOptions, Regimen, regimen_of, schedule
 from pbpk.simulation.nca import auc_to_infinity, last_points_slopes
+from pbpk.simulation.observed import ObservedProfile
+from pbpk.simulation.plots import draw_observed
 from pbpk.simulation.simulate import (
     model_for,
     output_grid,
@@ -106,6 +108,7 @@ class PopulationResult:
     subjects: pd.DataFrame  # covariates and NCA metrics, one row per subject
     failed: int
     seconds: float
+    molecular_weight: float  # g/mol, for observed data in molar units
     profiles: np.ndarray | None = None  # subjects × times (mg/L), when kept
 
     def summary(self) -> pd.DataFrame:
@@ -137,8 +140,9 @@ class PopulationResult:
         return pd.DataFrame({"subject": np.repeat(np.arange(n), t), "time [h]": np.tile(self.times, n),
                              "C_plasma [mg/L]": self.profiles.ravel()})
 
-    def plot(self, path: str | None = None):
-        """Median and 5th–95th percentile band of the plasma concentration (log scale)."""
+    def plot(self, path: str | None = None, observed: ObservedProfile | None = None):
+        """Median and 5th–95th percentile band of the plasma concentration (log scale), with ``observed`` levels
+        as points (a visual predictive check when they are individual levels of the same regimen)."""
         import matplotlib
 
         matplotlib.use("Agg", force=False)
@@ -149,6 +153,8 @@ class PopulationResult:
         keep = mid > 0
         axis.fill_between(self.times[keep], low[keep], high[keep], alpha=0.3, label="5th–95th percentile")
         axis.plot(self.times[keep], mid[keep], label="median")
+        if observed is not None:
+            draw_observed(axis, observed, self.molecular_weight)
         axis.set(yscale="log", xlabel="time [h]", ylabel="plasma concentration [mg/L]")
         axis.set_title(f"{self.compound}: {self.spec.text}, n = {self.n}", fontsize=10)
         axis.grid(True, which="both", alpha=0.3)
@@ -215,7 +221,8 @@ def simulate_virtual_population(
     return PopulationResult(
         compound=compound.name, spec=spec, regimen=regimen, n=n, seed=seed, method=task.method, times=grid,
         percentiles={p: _histogram_percentile(histogram, p) for p in PERCENTILES}, subjects=subjects,
-        failed=sum(r.failed for r in results), seconds=time.perf_counter() - started, profiles=profiles,
+        failed=sum(r.failed for r in results), seconds=time.perf_counter() - started,
+        molecular_weight=compound.molecular_weight.value.to("g/mol").magnitude, profiles=profiles,
     )
 
 

@@ -39,6 +39,7 @@ from pbpk.qualification.cases import (
     Observation,
     Population,
     ValidationCase,
+    doses_in_window,
 )
 from pbpk.qualification.comparison import Compared, fold_summary
 from pbpk.simulation.nca import NCAResult
@@ -194,13 +195,14 @@ def _in_unit(value: pint.Quantity, unit: str, molecular_weight: pint.Quantity) -
 
 
 def _grid(case: ValidationCase) -> np.ndarray | None:
-    """Output grid when an AUC interval or an observed profile needs its own times (else the default).
+    """Output grid when a window or an observed profile needs its own times (else the default): the doses, infusion
+    ends and observed times, and 240 steps inside each window.
 
     It runs a week past the last dose (or to the last observed time if later) so that
     the terminal phase for AUC∞, t½ and Vss is still resolved.
     """
-    ends = [obs.interval[1] for obs in case.observed.values() if isinstance(obs.interval, tuple)]
-    starts = [obs.interval[0] for obs in case.observed.values() if isinstance(obs.interval, tuple)]
+    windows = [obs.interval for obs in case.observed.values() if isinstance(obs.interval, tuple)]
+    ends = [t1 for _, t1 in windows]
     if case.profile is not None:
         ends.append(float(case.profile.times.max()))
     if not ends:
@@ -208,25 +210,33 @@ def _grid(case: ValidationCase) -> np.ndarray | None:
     last = case.regimen.last_time.to("h").magnitude
     horizon = max(max(ends), last + 168.0)
     grid = np.linspace(0.0, horizon, 1681)
-    dose_times = [d.time.to("h").magnitude for d in case.regimen.doses]
-    return np.unique(np.concatenate([grid, starts, ends, dose_times]))
+    starts = [d.time.to("h").magnitude for d in case.regimen.doses]
+    infusion_ends = [d.time.to("h").magnitude + d.duration.to("h").magnitude
+                     for d in case.regimen.doses if d.route == "infusion"]
+    observed_times = [] if case.profile is None else list(case.profile.times)
+    dense = [np.linspace(t0, t1, 241) for t0, t1 in windows]  # a peak in a window to 1/240 of its length
+    return np.unique(np.concatenate([grid, starts, infusion_ends, observed_times, *dense]))
 
 
 def _predicted(simulation: Simulation, nca: NCAResult, name: str, observation: Observation,
                unit: str) -> float | None:
     """The simulated counterpart of an observed metric, in ``unit``; None if the profile does not define it."""
-    to_mg = simulation.mg_per_umol
     weight = simulation.individual.body_weight.to("kg").magnitude
     per_weight = unit in PER_WEIGHT.values()
+    window = observation.interval if isinstance(observation.interval, tuple) else None
     if name == "AUC":
         if observation.interval == "inf":
             value = nca.AUC_inf
         elif observation.interval == "tau":
             value = nca.AUC_tau
         else:
-            t0, t1 = observation.interval
-            auc = simulation.state("AUC_plasma") * to_mg
-            value = float(np.interp(t1, simulation.times, auc) - np.interp(t0, simulation.times, auc))
+            value = _window_auc(simulation, window)
+    elif window is not None and name in ("Cmax", "tmax"):
+        value = _window_peak(simulation, window)[0 if name == "Cmax" else 1]
+    elif window is not None:  # CL or CL_F: the doses of the window over its AUC
+        body_weight = simulation.individual.body_weight
+        dose = sum(d.mass(body_weight).to("mg").magnitude for d in doses_in_window(simulation.regimen, window))
+        value = dose / _window_auc(simulation, window)
     elif name == "CL_F":
         value = nca.dose / (nca.AUC_tau if nca.AUC_tau is not None else nca.AUC_inf)
     else:
@@ -234,6 +244,21 @@ def _predicted(simulation: Simulation, nca: NCAResult, name: str, observation: O
     if value is None:
         return None
     return float(value) / weight if per_weight else float(value)
+
+
+def _window_auc(simulation: Simulation, window: tuple[float, float]) -> float:
+    """AUC (mg·h/L) from t0 to t1 of the study clock, from the model's integrated plasma state."""
+    auc = simulation.state("AUC_plasma") * simulation.mg_per_umol
+    return float(np.interp(window[1], simulation.times, auc) - np.interp(window[0], simulation.times, auc))
+
+
+def _window_peak(simulation: Simulation, window: tuple[float, float]) -> tuple[float, float]:
+    """Cmax (mg/L) within [t0, t1] and its time counted from t0 (h), on the output grid (which holds t0 and t1)."""
+    inside = (simulation.times >= window[0] - 1e-9) & (simulation.times <= window[1] + 1e-9)
+    times = simulation.times[inside]
+    concentration = simulation.output("C_plasma")[inside] * simulation.mg_per_umol
+    peak = int(np.argmax(concentration))
+    return float(concentration[peak]), float(times[peak] - window[0])
 
 
 def summarise(results: Iterable[CaseResult], role: str = "test", group: str | None = None

@@ -29,14 +29,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pint
 
 from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Record, load_yaml
-from pbpk.core.units import parse_quantity, ureg
+from pbpk.core.units import parse_quantity
 from pbpk.simulation.dosing import Dose, Regimen, repeated
+from pbpk.simulation.observed import (
+    ObservedProfile,
+    is_concentration_unit,
+    read_observed,
+)
 
 #: Metrics a case may report, and the dimension of each (a unit of that dimension).
 METRICS = {
@@ -46,6 +50,10 @@ METRICS = {
 RATIO_METRICS = {f"{base}_ratio": base for base in ("AUC", "Cmax", "CL", "CL_F", "t_half")}
 METRICS.update({name: "" for name in RATIO_METRICS})
 PER_WEIGHT = {"CL": "L/h/kg", "CL_F": "L/h/kg", "Vss": "L/kg"}
+#: Metrics that may be taken over a stated window [t0, t1] of the study clock (AUC and its ratio require one).
+WINDOWED = ("AUC", "AUC_ratio", "Cmax", "Cmax_ratio", "tmax", "CL", "CL_ratio", "CL_F", "CL_F_ratio")
+#: The dose route a clearance window divides by (CL: intravenous doses, CL_F: oral doses).
+CLEARANCE_ROUTES = {"CL": ("iv", "infusion"), "CL_F": ("oral",)}
 STATISTICS = ("arithmetic mean", "geometric mean", "median", "individual")
 NO_OVERRIDES = ("a case cannot change compound or physiology values (honesty rule); "
                 "put a changed value in a new compound file and say so in the case note")
@@ -66,24 +74,8 @@ class Observation:
     metric: str
     value: pint.Quantity
     statistic: str
-    interval: tuple[float, float] | str | None = None  # AUC: "inf", "tau" or (t0, t1) in h
+    interval: tuple[float, float] | str | None = None  # AUC: "inf", "tau" or (t0, t1) in h; others: (t0, t1) or None
     spread: str | None = None
-
-
-@dataclass(frozen=True)
-class ObservedProfile:
-    """An observed concentration–time course (group mean or median), read from a CSV file.
-
-    The CSV has columns ``time`` (h, on the study clock), ``concentration`` and,
-    optionally, ``spread`` (same unit as the concentration).
-    """
-
-    file: str
-    times: np.ndarray  # h
-    values: np.ndarray  # in ``unit``
-    unit: str
-    statistic: str
-    spread: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +181,8 @@ def _case(r: Record, folder: Path) -> ValidationCase:
         record.finish(hint=NO_OVERRIDES)
     observed.finish()
     r.finish(hint=NO_OVERRIDES)
-    if "Cmax" in case.observed and first_dose_is_rapid_iv(case.regimen):
+    _check_windows(r, case)
+    if "Cmax" in case.observed and case.observed["Cmax"].interval is None and first_dose_is_rapid_iv(case.regimen):
         raise r.error("observed", "Cmax", "no Cmax after an IV bolus or an infusion shorter than "
                       f"{RAPID_IV_MINUTES:g} min",
                       "such a Cmax depends on the first sampling time, which no model reproduces; "
@@ -267,34 +260,12 @@ def _profile(r: Record, folder: Path) -> ObservedProfile | None:
     unit = block.text("unit")
     statistic = block.text("statistic", choices=STATISTICS)
     block.finish()
-    if not _is_concentration_unit(unit):
+    if not is_concentration_unit(unit):
         raise block.error("unit", unit, "a mass or molar concentration unit such as ng/mL or umol/L")
     path = folder / name
     if not path.is_file():
         raise block.error("file", name, f"a CSV file next to the case file ({path} does not exist)")
-    import pandas as pd
-
-    table = pd.read_csv(path, comment="#")
-    missing = {"time", "concentration"} - set(table.columns)
-    if missing:
-        raise PbpkInputError(str(path), "columns", list(table.columns), "columns time, concentration (and optionally spread)")
-    times = table["time"].to_numpy(dtype=float)
-    values = table["concentration"].to_numpy(dtype=float)
-    bad = ~np.isfinite(times) | (times < 0) | ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        row = int(np.argmax(bad)) + 2  # header is line 1
-        raise PbpkInputError(f"{path}:{row}", "time/concentration", table.iloc[row - 2].tolist(),
-                             "finite, non-negative times (h) and concentrations")
-    spread = table["spread"].to_numpy(dtype=float) if "spread" in table.columns else None
-    return ObservedProfile(str(path), times, values, unit, statistic, spread)
-
-
-def _is_concentration_unit(text: str) -> bool:
-    try:
-        quantity = ureg.Quantity(1, ureg.parse_units(text))
-    except (pint.errors.PintError, ValueError, AttributeError, TypeError):
-        return False
-    return quantity.is_compatible_with("mg/L") or quantity.is_compatible_with("umol/L")
+    return read_observed(path, unit, statistic)
 
 
 def first_dose_is_rapid_iv(regimen: Regimen) -> bool:
@@ -337,19 +308,52 @@ def _observation(observed: Record, name: str) -> Observation:
     if float(value.magnitude) <= 0:
         raise r.error("value", raw_value, "a positive value")
     statistic = r.text("statistic", choices=STATISTICS)
-    interval = None
-    if name in ("AUC", "AUC_ratio"):
-        raw = r.raw("interval", expected='"inf", "tau" or [t0, t1] in h')
-        if raw in ("inf", "tau"):
-            interval = raw
-        elif (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                                             and math.isfinite(x) for x in raw) and 0 <= raw[0] < raw[1]):
-            interval = (float(raw[0]), float(raw[1]))
-        else:
-            raise r.error("interval", raw, '"inf", "tau" or [t0, t1] (finite hours on the study clock, 0 ≤ t0 < t1)')
+    interval = _interval(r, name) if name in WINDOWED else None
     spread = r.text("spread", required=False)
     r.finish()
     return Observation(name, value, statistic, interval, spread)
+
+
+def _interval(r: Record, name: str) -> tuple[float, float] | str | None:
+    """An observation's ``interval``: AUC (required) "inf", "tau" or [t0, t1]; other windowed metrics [t0, t1] or none."""
+    auc = name in ("AUC", "AUC_ratio")
+    expected = '"inf", "tau" or [t0, t1] in h' if auc else "[t0, t1] in h (the window the metric was taken over)"
+    raw = r.raw("interval", expected=expected, required=auc)
+    if raw is None:
+        return None
+    if auc and raw in ("inf", "tau"):
+        return raw
+    if (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                         and math.isfinite(x) for x in raw) and 0 <= raw[0] < raw[1]):
+        return float(raw[0]), float(raw[1])
+    raise r.error("interval", raw, f"{expected} (finite hours on the study clock, 0 ≤ t0 < t1)")
+
+
+def doses_in_window(regimen: Regimen, window: tuple[float, float]) -> list[Dose]:
+    """The doses given at t0 ≤ time < t1 (h, study clock)."""
+    return [d for d in regimen.doses if window[0] - 1e-9 <= d.time.to("h").magnitude < window[1] - 1e-9]
+
+
+def _check_windows(r: Record, case: ValidationCase) -> None:
+    """A Cmax window holds no rapid IV dose; a clearance window holds doses of its route and no other."""
+    for name, observation in case.observed.items():
+        if not isinstance(observation.interval, tuple):
+            continue
+        base = RATIO_METRICS.get(name, name)
+        doses = doses_in_window(case.regimen, observation.interval)
+        where = f"observed.{name}.interval"
+        if base in ("Cmax", "tmax") and any(d.route == "iv" or (d.route == "infusion" and d.duration.to(
+                "min").magnitude < RAPID_IV_MINUTES) for d in doses):
+            raise PbpkInputError(case.file, where, list(observation.interval),
+                                 f"a window without an IV bolus or an infusion shorter than {RAPID_IV_MINUTES:g} min",
+                                 "such a peak depends on the sampling time, which no model reproduces")
+        if base in CLEARANCE_ROUTES:
+            routes = {d.route for d in doses}
+            if not routes or not routes <= set(CLEARANCE_ROUTES[base]):
+                raise PbpkInputError(case.file, where, list(observation.interval),
+                                     f"a window holding {' or '.join(CLEARANCE_ROUTES[base])} doses of the regimen "
+                                     f"and no other (found: {', '.join(sorted(routes)) or 'no dose'})",
+                                     f"{base} over a window is the doses given in it divided by its AUC")
 
 
 def _observed_value(r: Record, name: str, text: object) -> pint.Quantity:

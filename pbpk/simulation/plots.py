@@ -6,17 +6,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pbpk.simulation.observed import ObservedProfile
     from pbpk.simulation.simulate import Simulation
 
 LABELS = {"C_plasma": "plasma", "C_blood": "blood", "C_plasma_unbound": "unbound plasma"}
 
 
 def profile(simulation: Simulation, path: str | Path | None = None, *, scale: str = "both",
-            outputs: tuple[str, ...] = ("C_plasma",)):
+            outputs: tuple[str, ...] = ("C_plasma",), observed: ObservedProfile | None = None):
     """Plot outputs over time on linear and/or log axes; save to ``path`` if given.
 
     ``scale``: ``"linear"``, ``"log"`` or ``"both"`` (two panels). Dose times are
-    marked; the title names the compound, dose, route and individual.
+    marked; the title names the compound, dose, route and individual; ``observed``
+    levels are drawn as points (with error bars where the file gives a spread).
     Returns the matplotlib figure.
     """
     import matplotlib
@@ -45,6 +47,8 @@ def profile(simulation: Simulation, path: str | Path | None = None, *, scale: st
                 keep = values > 0
                 times, values = times[keep], values[keep]
             axis.plot(times, values, label=LABELS.get(name, name.removeprefix("C_")))
+        if observed is not None:
+            draw_observed(axis, observed, simulation.compound.molecular_weight.value.to("g/mol").magnitude)
         for dose in doses:
             axis.axvline(dose.time.to("h").magnitude, color="0.8", linewidth=0.8, zorder=0)
         axis.set_yscale(axis_scale)
@@ -52,13 +56,21 @@ def profile(simulation: Simulation, path: str | Path | None = None, *, scale: st
         axis.set_ylabel("concentration [mg/L]")
         axis.set_title(f"{axis_scale} scale", fontsize=10)
         axis.grid(True, which="both", alpha=0.3)
-        if len(outputs) > 1:
+        if len(outputs) > 1 or observed is not None:
             axis.legend(fontsize=8)
     figure.suptitle(title, fontsize=11)
     figure.tight_layout()
     if path is not None:
         figure.savefig(path, dpi=120)
     return figure
+
+
+def draw_observed(axis, observed: ObservedProfile, molecular_weight: float) -> None:
+    """Observed levels (mg/L) as black points with their spread; zeros are left out on a log axis by matplotlib."""
+    axis.errorbar(observed.times, observed.values_in_mg_per_l(molecular_weight),
+                  yerr=observed.spread_in_mg_per_l(molecular_weight), fmt="o", color="k", markersize=4, capsize=2,
+                  label=f"observed{'' if observed.statistic == 'observed' else ' ' + observed.statistic} "
+                        f"({Path(observed.file).name})")
 
 
 def ddi_profile(result, path: str | Path | None = None):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,11 @@ from pbpk.physiology import Individual, reference_individual
 from pbpk.simulation.dosing import DosingOptions, Regimen, regimen_of, schedule
 from pbpk.simulation.nca import NCAResult, analyse
 
+if TYPE_CHECKING:  # pragma: no cover
+    from pbpk.simulation.observed import ObservedProfile
+
 _MODELS: dict[tuple[str, str], SymbolicModel] = {}
+
 
 def model_for(compound: Compound, individual: Individual, *, kinetics: Kinetics = "michaelis_menten") -> SymbolicModel:
     """The symbolic model of the compound's structure (built once per structure)."""
@@ -127,11 +131,12 @@ class Simulation:
             result = replace(result, F=fraction, CL=iv.CL, Vss=iv.Vss, Vz=iv.Vz)
         return result
 
-    def plot(self, path: str | None = None, *, scale: str = "both", outputs: tuple[str, ...] = ("C_plasma",)):
-        """Concentration–time figure (see :func:`pbpk.simulation.plots.profile`)."""
+    def plot(self, path: str | None = None, *, scale: str = "both", outputs: tuple[str, ...] = ("C_plasma",),
+             observed: ObservedProfile | None = None):
+        """Concentration–time figure, with ``observed`` levels if given (see :func:`pbpk.simulation.plots.profile`)."""
         from pbpk.simulation.plots import profile
 
-        return profile(self, path, scale=scale, outputs=outputs)
+        return profile(self, path, scale=scale, outputs=outputs, observed=observed)
 
 
 def simulate(

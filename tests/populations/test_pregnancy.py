@@ -132,3 +132,48 @@ def test_caffeine_clearance_falls_by_about_the_observed_fraction_late_in_pregnan
     late = simulate(caffeine, pregnant(38), dose="100 mg", route="iv").nca().CL
     before = simulate(caffeine, pregnant(0), dose="100 mg", route="iv").nca().CL
     assert 0.25 < late / before < 0.5
+
+
+def test_skin_blood_flow_rises_as_gaohua_2012_table_2():
+    """Skin flow 14.975·(1 + 0.02882t) L/h (Gaohua 2012 Table 2 row 8): +58 % at week 20, +115 % at week 40,
+    applied to the reference woman's skin flow; the rest of the body gives up the difference."""
+    woman = reference_individual("female")
+    for week, rise in ((20, 1.5764), (40, 2.1528)):
+        skin = pregnant(week).tissues["skin"].blood_flow
+        assert (skin / woman.tissues["skin"].blood_flow).to("").magnitude == pytest.approx(rise, rel=1e-3), week
+
+
+def test_cyp2d6_follows_gaohua_2012_table_2():
+    """CYP2D6 activity 1 + 0.02270t − 0.00035t² (Gaohua 2012 Table 2 row 15): 1.314 at week 20, 1.364 at 36."""
+    curve = pregnancy_data().enzymes["CYP2D6"]
+    assert curve(20) == pytest.approx(1.314, abs=1e-3)
+    assert curve(36) == pytest.approx(1.3636, abs=1e-3)
+    assert pregnant(36).hepatic_activity["CYP2D6"] == pytest.approx(1.3636, abs=1e-3)
+
+
+def gaohua_fetoplacental(week: float) -> tuple[float, float]:
+    """Gaohua 2012 fetoplacental unit (fetus, placenta, amniotic fluid, membranes, cord): volume (L), Eq. 1
+    Gompertz 0.01·exp(0.37/0.052·(1 − e^(−0.052t))), and blood flow (L/h), Table 2 row 11
+    −0.4051t + 0.1188t² − 0.0019t³ (both in gestational weeks, as Kapraun 2019)."""
+    volume = 0.01 * np.exp(0.37 / 0.052 * (1 - np.exp(-0.052 * week)))
+    flow = -0.4051 * week + 0.1188 * week ** 2 - 0.0019 * week ** 3
+    return float(volume), float(flow)
+
+
+def test_fetoplacental_volume_and_flow_against_gaohua_abduljalil_2012():
+    """pbpk's placenta + fetus (Kapraun 2019) against the Gaohua 2012 (Abduljalil 2012) fetoplacental unit.
+
+    Volume: the unit also holds the amniotic fluid (in pbpk's rest of the body), so placenta + fetus is about half
+    of it at week 20 (0.51 vs 0.99 L) and 0.81 at term, when the fetus dominates. Flow: Gaohua's unit takes the
+    uterine arterial supply, which pbpk splits into placenta and uterus (Dallmann 2017); together they are
+    0.80-0.89 of it from week 20 to term (21.2 vs 24.2 L/h at week 20), the placenta alone 0.59 at week 20.
+    """
+    expected_volume_share = {20: 0.52, 30: 0.73, 40: 0.81}
+    for week, share in expected_volume_share.items():
+        woman = pregnant(week)
+        volume, flow = gaohua_fetoplacental(week)
+        ours = sum(woman.tissues[t].mass.to("kg").magnitude / woman.tissues[t].density.to("kg/L").magnitude
+                   for t in ("placenta", "fetus"))
+        assert ours / volume == pytest.approx(share, abs=0.03), week
+        supply = sum(woman.tissues[t].blood_flow.to("L/h").magnitude for t in ("placenta", "uterus"))
+        assert 0.75 < supply / flow < 1.0, week
