@@ -37,7 +37,7 @@ from pbpk.model.topology import Kinetics
 from pbpk.physiology import Individual, reference_individual
 from pbpk.populations.sampling import PopulationSpec
 from pbpk.simulation.dosing import Dose, Regimen, repeated, schedule
-from pbpk.simulation.nca import auc_to_infinity, terminal_slope
+from pbpk.simulation.nca import auc_to_infinity, auc_within, peak_within, terminal_slope
 from pbpk.simulation.simulate import require_absorption
 
 #: Longest simulated time after the victim's last dose when looking for its terminal phase (h).
@@ -225,7 +225,7 @@ def auc_between(times: np.ndarray, auc: np.ndarray, concentration: np.ndarray, s
                 finite: bool) -> tuple[float, float]:
     """AUC from the integrated state between ``start`` and ``end``, or to ∞ by the terminal slope
     (λz from the last ≤ 200 points after the peak); returns (AUC, extrapolated fraction)."""
-    within = float(np.interp(end, times, auc) - np.interp(start, times, auc))
+    within = auc_within(times, auc, start, end)
     if finite:
         return within, 0.0
     after = times >= start
@@ -241,12 +241,7 @@ def auc_between(times: np.ndarray, auc: np.ndarray, concentration: np.ndarray, s
 
 
 def _cmax(phase: DdiSimulation, victim: Compound, start: float, end: float) -> float:
-    return cmax_between(phase.times, phase.plasma(victim), start, end)
-
-
-def cmax_between(times: np.ndarray, concentration: np.ndarray, start: float, end: float) -> float:
-    inside = (times >= start - 1e-9) & (times <= end + 1e-9)
-    return float(concentration[inside].max())
+    return peak_within(phase.times, phase.plasma(victim), start, end)[0]
 
 
 @dataclass(frozen=True)
@@ -329,7 +324,8 @@ def population_interaction(victim: Arm, perpetrators: Sequence[Arm], spec: Popul
         concentration, auc, status = _victim_phase(population, arms, dosed, times, stop)
         values = [auc_between(times, auc[k], concentration[k], start, stop, finite)[0]
                   if status[k] == 0 else np.nan for k in range(n)]
-        peaks = [cmax_between(times, concentration[k], start, stop) if status[k] == 0 else np.nan for k in range(n)]
+        peaks = [peak_within(times, concentration[k], start, stop)[0] if status[k] == 0 else np.nan
+                 for k in range(n)]
         result[phase] = (np.array(values), np.array(peaks))
     return {"AUCR": result["treatment"][0] / result["control"][0], "CmaxR": result["treatment"][1] / result["control"][1]}
 

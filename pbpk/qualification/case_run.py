@@ -42,7 +42,7 @@ from pbpk.qualification.cases import (
     doses_in_window,
 )
 from pbpk.qualification.comparison import Compared, fold_summary
-from pbpk.simulation.nca import NCAResult
+from pbpk.simulation.nca import NCAResult, auc_within, peak_within
 from pbpk.simulation.simulate import Simulation, simulate
 
 
@@ -232,7 +232,8 @@ def _predicted(simulation: Simulation, nca: NCAResult, name: str, observation: O
         else:
             value = _window_auc(simulation, window)
     elif window is not None and name in ("Cmax", "tmax"):
-        value = _window_peak(simulation, window)[0 if name == "Cmax" else 1]
+        peak = peak_within(simulation.times, simulation.output("C_plasma") * simulation.mg_per_umol, *window)
+        value = peak[0 if name == "Cmax" else 1]
     elif window is not None:  # CL or CL_F: the doses of the window over its AUC
         body_weight = simulation.individual.body_weight
         dose = sum(d.mass(body_weight).to("mg").magnitude for d in doses_in_window(simulation.regimen, window))
@@ -247,18 +248,8 @@ def _predicted(simulation: Simulation, nca: NCAResult, name: str, observation: O
 
 
 def _window_auc(simulation: Simulation, window: tuple[float, float]) -> float:
-    """AUC (mg·h/L) from t0 to t1 of the study clock, from the model's integrated plasma state."""
-    auc = simulation.state("AUC_plasma") * simulation.mg_per_umol
-    return float(np.interp(window[1], simulation.times, auc) - np.interp(window[0], simulation.times, auc))
-
-
-def _window_peak(simulation: Simulation, window: tuple[float, float]) -> tuple[float, float]:
-    """Cmax (mg/L) within [t0, t1] and its time counted from t0 (h), on the output grid (which holds t0 and t1)."""
-    inside = (simulation.times >= window[0] - 1e-9) & (simulation.times <= window[1] + 1e-9)
-    times = simulation.times[inside]
-    concentration = simulation.output("C_plasma")[inside] * simulation.mg_per_umol
-    peak = int(np.argmax(concentration))
-    return float(concentration[peak]), float(times[peak] - window[0])
+    """AUC (mg·h/L) over ``window`` of the study clock, from the model's integrated plasma state."""
+    return auc_within(simulation.times, simulation.state("AUC_plasma") * simulation.mg_per_umol, *window)
 
 
 def summarise(results: Iterable[CaseResult], role: str = "test", group: str | None = None

@@ -181,7 +181,7 @@ def _case(r: Record, folder: Path) -> ValidationCase:
         record.finish(hint=NO_OVERRIDES)
     observed.finish()
     r.finish(hint=NO_OVERRIDES)
-    _check_windows(r, case)
+    _check_windows(case)
     if "Cmax" in case.observed and case.observed["Cmax"].interval is None and first_dose_is_rapid_iv(case.regimen):
         raise r.error("observed", "Cmax", "no Cmax after an IV bolus or an infusion shorter than "
                       f"{RAPID_IV_MINUTES:g} min",
@@ -268,11 +268,13 @@ def _profile(r: Record, folder: Path) -> ObservedProfile | None:
     return read_observed(path, unit, statistic)
 
 
+def is_rapid_iv(dose: Dose) -> bool:
+    """An IV bolus or an infusion shorter than :data:`RAPID_IV_MINUTES` (its peak reflects sampling, not the model)."""
+    return dose.route == "iv" or (dose.route == "infusion" and dose.duration.to("min").magnitude < RAPID_IV_MINUTES)
+
+
 def first_dose_is_rapid_iv(regimen: Regimen) -> bool:
-    first = regimen.doses[0]
-    if first.route == "iv":
-        return True
-    return first.route == "infusion" and first.duration.to("min").magnitude < RAPID_IV_MINUTES
+    return is_rapid_iv(regimen.doses[0])
 
 
 def read_fold(r: Record, name: str, value: object, metrics: Iterable[str] = tuple(METRICS)) -> float:
@@ -334,7 +336,7 @@ def doses_in_window(regimen: Regimen, window: tuple[float, float]) -> list[Dose]
     return [d for d in regimen.doses if window[0] - 1e-9 <= d.time.to("h").magnitude < window[1] - 1e-9]
 
 
-def _check_windows(r: Record, case: ValidationCase) -> None:
+def _check_windows(case: ValidationCase) -> None:
     """A Cmax window holds no rapid IV dose; a clearance window holds doses of its route and no other."""
     for name, observation in case.observed.items():
         if not isinstance(observation.interval, tuple):
@@ -342,8 +344,7 @@ def _check_windows(r: Record, case: ValidationCase) -> None:
         base = RATIO_METRICS.get(name, name)
         doses = doses_in_window(case.regimen, observation.interval)
         where = f"observed.{name}.interval"
-        if base in ("Cmax", "tmax") and any(d.route == "iv" or (d.route == "infusion" and d.duration.to(
-                "min").magnitude < RAPID_IV_MINUTES) for d in doses):
+        if base in ("Cmax", "tmax") and any(is_rapid_iv(d) for d in doses):
             raise PbpkInputError(case.file, where, list(observation.interval),
                                  f"a window without an IV bolus or an infusion shorter than {RAPID_IV_MINUTES:g} min",
                                  "such a peak depends on the sampling time, which no model reproduces")

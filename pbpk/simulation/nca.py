@@ -8,7 +8,8 @@ log-linear fit to the last points (the set of ≥ 3 points after Cmax with the
 best adjusted R², as in standard NCA software); AUC∞ = AUC_last + C_last/λz.
 Virtual populations, where a search per subject would cost more than the solve,
 use the vectorised fit on the last three points (:func:`last_points_slopes`).
-Every AUC∞ in pbpk comes from :func:`auc_to_infinity`.
+Every AUC∞ in pbpk comes from :func:`auc_to_infinity`; metrics over a window of the
+clock (DDI phases, validation windows) from :func:`auc_within` and :func:`peak_within`.
 
 Units: concentrations mg/L, time h, amounts mg (callers convert from µmol).
 """
@@ -102,6 +103,18 @@ def last_points_slopes(times: np.ndarray, concentrations: np.ndarray, points: in
     slope = np.full(len(concentrations), np.nan)
     slope[positive] = -np.polyfit(times[-points:], np.log(tail[positive]).T, 1)[0]
     return slope
+
+
+def auc_within(times: np.ndarray, auc: np.ndarray, start: float, end: float) -> float:
+    """AUC (mg·h/L) from ``start`` to ``end`` (h) from the integrated state ``auc`` (interpolated on ``times``)."""
+    return float(np.interp(end, times, auc) - np.interp(start, times, auc))
+
+
+def peak_within(times: np.ndarray, concentration: np.ndarray, start: float, end: float) -> tuple[float, float]:
+    """Cmax within [start, end] on the output grid and its time counted from ``start`` (h)."""
+    inside = (times >= start - 1e-9) & (times <= end + 1e-9)
+    peak = int(np.argmax(concentration[inside]))
+    return float(concentration[inside][peak]), float(times[inside][peak] - start)
 
 
 def auc_to_infinity(auc_last, c_last, lambda_z):

@@ -25,7 +25,7 @@ import numpy as np
 import pint
 
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.units import Quantity, ureg
+from pbpk.core.units import Quantity, mg_per_umol, ureg
 
 
 @dataclass(frozen=True)
@@ -108,4 +108,4 @@ def _in_mg_per_l(values: np.ndarray, unit: str, molecular_weight: float) -> np.n
     quantity = Quantity(values, unit)
     if quantity.is_compatible_with("mg/L"):
         return quantity.to("mg/L").magnitude
-    return (quantity * Quantity(molecular_weight, "g/mol")).to("mg/L").magnitude
+    return quantity.to("umol/L").magnitude * mg_per_umol(Quantity(molecular_weight, "g/mol"))
