@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
             "method": simulation.method,
             "solver": {"status": simulation.status.message, "steps": simulation.status.steps},
             "nca": nca.as_dict(),
+            "enzyme_activity_at_end": {name: float(values[-1]) for name, values in simulation.enzymes.items()
+                                       if name.startswith("activity_")},
             "warnings": list(simulation.warnings),
             "files": {"csv": args.csv, "plot": args.plot},
         })
@@ -104,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     for name, entry in nca.as_dict().items():
         if isinstance(entry, dict):
             print(f"  {name:<22}{entry['value']:>14.5g} {entry['unit']}")
+    for name, values in simulation.enzymes.items():  # the compound acts on its own clearance
+        if name.startswith("activity_"):
+            print(f"  {name:<22}{values[-1]:>14.5g} of baseline at {simulation.times[-1]:g} h")
     for warning in simulation.warnings:
         print(f"note: {warning}")
     return 0

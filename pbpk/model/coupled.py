@@ -165,6 +165,20 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
     return CoupledModel(model, members, tuple(used), tuple(ignored), tuple(sorted(enzyme_states)), formed_tags)
 
 
+def acts_on_itself(compounds: Sequence[Compound]) -> bool:
+    """Whether the coupled model of ``compounds`` (a compound with the metabolites it forms) changes their own
+    clearance: an inactivation or induction of an enzyme that clears one of them, or a reversible inhibition of
+    an enzyme that clears another of them (a compound's own binding is its Michaelis–Menten term)."""
+    clearing = {c.name: {p.enzyme for p in c.clearance.hepatic} for c in compounds}
+    for compound in compounds:
+        for interaction in compound.interactions:
+            others = [enzymes for name, enzymes in clearing.items()
+                      if interaction.type not in REVERSIBLE or name != compound.name]
+            if any(interaction.target in enzymes for enzymes in others):
+                return True
+    return False
+
+
 def _with_metabolites(compounds: list[Compound], metabolites: Mapping[str, Compound]
                       ) -> tuple[list[Compound], dict[str, str]]:
     """The compounds with the formed metabolites appended (once each), and metabolite reference → member tag."""
@@ -375,14 +389,15 @@ def _form_metabolites(b: ModelBuilder, members: Sequence[Member], formed_tags: d
             parts.rates[counter] += rate
 
 
-def coupled_parameters(coupled: CoupledModel, individual: Individual) -> tuple[np.ndarray, tuple[str, ...]]:
-    """The parameter vector of a coupled model (internal units), and the parameter-table warnings."""
+def coupled_parameters(coupled: CoupledModel, individual: Individual, *, partition_method: str | None = None
+                       ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The parameter vector of a coupled model (internal units), and the parameter-table warnings;
+    ``partition_method`` overrides the first compound's own Kp method."""
     values: list[float] = []
     warnings: list[str] = []
-    tables = {}
     for member in coupled.members:
-        table = parameter_table(member.model, member.compound, individual)
-        tables[member.tag] = table
+        method = partition_method if member is coupled.members[0] else None
+        table = parameter_table(member.model, member.compound, individual, partition_method=method)
         values.extend(to_vector(member.model, table.values))
         warnings.extend(f"{member.compound.name}: {w}" for w in table.warnings)
     named = _interaction_values(coupled, individual)

@@ -3,7 +3,11 @@
 ``simulate`` builds (or reuses) the model of the compound's structure,
 compiles it once, computes the parameter vector, turns the dosing into a
 schedule and solves — exactly (matrix exponential) when the model is linear,
-with the Numba RODAS4 integrator otherwise. ``simulate_population`` solves an
+with the Numba RODAS4 integrator otherwise. A compound that acts on its own
+clearance (clarithromycin inactivating its CYP3A4, itraconazole inhibited by
+the metabolites it forms) is solved in the coupled model of itself and its
+metabolites (:mod:`pbpk.model.coupled`), so that auto-inhibition and
+auto-induction shape every profile, not only DDI phases. ``simulate_population`` solves an
 n × p parameter matrix with the same kernel in a parallel loop.
 
 Examples
@@ -18,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Unpack
@@ -27,12 +31,14 @@ import numpy as np
 import pandas as pd
 
 from pbpk.compound import Compound
+from pbpk.compound.load import formed_metabolites
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import mg_per_umol, parse_quantity
 from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule, segment
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.engine.status import SolverStatus
+from pbpk.model.coupled import acts_on_itself, build_coupled_model, coupled_parameters
 from pbpk.model.parameters import ParameterSet, parameter_table, predicted_half_life, to_vector
 from pbpk.model.symbolic import SymbolicModel, build_model
 from pbpk.model.topology import Kinetics, build_topology
@@ -72,6 +78,7 @@ class Simulation:
     status: SolverStatus
     warnings: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
+    enzymes: Mapping[str, np.ndarray] = field(default_factory=dict)  # amount/activity vs baseline, if self-acting
 
     @property
     def molecular_weight(self) -> float:
@@ -103,6 +110,7 @@ class Simulation:
                 continue
             columns[f"{name} [mg]"] = self.state(name) * to_mg
         columns["AUC_plasma [mg*h/L]"] = self.state("AUC_plasma") * to_mg
+        columns.update({f"{name} [-]": values for name, values in self.enzymes.items()})
         return pd.DataFrame(columns)
 
     def mass_balance(self) -> np.ndarray:
@@ -174,11 +182,37 @@ def simulate(
     plan = schedule(regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()}, len(model.states),
                     molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight)
     grid = output_grid(times, until, points, regimen, plan, model, vector)
-    solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
     settings = {"method": method, "kinetics": kinetics, "partition_method": partition_method, "backend": backend,
                 "rtol": rtol, "max_steps": max_steps}
+    metabolites = formed_metabolites([compound])
+    if acts_on_itself([compound, *metabolites.values()]):
+        states, outputs, solved_method, status, enzymes = _solve_acting_on_itself(
+            compound, individual, regimen, grid, options, metabolites, settings)
+        return Simulation(compound, individual, regimen, model, table, vector, grid, states, outputs, solved_method,
+                          status, table.warnings, settings, enzymes)
+    solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
     return Simulation(compound, individual, regimen, model, table, vector, grid, solved.states[0], solved.outputs[0],
                       solved.method, solved.status(0), table.warnings, settings)
+
+
+def _solve_acting_on_itself(compound: Compound, individual: Individual, regimen: Regimen, grid: np.ndarray,
+                            options: SolveOptions, metabolites: Mapping[str, Compound], settings: dict):
+    """Solve ``compound`` in the coupled model of itself and its metabolites; returns its own states and outputs
+    in the order of its single-compound model, the solver method and status, and the enzyme amounts and
+    activities relative to baseline (``E_<enzyme>_<site>``, ``activity_<enzyme>_<site>``)."""
+    coupled = build_coupled_model([compound], individual, kinetics=settings["kinetics"], metabolites=metabolites)
+    member = coupled.members[0]
+    kernel = compile_model(coupled.model, settings["backend"])
+    vector, _ = coupled_parameters(coupled, individual, partition_method=settings["partition_method"])
+    plan = schedule(regimen, coupled.dose_targets(member.tag), len(coupled.model.states),
+                    molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight,
+                    states=coupled.state_indices(member.tag))
+    solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
+    names = list(coupled.model.outputs)
+    states = solved.states[0][:, coupled.state_indices(member.tag)]
+    outputs = solved.outputs[0][:, [names.index(coupled.qualified(member.tag, n)) for n in member.model.outputs]]
+    enzymes = {n: solved.outputs[0][:, i] for i, n in enumerate(names) if n.startswith(("E_", "activity_"))}
+    return states, outputs, solved.method, solved.status(0), enzymes
 
 
 def require_absorption(compound: Compound, regimen: Regimen) -> None:

@@ -37,6 +37,18 @@ def test_midazolam_oral_bioavailability_within_two_fold(capsys):
         assert 0.5 <= predicted / observed <= 2.0, source
 
 
+def test_self_inactivation_is_reported(capsys):
+    result = run_json(capsys, "simulate", "clarithromycin", "--dose", "500 mg", "--route", "oral", "--every", "12 h",
+                      "--doses", "6", "--json")
+    activity = result["enzyme_activity_at_end"]
+    assert set(activity) == {"activity_CYP3A4_liver", "activity_CYP3A4_gut"}
+    assert 0 < activity["activity_CYP3A4_liver"] < 0.9  # fraction of baseline after three days
+    assert run_json(capsys, "simulate", "midazolam", "--dose", "5 mg", "--route", "iv", "--json")[
+        "enzyme_activity_at_end"] == {}
+    assert main(["simulate", "clarithromycin", "--dose", "500 mg", "--route", "oral"]) == 0
+    assert "activity_CYP3A4_liver" in capsys.readouterr().out
+
+
 def test_plot_and_csv_files(capsys, tmp_path):
     figure, table = tmp_path / "mdz.png", tmp_path / "mdz.csv"
     assert main(["simulate", "midazolam", "--dose", "5 mg", "--route", "infusion", "--infusion-time", "1h",

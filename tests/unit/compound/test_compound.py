@@ -53,7 +53,8 @@ def test_interaction_constants_are_unbound(compound):
     assert itz.interactions[0].ki_u.to("nmol/L").magnitude == pytest.approx(1.3)
     clarithro = compound("clarithromycin")
     mbi = next(i for i in clarithro.interactions if i.type == "mechanism_based")
-    assert mbi.kinact.to("1/h").magnitude == pytest.approx(0.072 * 60)
+    assert mbi.kinact.to("1/h").magnitude == pytest.approx(0.0423 * 60)  # Ito 2003: 0.0423 1/min
+    assert mbi.KI_u.to("umol/L").magnitude == pytest.approx(41.4)  # K'app x fu_inc 1
 
 
 def test_fitted_values_are_listed(compound):

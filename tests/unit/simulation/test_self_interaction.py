@@ -1,0 +1,77 @@
+"""A compound acting on its own clearance is simulated with that action (auto-inactivation, inhibition by the
+metabolites it forms), in every ``simulate`` and not only in DDI phases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pbpk.compound import load_compound
+from pbpk.compound.load import formed_metabolites
+from pbpk.ddi.dynamic import Arm, simulate_ddi
+from pbpk.model.coupled import acts_on_itself
+from pbpk.physiology import reference_individual
+from pbpk.simulation.nca import auc_within
+from pbpk.simulation.simulate import simulate
+
+MAN = reference_individual("male")
+
+
+def _with_metabolites(name: str):
+    compound = load_compound(name)
+    return [compound, *formed_metabolites([compound]).values()]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("clarithromycin", True),  # inactivates the CYP3A4 that clears it
+    ("itraconazole", True),  # hydroxy-itraconazole inhibits the CYP3A4 that clears both
+    ("midazolam", False),  # no interactions
+    ("fluconazole", False),  # inhibits CYP2C9 and CYP3A4, cleared by UGT2B7 and the kidney
+    ("rifampicin", False),  # induces CYP3A4, cleared by AADAC
+])
+def test_which_compounds_act_on_their_own_clearance(name, expected):
+    assert acts_on_itself(_with_metabolites(name)) is expected
+
+
+def test_simulate_equals_the_coupled_model_of_the_compound_alone():
+    clarithromycin = load_compound("clarithromycin")
+    alone = simulate_ddi([Arm.of(clarithromycin, "500 mg", "oral", every="12 h", doses=6)], MAN, until=96.0)
+    simulated = simulate(clarithromycin, MAN, dose="500 mg", route="oral", every="12 h", doses=6, times=alone.times)
+    assert np.allclose(simulated.output("C_plasma") * simulated.mg_per_umol, alone.plasma(clarithromycin),
+                       rtol=1e-5, atol=1e-9)
+    activity = alone.output("activity_CYP3A4_liver")
+    assert np.allclose(simulated.enzymes["activity_CYP3A4_liver"], activity, rtol=1e-6)
+
+
+def test_auto_inactivation_lowers_the_steady_state_clearance():
+    clarithromycin = load_compound("clarithromycin")
+    simulation = simulate(clarithromycin, MAN, dose="500 mg", route="oral", every="12 h", doses=10, until="120 h")
+    auc = simulation.state("AUC_plasma") * simulation.mg_per_umol
+    first, last = (500.0 / auc_within(simulation.times, auc, t0, t0 + 12.0) for t0 in (0.0, 108.0))
+    assert last < 0.7 * first  # CL/F over the tenth interval against the first (L/h)
+    assert simulation.enzymes["activity_CYP3A4_liver"][-1] < 0.9
+    assert "activity_CYP3A4_liver [-]" in simulation.data.columns
+    assert simulation.nca().CL_F == pytest.approx(500.0 / auc_within(simulation.times, auc, 108.0, 120.0), rel=0.02)
+
+
+def test_vanishing_inactivation_gives_the_single_compound_model():
+    clarithromycin = load_compound("clarithromycin")
+    faint = replace(clarithromycin, interactions=tuple(
+        replace(i, kinact=i.kinact * 1e-12) if i.type == "mechanism_based" else i
+        for i in clarithromycin.interactions))
+    plain = replace(clarithromycin, interactions=())
+    times = np.linspace(0.0, 48.0, 97)
+    coupled = simulate(faint, MAN, dose="500 mg", route="oral", every="12 h", doses=3, times=times)
+    single = simulate(plain, MAN, dose="500 mg", route="oral", every="12 h", doses=3, times=times)
+    assert coupled.enzymes and not single.enzymes
+    assert np.allclose(coupled.output("C_plasma"), single.output("C_plasma"), rtol=1e-5, atol=1e-9)
+
+
+def test_mass_balance_when_the_compound_acts_on_itself():
+    itraconazole = load_compound("itraconazole")
+    simulation = simulate(itraconazole, MAN, dose="200 mg", route="oral", every="24 h", doses=4, until="120 h")
+    dose_umol = 4 * 200.0 / simulation.mg_per_umol
+    assert simulation.enzymes
+    assert np.allclose(simulation.mass_balance()[-1], dose_umol, rtol=1e-6)
