@@ -22,6 +22,7 @@ from pbpk.compound.schema import (
     BINDING_PROTEINS,
     BLOOD_PLASMA_METHODS,
     HEPATIC_SYSTEMS,
+    INTERACTION_SITES,
     INTERACTION_TYPES,
     PARTITION_METHODS,
     REABSORPTION,
@@ -161,6 +162,8 @@ def _clearance(r: Record | None) -> Clearance:
             secretion=renal_record.quantity("secretion", "L/h", required=False, positive=False),
             fitted_to=renal_record.text("fitted_to", required=False),
             reabsorption=renal_record.text("reabsorption", required=False, choices=REABSORPTION) or "constant",
+            transporter=_known(renal_record, "transporter", transporter_names())
+            if renal_record.has("transporter") else None,
         )
         if renal.reabsorption == "urine_flow" and not 0 < renal.gfr_fraction < 1:
             raise renal_record.error("gfr_fraction", renal.gfr_fraction,
@@ -174,6 +177,8 @@ def _clearance(r: Record | None) -> Clearance:
             clint_unbound=biliary_record.quantity("CLint_u", "L/h"),
             source=biliary_record.source(),
             fitted_to=biliary_record.text("fitted_to", required=False),
+            transporter=_known(biliary_record, "transporter", transporter_names())
+            if biliary_record.has("transporter") else None,
         )
         biliary_record.text("note", required=False)
         biliary_record.finish()
@@ -243,6 +248,7 @@ def _absorption(r: Record | None) -> Absorption | None:
         solubility=solubility,
         solubility_ph=ph,
         fitted_to=r.text("fitted_to", required=False),
+        efflux_transporter=_known(r, "efflux_transporter", transporter_names()) if r.has("efflux_transporter") else None,
     )
     r.text("note", required=False)
     r.finish()
@@ -287,8 +293,11 @@ def _interaction(r: Record) -> Interaction:
         values["emax"] = r.number("Emax", low=0,
                                   hint="Emax is the maximal fold-increase over baseline minus 1 (0 = no induction)")
         values["ec50_u"] = _unbound_constant(r, "EC50")
+    sites = r.raw("sites", required=False) or []
+    if not isinstance(sites, list) or not all(site in INTERACTION_SITES for site in sites):
+        raise r.error("sites", sites, f"a list of sites from {', '.join(INTERACTION_SITES)}")
     r.finish()
-    return Interaction(target, kind, source, fitted_to=fitted_to, **values)
+    return Interaction(target, kind, source, fitted_to=fitted_to, sites=tuple(sites), **values)
 
 
 def _unbound_constant(r: Record, name: str) -> pint.Quantity:

@@ -133,6 +133,9 @@ class HepaticPathway:
         return (clint / self.fu_inc).to(unit)
 
 
+#: Where an interaction can act (enzymes: liver and gut wall; transporters also the kidney).
+INTERACTION_SITES = ("liver", "gut", "kidney")
+
 #: How the fraction of filtered drug escaping tubular reabsorption varies between people.
 REABSORPTION = ("constant", "urine_flow")
 
@@ -141,7 +144,8 @@ REABSORPTION = ("constant", "urine_flow")
 class RenalElimination:
     """Renal excretion: filtration of unbound drug (times ``gfr_fraction``) plus secretion.
 
-    ``secretion`` is an unbound secretion clearance (L/h, adult reference).
+    ``secretion`` is an unbound secretion clearance (L/h, adult reference); ``transporter``
+    names the transporter carrying it (its inhibition and induction then act on it in DDI models).
     ``reabsorption``: ``constant`` keeps ``gfr_fraction`` (the adult fraction of filtered
     drug escaping reabsorption) for everyone; ``urine_flow`` makes it compete with urine
     flow (passive reabsorption, :func:`pbpk.disposition.clearance.unreabsorbed_fraction`).
@@ -153,6 +157,7 @@ class RenalElimination:
     secretion: pint.Quantity | None = None
     fitted_to: str | None = None
     reabsorption: str = "constant"
+    transporter: str | None = None
 
     def __post_init__(self) -> None:
         where = "RenalElimination"
@@ -165,19 +170,27 @@ class RenalElimination:
         if self.reabsorption == "urine_flow" and not 0 < self.gfr_fraction < 1:
             raise PbpkInputError(where, "gfr_fraction", self.gfr_fraction,
                                  "a fraction between 0 and 1 (exclusive) with reabsorption: urine_flow")
+        if self.transporter is not None:
+            check_choice(self.transporter, transporter_names(), where=where, field="transporter")
+            if self.secretion is None or self.secretion.magnitude <= 0:
+                raise PbpkInputError(where, "transporter", self.transporter, "a secretion clearance for it to carry")
 
 
 @dataclass(frozen=True)
 class BiliaryElimination:
-    """Biliary excretion as an unbound intrinsic clearance of the liver (L/h)."""
+    """Biliary excretion as an unbound intrinsic clearance of the liver (L/h); ``transporter``: the
+    canalicular transporter carrying it."""
 
     clint_unbound: pint.Quantity
     source: str
     fitted_to: str | None = None
+    transporter: str | None = None
 
     def __post_init__(self) -> None:
         check_quantity(self.clint_unbound, "L/h", where="BiliaryElimination", field="clint_unbound")
         check_text(self.source, where="BiliaryElimination", field="source")
+        if self.transporter is not None:
+            check_choice(self.transporter, transporter_names(), where="BiliaryElimination", field="transporter")
 
 
 @dataclass(frozen=True)
@@ -217,7 +230,9 @@ class Absorption:
     ``first_order``: ``ka`` and ``fa`` (fraction absorbed into the enterocytes).
     ``transit``: human effective jejunal permeability and solubility (CAT model,
     Yu & Amidon 1999). ``fg`` is a measured intestinal availability, used
-    instead of the Qgut prediction when given.
+    instead of the Qgut prediction when given. ``efflux_transporter`` (first order
+    only) names the apical efflux transporter that causes the unabsorbed fraction
+    1 − fa: in DDI models fa = 1/(1 + (1 − fa)/fa · A), A its activity.
     """
 
     model: Literal["first_order", "transit"]
@@ -229,6 +244,7 @@ class Absorption:
     solubility: pint.Quantity | None = None
     solubility_ph: float | None = None
     fitted_to: str | None = None
+    efflux_transporter: str | None = None
 
     def __post_init__(self) -> None:
         where = "Absorption"
@@ -244,6 +260,11 @@ class Absorption:
         _optional(self.solubility, "mg/mL", where, "solubility")
         if self.solubility_ph is not None:
             check_number(self.solubility_ph, where=where, field="solubility_ph")
+        if self.efflux_transporter is not None:
+            check_choice(self.efflux_transporter, transporter_names(), where=where, field="efflux_transporter")
+            if not first_order or self.fa >= 1:
+                raise PbpkInputError(where, "efflux_transporter", self.efflux_transporter,
+                                     "a first-order absorption with fa < 1 (the efflux causes the unabsorbed part)")
 
 
 @dataclass(frozen=True)
@@ -251,7 +272,9 @@ class Interaction:
     """An effect of this compound on an enzyme or transporter.
 
     Inhibition constants are unbound (``*_u``): a total in-vitro constant is
-    converted on load with the incubation's unbound fraction.
+    converted on load with the incubation's unbound fraction. ``sites`` restricts
+    the effect to some of ``liver``, ``gut`` and ``kidney`` (empty: everywhere the
+    target acts).
     """
 
     target: str
@@ -264,6 +287,7 @@ class Interaction:
     emax: float | None = None
     ec50_u: pint.Quantity | None = None
     fitted_to: str | None = None
+    sites: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = "Interaction"
@@ -280,6 +304,10 @@ class Interaction:
         if self.type == "induction" or self.emax is not None:
             check_number(self.emax, where=where, field="emax", low=0)
         _optional(self.ec50_u, "umol/L", where, "ec50_u", required=self.type == "induction")
+        if not isinstance(self.sites, tuple) or len(set(self.sites)) != len(self.sites):
+            raise PbpkInputError(where, "sites", self.sites, "a list of distinct sites")
+        for site in self.sites:
+            check_choice(site, INTERACTION_SITES, where=where, field="sites")
 
 
 @dataclass(frozen=True)
@@ -384,6 +412,15 @@ class Compound:
         if self.logP is not None:
             return self.logP.value
         return self.logD74.value + math.log10(ionization_ratio(self.pka, 7.4))
+
+    @property
+    def transport_sites(self) -> dict[str, str]:
+        """Transporter of each site where one carries the compound: ``kidney`` (renal secretion), ``liver``
+        (biliary excretion), ``gut`` (apical efflux limiting absorption)."""
+        renal, biliary, absorption = self.clearance.renal, self.clearance.biliary, self.absorption
+        sites = {"kidney": renal and renal.transporter, "liver": biliary and biliary.transporter,
+                 "gut": absorption and absorption.efflux_transporter}
+        return {site: transporter for site, transporter in sites.items() if transporter}
 
     @property
     def fitted_values(self) -> dict[str, str]:

@@ -11,7 +11,8 @@ from pbpk.physiology import Individual
 
 
 def turnover_rate(person: Individual, enzyme: str, organ: str) -> float:
-    """First-order degradation rate constant (1/h) of ``enzyme`` in the ``liver`` or ``intestine``.
+    """First-order degradation rate constant (1/h) of ``enzyme`` (or transporter) in the ``liver``, ``intestine``
+    or ``kidney``.
 
     >>> from pbpk.physiology import reference_individual
     >>> turnover_rate(reference_individual(), "CYP3A4", "liver") > 0

@@ -31,8 +31,12 @@ enzyme is already its Michaelis–Menten term).
 Metabolites named in a compound's hepatic pathways (``metabolite:``) join the
 model and are formed in the liver from their fraction of the pathway flux, so
 inhibiting metabolites (itraconazole's) act with their own kinetics.
-Transporter interactions are not part of the dynamic model (reported as
-ignored).
+transporters (:mod:`pbpk.model.transport_coupling`)
+    a process carried by a transporter (renal secretion, biliary excretion, gut
+    efflux) follows its activity at that site, inhibited reversibly by the other
+    compounds and with a turnover state where an inducer or inactivator acts;
+    interactions on a transporter that carries no compound of the model are
+    reported as ignored.
 """
 
 from __future__ import annotations
@@ -57,11 +61,12 @@ from pbpk.model.builder import ModelBuilder
 from pbpk.model.parameters import parameter_table, to_vector
 from pbpk.model.symbolic import SymbolicModel, _elimination_order, build_model
 from pbpk.model.topology import Kinetics, build_topology
+from pbpk.model.transport_coupling import carried_sites, transported_parameters
 from pbpk.physiology import Individual
 
-SITES = ("liver", "gut")
+SITES = ("liver", "gut")  # of enzymes; a transporter acts where it carries a compound
 #: Turnover table of each site in ``physiology_db/enzymes.yaml``.
-TURNOVER_ORGAN = {"liver": "liver", "gut": "intestine"}
+TURNOVER_ORGAN = {"liver": "liver", "gut": "intestine", "kidney": "kidney"}
 REVERSIBLE = ("competitive", "noncompetitive", "mixed")
 
 
@@ -131,7 +136,8 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
     b = ModelBuilder()  # the coupling's own parameters and enzyme states
     concentration = _enzyme_site_concentrations(b, members, prefixed)
     gut_enzymes = {m.tag: _gut_enzymes(m.compound, individual) for m in members}
-    terms = _interaction_terms(b, used, concentration, {e for enzymes in gut_enzymes.values() for e in enzymes})
+    terms = _interaction_terms(b, used, concentration, {e for enzymes in gut_enzymes.values() for e in enzymes},
+                               carried_sites([m.compound for m in members]))
     enzyme_states = _enzyme_turnover(b, terms)
     parts = _member_equations(b, members, prefixed, terms, enzyme_states, gut_enzymes, concentration)
     _form_metabolites(b, members, formed_tags, parts, prefixed)
@@ -167,9 +173,9 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
 
 def acts_on_itself(compounds: Sequence[Compound]) -> bool:
     """Whether the coupled model of ``compounds`` (a compound with the metabolites it forms) changes their own
-    clearance: an inactivation or induction of an enzyme that clears one of them, or a reversible inhibition of
-    an enzyme that clears another of them (a compound's own binding is its Michaelis–Menten term)."""
-    clearing = {c.name: {p.enzyme for p in c.clearance.hepatic} for c in compounds}
+    clearance: an inactivation or induction of an enzyme or transporter that clears one of them, or a reversible
+    inhibition of one that clears another of them (a compound's own binding is its Michaelis–Menten term)."""
+    clearing = {c.name: {p.enzyme for p in c.clearance.hepatic} | set(c.transport_sites.values()) for c in compounds}
     for compound in compounds:
         for interaction in compound.interactions:
             others = [enzymes for name, enzymes in clearing.items()
@@ -195,13 +201,17 @@ def _interactions(members: Sequence[Member]) -> tuple[list[tuple[str, Interactio
     """The interactions the dynamic model represents (perpetrator tag, interaction), and the ignored ones
     with the reason."""
     enzymes = set(enzyme_names())
+    carried = carried_sites([m.compound for m in members])
     used: list[tuple[str, Interaction]] = []
     ignored: list[str] = []
     for member in members:
         for interaction in member.compound.interactions:
             if interaction.target not in enzymes:
-                ignored.append(f"{member.compound.name} → {interaction.target} ({interaction.type}): transporter "
-                               "interactions are not in the dynamic model")
+                if interaction.target in carried:
+                    used.append((member.tag, interaction))
+                else:
+                    ignored.append(f"{member.compound.name} → {interaction.target} ({interaction.type}): no "
+                                   f"compound of the model is carried by {interaction.target}")
             elif not any(p.enzyme == interaction.target for m in members for p in m.compound.clearance.hepatic):
                 ignored.append(f"{member.compound.name} → {interaction.target}: no compound of the model is "
                                f"metabolised by {interaction.target}")
@@ -211,14 +221,15 @@ def _interactions(members: Sequence[Member]) -> tuple[list[tuple[str, Interactio
 
 
 def _enzyme_site_concentrations(b: ModelBuilder, members: Sequence[Member], prefixed) -> dict[tuple[str, str], sp.Expr]:
-    """Each compound's unbound concentration at the enzymes: in liver cells, and in the enterocyte (absorbed
-    flux over the villous blood flow plus the unbound gut-tissue concentration)."""
+    """Each compound's unbound concentration at the enzymes and transporters: in liver cells, in the enterocyte
+    (absorbed flux over the villous blood flow plus the unbound gut-tissue concentration) and in kidney tissue."""
     q_enterocyte = b.parameter("Q_enterocyte", "villous_flow", "villous (enterocyte) blood flow (L/h)", organ="gut")
     concentration = {}
     for member in members:
         sites = {name: sp.sympify(e).xreplace(prefixed[member.tag]) for name, e in member.model.sites.items()}
         concentration[(member.tag, "liver")] = sites["liver"]
         concentration[(member.tag, "gut")] = sites["absorption"] / q_enterocyte + sites["gut"]
+        concentration[(member.tag, "kidney")] = sites["kidney"]
     return concentration
 
 
@@ -242,15 +253,18 @@ class _Terms:
         return 1 + enzyme_states[(enzyme, site)] if (enzyme, site) in enzyme_states else sp.Integer(1)
 
 
-def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str]) -> _Terms:
-    """The interaction constants as parameters and their terms per enzyme and site (gut wall: its enzymes only)."""
+def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str], carried: Mapping[str, set[str]]
+                       ) -> _Terms:
+    """The interaction constants as parameters and their terms per target and site (gut wall: its enzymes only;
+    a transporter: the sites where it carries a compound)."""
     terms = _Terms()
     for tag, interaction in used:
         enzyme = interaction.target
         label = f"{_identifier(enzyme)}_{tag}"
         belongs = {"enzyme": enzyme, "member": tag}
-        for site in SITES:
-            if site == "gut" and enzyme not in in_gut:
+        for site in sorted(carried[enzyme]) if enzyme in carried else SITES:
+            if (site == "gut" and enzyme not in in_gut and enzyme not in carried) or (
+                    interaction.sites and site not in interaction.sites):
                 continue
             key = (enzyme, site)
             inhibitor = concentration[(tag, site)]
@@ -333,6 +347,9 @@ def _member_equations(b: ModelBuilder, members: Sequence[Member], prefixed, term
                 activity += share * terms.amount(enzyme, "gut", enzyme_states) / (
                     1 + terms.inhibition(terms.competitive, enzyme, "gut", exclude=member.tag))
             mapping[fg] = 1 / (1 + (1 - rename[fg]) / rename[fg] * activity)
+        mapping.update(transported_parameters(member.compound, rename, lambda target, site, tag=member.tag: (
+            terms.amount(target, site, enzyme_states) / (1 + terms.inhibition(terms.competitive, target, site,
+                                                                                exclude=tag)))))
         for state, rate in zip(member.model.states, member.model.rhs):
             parts.add_state(rename[state], sp.sympify(rate).xreplace(mapping),
                             (_elimination_order(state.name, member.model.topology), index))

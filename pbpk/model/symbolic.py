@@ -57,10 +57,10 @@ class SymbolicModel:
         States holding drug (body, gut lumen, eliminated, unabsorbed): their
         sum equals the amount dosed.
     sites
-        Concentrations where a drug meets enzymes, for coupling compounds in
+        Concentrations where a drug meets enzymes and transporters, for coupling compounds in
         DDI models (:mod:`pbpk.model.coupled`): ``liver`` (unbound, µmol/L),
-        ``gut`` (unbound in gut tissue, µmol/L) and ``absorption`` (flux into the
-        gut wall, µmol/h).
+        ``gut`` (unbound in gut tissue, µmol/L), ``absorption`` (flux into the
+        gut wall, µmol/h) and ``kidney`` (unbound in kidney tissue, µmol/L).
     pathway_rates
         Rate of each hepatic pathway (µmol/h, by route name), for metabolite formation
         in DDI models.
@@ -199,7 +199,8 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
         parameter_info=tuple(b.info[p.name] for p in b.parameters),
         hepatic_cells=hepatic.cells.name,
         descriptions=b.descriptions,
-        sites={"liver": hepatic.unbound, "gut": organs[gut].unbound, "absorption": absorbed_flux},
+        sites={"liver": hepatic.unbound, "gut": organs[gut].unbound, "absorption": absorbed_flux,
+               "kidney": organs[topology.with_role("renal").name].unbound},
         pathway_rates=pathway_rates,
     )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pint
 
 from pbpk.core.errors import PbpkInputError, did_you_mean
-from pbpk.core.names import database_file
+from pbpk.core.names import database_file, transporter_names
 from pbpk.core.records import Record
 from pbpk.physiology.individual import (
     ROLES,
@@ -292,6 +292,14 @@ def _enzymes(record: Record, sources: dict[str, str]):
         turnover[organ] = {enzyme: table.quantity(enzyme, "1/h") for enzyme in _known_enzymes(table, names)}
         table.finish()
     turnover_record.finish()
+    transporters = record.record("transporter_turnover")
+    sources["transporter_turnover"] = transporters.source()
+    for organ in ("liver", "intestine", "kidney"):
+        table = transporters.record(organ)
+        known = _known_enzymes(table, transporter_names(), "a transporter of tissues.yaml (transporters)")
+        turnover.setdefault(organ, {}).update({name: table.quantity(name, "1/h") for name in known})
+        table.finish()
+    transporters.finish()
     record.finish()
     return (
         {"microsomal_protein_per_gram": mppgl.value, "hepatocytes_per_gram": hpgl.value, "hepatic_abundance": hepatic},
@@ -312,8 +320,8 @@ def _abundances(table: Record, unit: str, names, sources: dict[str, str], where:
     return values
 
 
-def _known_enzymes(table: Record, names) -> list[str]:
+def _known_enzymes(table: Record, names, expected: str = "an enzyme listed under names") -> list[str]:
     for enzyme in table.keys():
         if enzyme not in names:
-            raise table.error(enzyme, enzyme, "an enzyme listed under names", did_you_mean(enzyme, names))
+            raise table.error(enzyme, enzyme, expected, did_you_mean(enzyme, names))
     return table.keys()

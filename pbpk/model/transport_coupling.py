@@ -1,0 +1,57 @@
+"""Transporter-carried processes in coupled models: where a transporter acts, and how its activity scales them.
+
+A compound file names the transporter of a process (``renal.transporter``,
+``biliary.transporter``, ``absorption.efflux_transporter``; :attr:`pbpk.compound.Compound.transport_sites`).
+In a coupled model (:mod:`pbpk.model.coupled`) each such process follows the transporter's activity
+A = T/(1 + Σ I/Ki) at its site, with T its amount relative to baseline (turnover, induction) and I
+the other compounds' unbound concentrations there:
+
+kidney (tubular secretion, apical efflux into urine)
+    CLsec,u → CLsec,u · A, I the unbound kidney-tissue concentration;
+liver (canalicular excretion into bile)
+    CLint,bile → CLint,bile · A, I the unbound hepatocyte concentration;
+gut (apical efflux back into the lumen)
+    fa → 1/(1 + (1 − fa)/fa · A), I the enterocyte concentration: the unabsorbed part of the
+    dose is taken as efflux competing with permeation, the form of the Qgut model for Fg
+    (Yang et al. 2007), so that full inhibition absorbs everything and induction absorbs less.
+
+The transporter's own substrate does not inhibit itself (its binding is its own transport).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import sympy as sp
+
+from pbpk.compound import Compound
+
+#: The process parameter of each site, in a member's single-compound model.
+PARAMETERS = {"kidney": "CLsec_u", "liver": "CLint_bile", "gut": "fa"}
+
+
+def carried_sites(compounds: Sequence[Compound]) -> dict[str, set[str]]:
+    """Transporter → the sites where it carries one of ``compounds``."""
+    sites: dict[str, set[str]] = {}
+    for compound in compounds:
+        for site, transporter in compound.transport_sites.items():
+            sites.setdefault(transporter, set()).add(site)
+    return sites
+
+
+def transported_parameters(compound: Compound, rename: Mapping[sp.Symbol, sp.Symbol],
+                           activity: Callable[[str, str], sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
+    """The compound's transporter-carried parameters as functions of ``activity(transporter, site)``
+    (1 where nothing acts on the transporter); ``rename`` maps its model symbols to the coupled ones."""
+    mapping: dict[sp.Symbol, sp.Expr] = {}
+    for site, transporter in compound.transport_sites.items():
+        symbol = next((s for s in rename if s.name == PARAMETERS[site]), None)
+        value = activity(transporter, site)
+        if symbol is None or value == 1:
+            continue
+        if site == "gut":
+            fa = rename[symbol]
+            mapping[symbol] = 1 / (1 + (1 - fa) / fa * value)
+        else:
+            mapping[symbol] = rename[symbol] * value
+    return mapping

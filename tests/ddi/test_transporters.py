@@ -1,0 +1,97 @@
+"""Transporter-carried processes in the coupled model (:mod:`pbpk.model.transport_coupling`): P-gp inhibition
+removes exactly the P-gp-carried clearance and efflux, induction reaches its analytic steady state, an effect
+restricted to some sites leaves the others alone, and bad transporter fields are refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pbpk.compound import load_compound
+from pbpk.core.errors import PbpkInputError
+from pbpk.core.units import Quantity
+from pbpk.ddi.dynamic import Arm, interaction
+from pbpk.disposition.turnover import turnover_rate
+from pbpk.physiology import reference_individual
+from pbpk.simulation.simulate import simulate
+
+HERE = Path(__file__).parent / "compounds"
+WINDOW = (50.0, 250.0)  # digoxin at 50 h on a constant inhibitor infusion of 300 h
+
+
+def p_gp_perpetrator(**effect) -> Arm:
+    """The fast-cleared synthetic inhibitor, acting on P-gp instead (``effect``: the interaction's fields)."""
+    base = load_compound(HERE / "inhibitor_fast.yaml")
+    acting = replace(base.interactions[0], target="P-gp", **effect)
+    return Arm.of(replace(base, name="p_gp_perpetrator", interactions=(acting,)), "48000 mg", "infusion",
+                  duration="300 h")
+
+
+def digoxin_auc(compound, route: str) -> float:
+    """AUC over ``WINDOW`` (mg·h/L) of 0.5 mg digoxin at 50 h in the single-compound model."""
+    simulation = simulate(compound, dose="0.5 mg", route=route, times=np.linspace(0.0, WINDOW[1], 2001))
+    shifted = np.interp(np.linspace(0.0, WINDOW[1] - WINDOW[0], 2001), simulation.times,
+                        simulation.state("AUC_plasma") * simulation.mg_per_umol)
+    return float(shifted[-1])
+
+
+@pytest.mark.parametrize("route", ["iv", "oral"])
+def test_complete_p_gp_inhibition_removes_exactly_the_p_gp_carried_processes(route):
+    digoxin = load_compound("digoxin")
+    result = interaction(Arm.of(digoxin, "0.5 mg", route, time="50 h"),
+                         [p_gp_perpetrator(ki_u=Quantity(1e-9, "umol/L"))], window=WINDOW)
+    clearance = digoxin.clearance
+    without = replace(digoxin, clearance=replace(clearance, renal=replace(clearance.renal, secretion=Quantity(0, "L/h"),
+                                                                              transporter=None),
+                                                 biliary=replace(clearance.biliary, clint_unbound=Quantity(1e-12, "L/h"),
+                                                                 transporter=None)),
+                      absorption=replace(digoxin.absorption, fa=1.0, efflux_transporter=None))
+    expected = digoxin_auc(without, route) / digoxin_auc(digoxin, route)
+    assert result.aucr == pytest.approx(expected, rel=2e-3)
+    assert result.aucr > 1.3
+
+
+def test_infinite_ki_on_p_gp_gives_no_interaction():
+    digoxin = load_compound("digoxin")
+    result = interaction(Arm.of(digoxin, "0.5 mg", "oral", time="50 h"),
+                         [p_gp_perpetrator(ki_u=Quantity(1e12, "umol/L"))], window=WINDOW)
+    assert result.aucr == pytest.approx(1.0, abs=1e-6)
+    assert result.cmaxr == pytest.approx(1.0, abs=1e-6)
+
+
+def test_p_gp_induction_reaches_its_analytic_steady_state_only_where_it_acts():
+    digoxin = load_compound("digoxin")
+    inducer = p_gp_perpetrator(type="induction", ki_u=None, emax=2.0, ec50_u=Quantity(0.5, "umol/L"),
+                               sites=("gut", "liver"))
+    result = interaction(Arm.of(digoxin, "0.5 mg", "iv", time="200 h"), [inducer], window=(200.0, 300.0))
+    treatment = result.treatment
+    person, end = reference_individual("male"), treatment.times[-1]
+    for site, organ, output in (("liver", "liver", "C_liver_unbound"), ("gut", "intestine", "C_enterocyte_unbound")):
+        inducer_level = treatment.output(f"p_gp_perpetrator__{output}")[-1]  # constant after the first hour
+        steady = 1.0 + 2.0 * inducer_level / (0.5 + inducer_level)
+        approach = 1.0 - np.exp(-turnover_rate(person, "P-gp", organ) * end)  # dE/dt = kdeg·(E_ss − E) from E = 1
+        assert treatment.output(f"E_P_gp_{site}")[-1] == pytest.approx(1.0 + (steady - 1.0) * approach, rel=1e-3)
+    assert "E_P_gp_kidney" not in treatment.coupled.model.outputs  # the kidney was left out
+    assert result.aucr < 1.0  # more biliary excretion of IV digoxin
+
+
+def test_interaction_on_a_transporter_that_carries_nothing_is_reported_ignored():
+    result = interaction(Arm.of(load_compound("midazolam"), "5 mg", "iv", time="50 h"),
+                         [p_gp_perpetrator(ki_u=Quantity(1e-9, "umol/L"))], window=WINDOW)
+    assert result.aucr == pytest.approx(1.0, abs=1e-9)
+    assert any("no compound of the model is carried by P-gp" in text for text in result.ignored)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda d: replace(d.absorption, fa=1.0), "efflux_transporter"),  # efflux needs an unabsorbed part
+    (lambda d: replace(d.absorption, efflux_transporter="P-glycoprotein"), "efflux_transporter"),
+    (lambda d: replace(d.clearance.renal, secretion=None), "transporter"),  # nothing for it to carry
+    (lambda d: replace(load_compound("rifampicin").interactions[0], sites=("lung",)), "sites"),
+])
+def test_bad_transporter_fields_are_refused(change, field):
+    with pytest.raises(PbpkInputError) as error:
+        change(load_compound("digoxin"))
+    assert field in str(error.value)
