@@ -22,6 +22,7 @@ from pbpk.compound.schema import (
     BINDING_PROTEINS,
     BLOOD_PLASMA_METHODS,
     HEPATIC_SYSTEMS,
+    ENZYME_SITES,
     INTERACTION_SITES,
     INTERACTION_TYPES,
     PARTITION_METHODS,
@@ -155,11 +156,15 @@ def _clearance(r: Record | None) -> Clearance:
     renal_record = r.record("renal", required=False)
     renal = None
     if renal_record is not None:
+        secretion = renal_record.quantity("secretion", "L/h", required=False, positive=False)
+        if renal_record.has("transporter") and (secretion is None or secretion.magnitude <= 0):
+            raise renal_record.error("transporter", renal_record.raw("transporter"),
+                                     "a transporter only with a secretion clearance for it to carry")
         renal = RenalElimination(
             filtration=renal_record.boolean("filtration"),
             source=renal_record.source(),
             gfr_fraction=_default(renal_record.number("gfr_fraction", required=False, low=0, high=1), 1.0),
-            secretion=renal_record.quantity("secretion", "L/h", required=False, positive=False),
+            secretion=secretion,
             fitted_to=renal_record.text("fitted_to", required=False),
             reabsorption=renal_record.text("reabsorption", required=False, choices=REABSORPTION) or "constant",
             transporter=_known(renal_record, "transporter", transporter_names())
@@ -238,6 +243,10 @@ def _absorption(r: Record | None) -> Absorption | None:
         return None
     model = r.text("model", choices=("first_order", "transit"))
     solubility, ph = _solubility(r)
+    if r.has("efflux_transporter") and (model != "first_order" or r.number("fa", low=0, high=1, low_open=True) >= 1):
+        raise r.error("efflux_transporter", r.raw("efflux_transporter"),
+                      "an efflux transporter only with first-order absorption and fa < 1",
+                      "the efflux is what leaves the unabsorbed part 1 - fa")
     absorption = Absorption(
         model=model,
         source=r.source(),
@@ -294,8 +303,9 @@ def _interaction(r: Record) -> Interaction:
                                   hint="Emax is the maximal fold-increase over baseline minus 1 (0 = no induction)")
         values["ec50_u"] = _unbound_constant(r, "EC50")
     sites = r.raw("sites", required=False) or []
-    if not isinstance(sites, list) or not all(site in INTERACTION_SITES for site in sites):
-        raise r.error("sites", sites, f"a list of sites from {', '.join(INTERACTION_SITES)}")
+    allowed = INTERACTION_SITES if target in transporter_names() else ENZYME_SITES
+    if not isinstance(sites, list) or len(set(map(str, sites))) != len(sites) or not all(s in allowed for s in sites):
+        raise r.error("sites", sites, f"a list of distinct sites from {', '.join(allowed)} for {target}")
     r.finish()
     return Interaction(target, kind, source, fitted_to=fitted_to, sites=tuple(sites), **values)
 

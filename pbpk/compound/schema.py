@@ -133,8 +133,9 @@ class HepaticPathway:
         return (clint / self.fu_inc).to(unit)
 
 
-#: Where an interaction can act (enzymes: liver and gut wall; transporters also the kidney).
+#: Where an interaction can act: transporters in liver, gut wall and kidney, enzymes in the first two.
 INTERACTION_SITES = ("liver", "gut", "kidney")
+ENZYME_SITES = ("liver", "gut")
 
 #: How the fraction of filtered drug escaping tubular reabsorption varies between people.
 REABSORPTION = ("constant", "urine_flow")
@@ -307,7 +308,8 @@ class Interaction:
         if not isinstance(self.sites, tuple) or len(set(self.sites)) != len(self.sites):
             raise PbpkInputError(where, "sites", self.sites, "a list of distinct sites")
         for site in self.sites:
-            check_choice(site, INTERACTION_SITES, where=where, field="sites")
+            check_choice(site, INTERACTION_SITES if self.target in transporter_names() else ENZYME_SITES,
+                         where=where, field="sites")
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
-"""Enzyme turnover: the first-order degradation rate constant of an enzyme in the liver or gut wall.
+"""Enzyme and transporter turnover: the first-order degradation rate constant in the liver, gut wall or kidney.
 
-It sets how fast an enzyme returns to baseline after mechanism-based inactivation or
-induction (DESIGN §4, DDI); values and sources are in ``physiology_db/enzymes.yaml``.
+It sets how fast an enzyme or transporter returns to baseline after mechanism-based inactivation or
+induction (DESIGN §4, DDI); values and sources are in ``physiology_db/enzymes.yaml`` (``turnover``,
+``transporter_turnover``).
 """
 
 from __future__ import annotations
 
 from pbpk.core.errors import PbpkInputError
+from pbpk.core.names import transporter_names
 from pbpk.physiology import Individual
 
 
@@ -20,6 +22,7 @@ def turnover_rate(person: Individual, enzyme: str, organ: str) -> float:
     """
     table = person.enzyme_turnover.get(organ, {})
     if enzyme not in table:
-        raise PbpkInputError("physiology_db/enzymes.yaml", f"turnover.{organ}.{enzyme}", None,
+        section = "transporter_turnover" if enzyme in transporter_names() else "turnover"
+        raise PbpkInputError("physiology_db/enzymes.yaml", f"{section}.{organ}.{enzyme}", None,
                              f"a degradation rate constant for {enzyme} in the {organ}")
     return float(table[enzyme].to("1/h").magnitude)

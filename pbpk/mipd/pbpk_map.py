@@ -44,7 +44,11 @@ from pbpk.model.symbolic import SymbolicModel
 from pbpk.model.topology import Kinetics
 from pbpk.physiology import Individual
 from pbpk.simulation.dosing import DosingOptions, Regimen, regimen_of, schedule
-from pbpk.simulation.simulate import model_for, require_absorption
+from pbpk.simulation.simulate import (
+    model_for,
+    require_absorption,
+    require_single_compound_model,
+)
 
 #: Step in η of the central-difference gradient and Hessian (η is on the log scale).
 STEP = 1e-4
@@ -162,6 +166,7 @@ def pbpk_problem(compound: Compound, individual: Individual, sample_times: np.nd
         raise PbpkInputError("fit_pbpk", "sample_times", "array", "increasing sample times > 0 h")
     regimen = regimen_of(regimen, dosing, where="fit_pbpk")
     require_absorption(compound, regimen)
+    require_single_compound_model(compound, "fit_pbpk")
     model = model_for(compound, individual, kinetics=kinetics)
     table = parameter_table(model, compound, individual, partition_method=partition_method)
     plan = schedule(regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()}, len(model.states),

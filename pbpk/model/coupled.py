@@ -175,12 +175,14 @@ def acts_on_itself(compounds: Sequence[Compound]) -> bool:
     """Whether the coupled model of ``compounds`` (a compound with the metabolites it forms) changes their own
     clearance: an inactivation or induction of an enzyme or transporter that clears one of them, or a reversible
     inhibition of one that clears another of them (a compound's own binding is its Michaelis–Menten term)."""
-    clearing = {c.name: {p.enzyme for p in c.clearance.hepatic} | set(c.transport_sites.values()) for c in compounds}
+    clearing = {c.name: {(p.enzyme, site) for p in c.clearance.hepatic for site in SITES}
+                | {(transporter, site) for site, transporter in c.transport_sites.items()} for c in compounds}
     for compound in compounds:
         for interaction in compound.interactions:
-            others = [enzymes for name, enzymes in clearing.items()
+            acting = {(interaction.target, site) for site in interaction.sites or (*SITES, "kidney")}
+            others = [pairs for name, pairs in clearing.items()
                       if interaction.type not in REVERSIBLE or name != compound.name]
-            if any(interaction.target in enzymes for enzymes in others):
+            if any(acting & pairs for pairs in others):
                 return True
     return False
 
@@ -207,8 +209,12 @@ def _interactions(members: Sequence[Member]) -> tuple[list[tuple[str, Interactio
     for member in members:
         for interaction in member.compound.interactions:
             if interaction.target not in enzymes:
-                if interaction.target in carried:
+                sites = carried.get(interaction.target, set())
+                if sites & set(interaction.sites or sites):
                     used.append((member.tag, interaction))
+                elif interaction.target in carried:
+                    ignored.append(f"{member.compound.name} → {interaction.target} ({interaction.type}): acts only at "
+                                   f"{', '.join(interaction.sites)}, where it carries no compound of the model")
                 else:
                     ignored.append(f"{member.compound.name} → {interaction.target} ({interaction.type}): no "
                                    f"compound of the model is carried by {interaction.target}")
@@ -357,6 +363,7 @@ def _member_equations(b: ModelBuilder, members: Sequence[Member], prefixed, term
             parts.outputs[f"{member.tag}__{name}"] = sp.sympify(expression).xreplace(rename)
         parts.outputs[f"{member.tag}__C_liver_unbound"] = concentration[(member.tag, "liver")]
         parts.outputs[f"{member.tag}__C_enterocyte_unbound"] = concentration[(member.tag, "gut")]
+        parts.outputs[f"{member.tag}__C_kidney_unbound"] = concentration[(member.tag, "kidney")]
         for route, state_name in member.model.dose_targets.items():
             parts.dose_targets[f"{member.tag}:{route}"] = f"{member.tag}__{state_name}"
         parts.mass_states.extend(f"{member.tag}__{name}" for name in member.model.mass_states)

@@ -15,7 +15,9 @@ gut (apical efflux back into the lumen)
     dose is taken as efflux competing with permeation, the form of the Qgut model for Fg
     (Yang et al. 2007), so that full inhibition absorbs everything and induction absorbs less.
 
-The transporter's own substrate does not inhibit itself (its binding is its own transport).
+The transporter's own substrate does not inhibit itself (its binding is its own transport). The
+enterocyte concentration a compound presents as a perpetrator is built with its baseline fa, which
+is exact unless that compound is itself effluxed and inhibits or induces at the gut wall.
 """
 
 from __future__ import annotations

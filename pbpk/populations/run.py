@@ -49,6 +49,7 @@ from pbpk.simulation.simulate import (
     model_for,
     output_grid,
     require_absorption,
+    require_single_compound_model,
 )
 
 PERCENTILES = (5.0, 50.0, 95.0)
@@ -230,6 +231,7 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
             times: np.ndarray | None = None, points: int = 241, kinetics: str = "michaelis_menten",
             rtol: float = 1e-6, keep_profiles: bool = False) -> ChunkTask:
     """The model, anchor vectors, dosing plan and output grid shared by every chunk of a population."""
+    require_single_compound_model(compound, "population")
     people = anchors(spec)
     model = model_for(compound, people[0][2], kinetics=kinetics)
     for _, _, person in people[1:]:

@@ -124,12 +124,13 @@ def _metric_panel(axis, metric: str, results: Sequence, colours: dict) -> None:
 
 
 def forest(results: Sequence):
-    """Predicted and observed AUCR and CmaxR per study (log scale) with Guest ranges; a legend for the colours."""
+    """Predicted and observed AUCR and CmaxR per study (log scale) with Guest ranges; a legend for the colours;
+    training studies (a compound value fitted to them) are labelled so."""
     import matplotlib.pyplot as plt
 
     metrics = [m for m in ("AUCR", "CmaxR") if any(m in r.observed for r in results)]
     height = max(4.0, 0.2 * len(results) + 2.0)
-    labels = [r.study.id for r in results]
+    labels = [r.study.id + (" (training)" if r.role == "training" else "") for r in results]
     margin = (max(len(label) for label in labels) * _POINTS_PER_CHARACTER + 16) / 72.0  # inches
     width = margin + 5.5 * len(metrics)
     figure, axes = plt.subplots(1, len(metrics), figsize=(width, height), squeeze=False, sharey=True)

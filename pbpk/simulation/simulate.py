@@ -186,10 +186,14 @@ def simulate(
                 "rtol": rtol, "max_steps": max_steps}
     metabolites = formed_metabolites([compound])
     if acts_on_itself([compound, *metabolites.values()]):
-        states, outputs, solved_method, status, enzymes = _solve_acting_on_itself(
+        if method == "exact":
+            raise PbpkInputError("simulate", "method", method, "auto or general",
+                                 f"{compound.name} acts on its own clearance ({_own_action(compound, metabolites)}), "
+                                 "so its model is not linear")
+        states, outputs, solved_method, status, enzymes, warnings = _solve_acting_on_itself(
             compound, individual, regimen, grid, options, metabolites, settings)
         return Simulation(compound, individual, regimen, model, table, vector, grid, states, outputs, solved_method,
-                          status, table.warnings, settings, enzymes)
+                          status, tuple(dict.fromkeys((*table.warnings, *warnings))), settings, enzymes)
     solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
     return Simulation(compound, individual, regimen, model, table, vector, grid, solved.states[0], solved.outputs[0],
                       solved.method, solved.status(0), table.warnings, settings)
@@ -198,12 +202,13 @@ def simulate(
 def _solve_acting_on_itself(compound: Compound, individual: Individual, regimen: Regimen, grid: np.ndarray,
                             options: SolveOptions, metabolites: Mapping[str, Compound], settings: dict):
     """Solve ``compound`` in the coupled model of itself and its metabolites; returns its own states and outputs
-    in the order of its single-compound model, the solver method and status, and the enzyme amounts and
-    activities relative to baseline (``E_<enzyme>_<site>``, ``activity_<enzyme>_<site>``)."""
+    in the order of its single-compound model, the solver method and status, the enzyme amounts and
+    activities relative to baseline (``E_<enzyme>_<site>``; ``activity_<enzyme>_<site>``: as a victim would
+    see it, every inhibitor's binding included), and the metabolites' parameter warnings."""
     coupled = build_coupled_model([compound], individual, kinetics=settings["kinetics"], metabolites=metabolites)
     member = coupled.members[0]
     kernel = compile_model(coupled.model, settings["backend"])
-    vector, _ = coupled_parameters(coupled, individual, partition_method=settings["partition_method"])
+    vector, warnings = coupled_parameters(coupled, individual, partition_method=settings["partition_method"])
     plan = schedule(regimen, coupled.dose_targets(member.tag), len(coupled.model.states),
                     molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight,
                     states=coupled.state_indices(member.tag))
@@ -212,7 +217,26 @@ def _solve_acting_on_itself(compound: Compound, individual: Individual, regimen:
     states = solved.states[0][:, coupled.state_indices(member.tag)]
     outputs = solved.outputs[0][:, [names.index(coupled.qualified(member.tag, n)) for n in member.model.outputs]]
     enzymes = {n: solved.outputs[0][:, i] for i, n in enumerate(names) if n.startswith(("E_", "activity_"))}
-    return states, outputs, solved.method, solved.status(0), enzymes
+    notes = [w for w in warnings if not w.startswith(f"{compound.name}: ")]  # the metabolites' parameter warnings
+    return states, outputs, solved.method, solved.status(0), enzymes, notes
+
+
+def _own_action(compound: Compound, metabolites: Mapping[str, Compound]) -> str:
+    """The interactions of a compound and its metabolites on what clears them, for messages."""
+    members = (compound, *metabolites.values())
+    clearing = {p.enzyme for m in members for p in m.clearance.hepatic} | {
+        t for m in members for t in m.transport_sites.values()}
+    return ", ".join(f"{c.name}: {i.type} {i.target}" for c in members for i in c.interactions if i.target in clearing)
+
+
+def require_single_compound_model(compound: Compound, where: str) -> None:
+    """Refuse a compound that acts on its own clearance on a path that solves only its single-compound model
+    (its values, e.g. clarithromycin's CLint, hold with that action and would be wrong without it)."""
+    metabolites = formed_metabolites([compound])
+    if acts_on_itself([compound, *metabolites.values()]):
+        raise PbpkInputError(where, "compound", compound.name, "a compound that does not act on its own clearance",
+                             f"{compound.name} acts on it ({_own_action(compound, metabolites)}), which this path "
+                             "does not model yet; simulate each person with pbpk.simulation.simulate.simulate")
 
 
 def require_absorption(compound: Compound, regimen: Regimen) -> None:
@@ -244,6 +268,7 @@ def simulate_changing(
     kg use the weight at the time of each dose. The model structure must stay the
     same (a pregnancy cannot cross the week the fetus joins the model).
     """
+    require_single_compound_model(compound, "simulate_changing")
     start = physiology(0.0)
     regimen = regimen_of(regimen, dosing)
     require_absorption(compound, regimen)

@@ -54,10 +54,29 @@ def test_complete_p_gp_inhibition_removes_exactly_the_p_gp_carried_processes(rou
     assert result.aucr > 1.3
 
 
+def test_partial_p_gp_inhibition_scales_each_process_by_its_site_concentration():
+    """I/Ki near 1: secretion by 1/(1 + I_kidney/Ki), biliary excretion by 1/(1 + I_liver/Ki) and the efflux part of
+    absorption by 1/(1 + I_gut/Ki) (fa' = 1/(1 + (1 − fa)/fa·A)), against the single model scaled by hand."""
+    digoxin = load_compound("digoxin")
+    result = interaction(Arm.of(digoxin, "0.5 mg", "oral", time="50 h"),
+                         [p_gp_perpetrator(ki_u=Quantity(1.0, "umol/L"))], window=WINDOW)
+    level = {site: result.treatment.output(f"p_gp_perpetrator__C_{name}_unbound")[-1]
+             for site, name in (("kidney", "kidney"), ("liver", "liver"), ("gut", "enterocyte"))}
+    assert 0.3 < min(level.values()) and max(level.values()) < 5.0  # partial inhibition at every site
+    activity = {site: 1.0 / (1.0 + value / 1.0) for site, value in level.items()}
+    clearance, fa = digoxin.clearance, digoxin.absorption.fa
+    scaled = replace(digoxin, clearance=replace(
+        clearance, renal=replace(clearance.renal, secretion=clearance.renal.secretion * activity["kidney"]),
+        biliary=replace(clearance.biliary, clint_unbound=clearance.biliary.clint_unbound * activity["liver"])),
+        absorption=replace(digoxin.absorption, fa=1.0 / (1.0 + (1.0 - fa) / fa * activity["gut"])))
+    assert result.aucr == pytest.approx(digoxin_auc(scaled, "oral") / digoxin_auc(digoxin, "oral"), rel=2e-3)
+
+
 def test_infinite_ki_on_p_gp_gives_no_interaction():
     digoxin = load_compound("digoxin")
     result = interaction(Arm.of(digoxin, "0.5 mg", "oral", time="50 h"),
                          [p_gp_perpetrator(ki_u=Quantity(1e12, "umol/L"))], window=WINDOW)
+    assert "activity_P_gp_gut" in result.treatment.coupled.model.outputs  # coupled, with no effect
     assert result.aucr == pytest.approx(1.0, abs=1e-6)
     assert result.cmaxr == pytest.approx(1.0, abs=1e-6)
 
@@ -85,13 +104,33 @@ def test_interaction_on_a_transporter_that_carries_nothing_is_reported_ignored()
     assert any("no compound of the model is carried by P-gp" in text for text in result.ignored)
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (lambda d: replace(d.absorption, fa=1.0), "efflux_transporter"),  # efflux needs an unabsorbed part
-    (lambda d: replace(d.absorption, efflux_transporter="P-glycoprotein"), "efflux_transporter"),
-    (lambda d: replace(d.clearance.renal, secretion=None), "transporter"),  # nothing for it to carry
-    (lambda d: replace(load_compound("rifampicin").interactions[0], sites=("lung",)), "sites"),
+DIGOXIN = Path(__file__).parents[2] / "compounds" / "digoxin.yaml"
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("  fa: 0.81\n", "  fa: 1.0\n", "absorption.efflux_transporter"),  # efflux needs an unabsorbed part
+    ("  efflux_transporter: P-gp", "  efflux_transporter: P-glycoprotein", "absorption.efflux_transporter"),
+    ("    secretion: 5.5 L/h\n", "", "clearance.renal.transporter"),  # nothing for it to carry
+    ("    transporter: P-gp\n    source: >-\n      Non-renal", "    transporter: MDR1\n    source: >-\n      Non-renal",
+     "clearance.biliary.transporter"),
 ])
-def test_bad_transporter_fields_are_refused(change, field):
+def test_bad_transporter_fields_name_the_file_and_field(tmp_path, old, new, field):
+    text = DIGOXIN.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "digoxin.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(PbpkInputError) as error:
-        change(load_compound("digoxin"))
-    assert field in str(error.value)
+        load_compound(path)
+    assert "digoxin.yaml" in str(error.value) and field in str(error.value)
+
+
+@pytest.mark.parametrize(("sites", "target"), [("[lung]", "transporter: P-gp"), ("[kidney]", "enzyme: CYP3A4"),
+                                                ("[gut, gut]", "transporter: P-gp")])
+def test_interaction_sites_are_checked_where_they_are_read(tmp_path, sites, target):
+    text = (Path(__file__).parent / "compounds" / "inhibitor_fast.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "perpetrator.yaml"
+    path.write_text(text.replace("{enzyme: CYP3A4, type: competitive,", f"{{{target}, sites: {sites}, type: competitive,"),
+                    encoding="utf-8")
+    with pytest.raises(PbpkInputError) as error:
+        load_compound(path)
+    assert "perpetrator.yaml" in str(error.value) and "sites" in str(error.value)

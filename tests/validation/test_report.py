@@ -68,6 +68,20 @@ def test_forest_plot_explains_its_colours_and_keeps_the_ids_inside(study_results
         plt.close(figure)
 
 
+def test_forest_plot_labels_training_studies(study_results):
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    training = dataclasses.replace(study_results[0], role="training")
+    figure = forest([study_results[0], training])
+    try:
+        labels = [label.get_text() for label in figure.axes[0].get_yticklabels() if label.get_text()]
+        assert labels == [STUDY, f"{STUDY} (training)"]
+    finally:
+        plt.close(figure)
+
+
 def test_overview_has_few_log_labels_and_a_tmax_panel_only_with_tmax(case_results):
     import matplotlib.pyplot as plt
 

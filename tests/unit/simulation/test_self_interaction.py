@@ -75,3 +75,20 @@ def test_mass_balance_when_the_compound_acts_on_itself():
     dose_umol = 4 * 200.0 / simulation.mg_per_umol
     assert simulation.enzymes
     assert np.allclose(simulation.mass_balance()[-1], dose_umol, rtol=1e-6)
+
+
+def test_paths_without_the_coupled_model_refuse_a_self_acting_compound():
+    from pbpk.core.errors import PbpkInputError
+    from pbpk.physiology.pregnancy import advancing_pregnancy
+    from pbpk.populations.run import prepare
+    from pbpk.populations.spec import parse_population
+    from pbpk.simulation.dosing import Dose, Regimen
+    from pbpk.simulation.simulate import simulate_changing
+
+    clarithromycin = load_compound("clarithromycin")
+    with pytest.raises(PbpkInputError, match="population: compound.*mechanism_based CYP3A4"):
+        prepare(clarithromycin, parse_population("adult: 20-30 y"), Regimen((Dose("500 mg", "oral"),)))
+    with pytest.raises(PbpkInputError, match="simulate_changing: compound"):
+        simulate_changing(clarithromycin, advancing_pregnancy(30), dose="500 mg", route="oral")
+    with pytest.raises(PbpkInputError, match="method.*not linear"):
+        simulate(clarithromycin, MAN, dose="500 mg", route="oral", method="exact")
