@@ -269,18 +269,14 @@ def _population(arms: Sequence[Arm], spec: PopulationSpec, n: int, seed: int,
     """Each subject's coupled parameter vector: its reference person's (by sex and ethnicity) with its own organ
     sizes, flows, GFR and enzyme activities applied to every compound; interaction constants and turnover shared.
     ``coupled``: the model of the arms (by default built for the first reference person)."""
-    from pbpk.populations.run import apply_subject_factors, factor_rules
+    from pbpk.populations.run import apply_subject_factors, coupled_vectors
     from pbpk.populations.sampling import anchor_table, anchors, sample
 
     people = anchors(spec)
     coupled = coupled or coupled_model([arm.compound for arm in arms], people[0][2], "michaelis_menten")
-    vectors = np.array([coupled_parameters(coupled, person)[0] for _, _, person in people])
+    vectors, rules = coupled_vectors(coupled, [person for _, _, person in people])
     subjects = sample(spec, n, seed, anchor_table(people))
-    rules, offset = [], 0
-    for member in coupled.members:
-        rules.extend(factor_rules(member.model, offset))
-        offset += len(member.model.parameters)
-    parameters = apply_subject_factors(vectors[subjects.anchor].copy(), tuple(rules), subjects)
+    parameters = apply_subject_factors(vectors[subjects.anchor].copy(), rules, subjects)
     return _Population(coupled, compile_model(coupled.model, "numba"), parameters, subjects)
 
 

@@ -256,6 +256,30 @@ def gut_intrinsic_clearances(compound: Compound, individual: Individual) -> dict
     return by_enzyme
 
 
+def gut_wall_shares(compound: Compound, individual: Individual) -> dict[str, float]:
+    """Each enzyme's share of the compound's gut-wall intrinsic clearance (sum 1; empty without one), by which
+    DDI models split its first pass among the enzymes that inhibitors and inducers act on.
+
+    From the in-vitro gut-wall CLint (:func:`gut_intrinsic_clearances`) where there is one. Otherwise, when
+    the compound's ``fg`` is a measured value below 1 (a real gut-wall extraction that no in-vitro data
+    scale), from its ``in_vivo`` hepatic pathways: each pathway's CLint per hepatic enzyme amount times the
+    intestinal amount, the per-pmol scaling of the in-vitro case (a single enzyme gets the whole share).
+    """
+    weights = {e: q.to("L/h").magnitude for e, q in gut_intrinsic_clearances(compound, individual).items()
+               if q.magnitude > 0}
+    measured = compound.absorption is not None and compound.absorption.fg is not None and compound.absorption.fg < 1
+    if not weights and measured:
+        for pathway in compound.clearance.hepatic:
+            amount = individual.intestinal_abundance.get(pathway.enzyme)
+            hepatic = individual.hepatic_abundance.get(pathway.enzyme)
+            if pathway.system != "in_vivo" or amount is None or hepatic is None:
+                continue
+            weight = (pathway.clint / hepatic * amount * individual.enzyme_activity(pathway.enzyme, "intestine"))
+            weights[pathway.enzyme] = weights.get(pathway.enzyme, 0.0) + weight.to("L*mg/h").magnitude
+    total = sum(weights.values())
+    return {enzyme: weight / total for enzyme, weight in weights.items()} if total > 0 else {}
+
+
 def gut_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
     """Unbound intrinsic clearance of the gut wall (L/h), all enzymes (see :func:`gut_intrinsic_clearances`)."""
     return sum(gut_intrinsic_clearances(compound, individual).values(), Quantity(0.0, "L/h"))

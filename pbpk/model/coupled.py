@@ -18,7 +18,8 @@ gut wall
     the first-pass loss of an absorbed dose follows the gut-wall intrinsic
     clearance: Fg = 1/(1 + (1 − Fg0)/Fg0 · Σe share_e·E_e/(1 + S_c,e)), with
     Fg0 the compound's Fg without interaction (measured or Qgut-predicted) and
-    share_e the enzyme's part of its gut-wall CLint (Yang et al. 2007, Qgut model).
+    share_e the enzyme's part of its gut-wall CLint (Yang et al. 2007, Qgut model; for a measured Fg
+    without in-vitro data, from the in-vivo hepatic pathways: :func:`pbpk.disposition.clearance.gut_wall_shares`).
 
 Inhibitor concentrations are unbound at the enzyme: in the liver the unbound
 intracellular concentration of the perpetrator; in the enterocyte its absorbed
@@ -55,7 +56,7 @@ from pbpk.compound import Compound, Interaction
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.names import enzyme_names
 from pbpk.core.units import micromolar
-from pbpk.disposition.clearance import gut_intrinsic_clearances
+from pbpk.disposition.clearance import gut_wall_shares
 from pbpk.disposition.turnover import turnover_rate
 from pbpk.model.builder import ModelBuilder
 from pbpk.model.parameters import parameter_table, to_vector
@@ -456,10 +457,8 @@ def _interaction_values(coupled: CoupledModel, individual: Individual) -> dict[s
             if formed is not None and formed.compound in coupled.formed:
                 values[f"f_formed_{coupled.formed[formed.compound]}_from_{member.tag}_{route.name}"] = formed.fraction
     for member in coupled.members:
-        clints = gut_intrinsic_clearances(member.compound, individual)
-        total = sum(q.to("L/h").magnitude for q in clints.values())
-        for enzyme, clint in clints.items():
-            values[f"share_gut_{_identifier(enzyme)}_{member.tag}"] = clint.to("L/h").magnitude / total
+        for enzyme, share in gut_wall_shares(member.compound, individual).items():
+            values[f"share_gut_{_identifier(enzyme)}_{member.tag}"] = share
     return values
 
 
@@ -467,8 +466,7 @@ def _gut_enzymes(compound: Compound, individual: Individual) -> tuple[str, ...]:
     """Enzymes carrying the compound's gut-wall clearance (those with a share of it)."""
     if compound.absorption is None:
         return ()
-    clints = gut_intrinsic_clearances(compound, individual)
-    return tuple(sorted(e for e, q in clints.items() if q.magnitude > 0))
+    return tuple(sorted(gut_wall_shares(compound, individual)))
 
 
 def _identifier(name: str) -> str:

@@ -26,11 +26,18 @@ import numpy as np
 import pandas as pd
 
 from pbpk.compound import Compound
+from pbpk.compound.load import formed_metabolites
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity, mg_per_umol
 from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
+from pbpk.model.coupled import (
+    CoupledModel,
+    acts_on_itself,
+    build_coupled_model,
+    coupled_parameters,
+)
 from pbpk.model.parameters import parameter_vector
 from pbpk.populations.chunks import BACKENDS, chunk_sizes, run_chunks
 from pbpk.populations.sampling import (
@@ -49,7 +56,6 @@ from pbpk.simulation.simulate import (
     model_for,
     output_grid,
     require_absorption,
-    require_single_compound_model,
 )
 
 PERCENTILES = (5.0, 50.0, 95.0)
@@ -82,6 +88,7 @@ class ChunkTask:
     keep_profiles: bool
     last_dose_time: float  # h
     interval: float | None = None  # h between the last two doses (None: one dose)
+    plasma: tuple[str, str] = ("AUC_plasma", "C_plasma")  # the compound's AUC state and concentration output
 
 
 @dataclass
@@ -230,26 +237,48 @@ def simulate_virtual_population(
 def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until: str | None = None,
             times: np.ndarray | None = None, points: int = 241, kinetics: str = "michaelis_menten",
             rtol: float = 1e-6, keep_profiles: bool = False) -> ChunkTask:
-    """The model, anchor vectors, dosing plan and output grid shared by every chunk of a population."""
-    require_single_compound_model(compound, "population")
+    """The model, anchor vectors, dosing plan and output grid shared by every chunk of a population.
+
+    A compound acting on its own clearance (:func:`pbpk.model.coupled.acts_on_itself`) runs in the coupled model
+    of itself and its metabolites, as in :func:`pbpk.simulation.simulate.simulate`."""
     people = anchors(spec)
     model = model_for(compound, people[0][2], kinetics=kinetics)
     for _, _, person in people[1:]:
         if model_for(compound, person, kinetics=kinetics).topology.signature != model.topology.signature:
             raise PbpkInputError("population", "anchors", spec.text, "one model structure for the whole population")
-    vectors = np.array([parameter_vector(model, compound, person) for _, _, person in people])
-    targets = {r: model.state_index(s) for r, s in model.dose_targets.items()}
+    single = np.array([parameter_vector(model, compound, person) for _, _, person in people])
+    metabolites = formed_metabolites([compound])
+    solved_model, vectors, rules, plasma = model, single, factor_rules(model), ("AUC_plasma", "C_plasma")
+    targets, states = {r: model.state_index(s) for r, s in model.dose_targets.items()}, None
+    if acts_on_itself([compound, *metabolites.values()]):
+        coupled = build_coupled_model([compound], people[0][2], kinetics=kinetics, metabolites=metabolites)
+        tag = coupled.members[0].tag
+        solved_model = coupled.model
+        vectors, rules = coupled_vectors(coupled, [person for _, _, person in people])
+        targets, states = coupled.dose_targets(tag), coupled.state_indices(tag)
+        plasma = (coupled.qualified(tag, "AUC_plasma"), coupled.qualified(tag, "C_plasma"))
     mw = compound.molecular_weight.value
-    one = schedule(regimen, targets, len(model.states), molecular_weight=mw, body_weight=Quantity(1.0, "kg"))
-    two = schedule(regimen, targets, len(model.states), molecular_weight=mw, body_weight=Quantity(2.0, "kg"))
-    grid = output_grid(times, until, points, regimen, one, model, vectors[len(vectors) // 2])
+    one, two = (schedule(regimen, targets, len(solved_model.states), molecular_weight=mw,
+                         body_weight=Quantity(kg, "kg"), states=states) for kg in (1.0, 2.0))
+    grid = output_grid(times, until, points, regimen, one, model, single[len(single) // 2])
     return ChunkTask(
-        model=model, spec=spec, table=anchor_table(people), vectors=vectors, rules=factor_rules(model),
-        at_one_kg=one, at_two_kg=two, times=grid, method="exact" if model.is_linear else "general", rtol=rtol,
-        mg_per_umol=mg_per_umol(mw), keep_profiles=keep_profiles,
+        model=solved_model, spec=spec, table=anchor_table(people), vectors=vectors, rules=rules,
+        at_one_kg=one, at_two_kg=two, times=grid, method="exact" if solved_model.is_linear else "general",
+        rtol=rtol, mg_per_umol=mg_per_umol(mw), keep_profiles=keep_profiles,
         last_dose_time=max(d.time.to("h").magnitude for d in regimen.doses),
-        interval=regimen.last_interval,
+        interval=regimen.last_interval, plasma=plasma,
     )
+
+
+def coupled_vectors(coupled: CoupledModel, people: list) -> tuple[np.ndarray, tuple]:
+    """The anchor parameter vectors of a coupled model (one per anchor person) and the subject-factor rules of
+    every member (each member's columns at its offset; interaction constants and turnover shared)."""
+    vectors = np.array([coupled_parameters(coupled, person)[0] for person in people])
+    rules, offset = [], 0
+    for member in coupled.members:
+        rules.extend(factor_rules(member.model, offset))
+        offset += len(member.model.parameters)
+    return vectors, tuple(rules)
 
 
 def subject_schedules(task: ChunkTask, subjects: Subjects) -> Schedules:
@@ -262,11 +291,12 @@ def run_chunk(task: ChunkTask, index: int, size: int, seed: np.random.SeedSequen
     subjects = sample(task.spec, size, seed, task.table)
     parameters = subject_parameters(task, subjects)
     schedules = subject_schedules(task, subjects)
+    auc_state, plasma = task.plasma
     solved = solve_many(compile_model(task.model, "numba"), parameters, schedules, task.times,
-                        SolveOptions(task.method, task.rtol), states=("AUC_plasma",), outputs=("C_plasma",))
+                        SolveOptions(task.method, task.rtol), states=(auc_state,), outputs=(plasma,))
     to_mg = task.mg_per_umol
-    concentration = solved.output("C_plasma") * to_mg
-    auc = solved.state("AUC_plasma") * to_mg
+    concentration = solved.output(plasma) * to_mg
+    auc = solved.state(auc_state) * to_mg
     failed = ~solved.ok
     concentration[failed] = np.nan
     metrics = _metrics(task.times, concentration, auc, schedules.doses() * to_mg, task.last_dose_time, task.interval)

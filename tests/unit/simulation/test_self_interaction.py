@@ -10,6 +10,7 @@ import pytest
 
 from pbpk.compound import load_compound
 from pbpk.compound.load import formed_metabolites
+from pbpk.core.units import mg_per_umol
 from pbpk.ddi.dynamic import Arm, simulate_ddi
 from pbpk.model.coupled import acts_on_itself
 from pbpk.physiology import reference_individual
@@ -80,15 +81,33 @@ def test_mass_balance_when_the_compound_acts_on_itself():
 def test_paths_without_the_coupled_model_refuse_a_self_acting_compound():
     from pbpk.core.errors import PbpkInputError
     from pbpk.physiology.pregnancy import advancing_pregnancy
-    from pbpk.populations.run import prepare
-    from pbpk.populations.spec import parse_population
-    from pbpk.simulation.dosing import Dose, Regimen
     from pbpk.simulation.simulate import simulate_changing
 
     clarithromycin = load_compound("clarithromycin")
-    with pytest.raises(PbpkInputError, match="population: compound.*mechanism_based CYP3A4"):
-        prepare(clarithromycin, parse_population("adult: 20-30 y"), Regimen((Dose("500 mg", "oral"),)))
-    with pytest.raises(PbpkInputError, match="simulate_changing: compound"):
+    with pytest.raises(PbpkInputError, match="simulate_changing: compound.*mechanism_based CYP3A4"):
         simulate_changing(clarithromycin, advancing_pregnancy(30), dose="500 mg", route="oral")
     with pytest.raises(PbpkInputError, match="method.*not linear"):
         simulate(clarithromycin, MAN, dose="500 mg", route="oral", method="exact")
+
+
+def test_virtual_population_of_a_self_acting_compound_equals_its_ddi_population_alone():
+    """populations.run and the DDI population path (pbpk.ddi.dynamic) give the same subjects the same profiles."""
+    from pbpk.ddi.dynamic import population_profiles
+    from pbpk.engine.codegen import compile_model
+    from pbpk.engine.solve import SolveOptions, solve_many
+    from pbpk.populations.run import prepare, subject_parameters, subject_schedules
+    from pbpk.populations.sampling import sample
+    from pbpk.populations.spec import parse_population
+
+    clarithromycin = load_compound("clarithromycin")
+    arm = Arm.of(clarithromycin, "500 mg", "oral", every="12 h", doses=6)
+    spec = parse_population("adult: 20-50 y")
+    task = prepare(clarithromycin, spec, arm.regimen, until="84 h")
+    subjects = sample(task.spec, 6, 5, task.table)
+    solved = solve_many(compile_model(task.model), subject_parameters(task, subjects), subject_schedules(task, subjects),
+                        task.times, SolveOptions(task.method, 1e-7), outputs=(task.plasma[1],))
+    ddi = population_profiles(arm, [], spec, 6, task.times, seed=5)
+    population = solved.output(task.plasma[1]) * mg_per_umol(clarithromycin.molecular_weight.value)
+    np.testing.assert_allclose(population, ddi.concentrations, rtol=1e-4, atol=1e-7)
+    assert np.ptp(population[:, -1]) > 0.1 * population[:, -1].mean()  # the subjects differ
+    assert task.plasma == ("clarithromycin__AUC_plasma", "clarithromycin__C_plasma")
