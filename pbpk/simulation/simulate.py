@@ -38,7 +38,7 @@ from pbpk.engine.codegen import compile_model
 from pbpk.engine.schedules import Schedule, segment
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.engine.status import SolverStatus
-from pbpk.model.coupled import acts_on_itself, build_coupled_model, coupled_parameters
+from pbpk.model.coupled import CoupledModel, acts_on_itself, build_coupled_model, coupled_parameters
 from pbpk.model.parameters import ParameterSet, parameter_table, predicted_half_life, to_vector
 from pbpk.model.symbolic import SymbolicModel, build_model
 from pbpk.model.topology import Kinetics, build_topology
@@ -213,12 +213,19 @@ def _solve_acting_on_itself(compound: Compound, individual: Individual, regimen:
                     molecular_weight=compound.molecular_weight.value, body_weight=individual.body_weight,
                     states=coupled.state_indices(member.tag))
     solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
-    names = list(coupled.model.outputs)
-    states = solved.states[0][:, coupled.state_indices(member.tag)]
-    outputs = solved.outputs[0][:, [names.index(coupled.qualified(member.tag, n)) for n in member.model.outputs]]
-    enzymes = {n: solved.outputs[0][:, i] for i, n in enumerate(names) if n.startswith(("E_", "activity_"))}
+    states, outputs, enzymes = _own_columns(coupled, solved.states[0], solved.outputs[0])
     notes = [w for w in warnings if not w.startswith(f"{compound.name}: ")]  # the metabolites' parameter warnings
     return states, outputs, solved.method, solved.status(0), enzymes, notes
+
+
+def _own_columns(coupled: CoupledModel, states: np.ndarray, outputs: np.ndarray):
+    """The first member's states and outputs (time × columns, in its single-compound order) from a coupled
+    solution, and the enzyme amounts and activities (``E_*``, ``activity_*``) over time."""
+    member = coupled.members[0]
+    names = list(coupled.model.outputs)
+    own = outputs[:, [names.index(coupled.qualified(member.tag, n)) for n in member.model.outputs]]
+    enzymes = {n: outputs[:, i] for i, n in enumerate(names) if n.startswith(("E_", "activity_"))}
+    return states[:, coupled.state_indices(member.tag)], own, enzymes
 
 
 def _own_action(compound: Compound, metabolites: Mapping[str, Compound]) -> str:
@@ -266,9 +273,9 @@ def simulate_changing(
     growing over weeks of therapy (:func:`pbpk.physiology.pediatrics.growing_child`) or an
     advancing pregnancy (:func:`pbpk.physiology.pregnancy.advancing_pregnancy`). Doses per
     kg use the weight at the time of each dose. The model structure must stay the
-    same (a pregnancy cannot cross the week the fetus joins the model).
+    same (a pregnancy cannot cross the week the fetus joins the model). A compound acting
+    on its own clearance is solved coupled with its metabolites, as in :func:`simulate`.
     """
-    require_single_compound_model(compound, "simulate_changing")
     start = physiology(0.0)
     regimen = regimen_of(regimen, dosing)
     require_absorption(compound, regimen)
@@ -278,22 +285,29 @@ def simulate_changing(
     fixed = Regimen(tuple(replace(d, amount=d.mass(physiology(d.time.to("h").magnitude).body_weight))
                           for d in regimen.doses))
     model = model_for(compound, start, kinetics=kinetics)
-    kernel = compile_model(model, "numba")
+    metabolites = formed_metabolites([compound])
+    coupled = build_coupled_model([compound], start, kinetics=kinetics, metabolites=metabolites) \
+        if acts_on_itself([compound, *metabolites.values()]) else None  # as in simulate()
+    solved_model = coupled.model if coupled else model
+    kernel = compile_model(solved_model, "numba")
     first = parameter_table(model, compound, start)
-    plan = schedule(fixed, {r: model.state_index(n) for r, n in model.dose_targets.items()}, len(model.states),
-                    molecular_weight=compound.molecular_weight.value, body_weight=start.body_weight)
+    targets = coupled.dose_targets(coupled.members[0].tag) if coupled else {
+        r: model.state_index(n) for r, n in model.dose_targets.items()}
+    plan = schedule(fixed, targets, len(solved_model.states), molecular_weight=compound.molecular_weight.value,
+                    body_weight=start.body_weight, states=coupled.state_indices(coupled.members[0].tag) if coupled else None)
     grid = output_grid(None, until, points, fixed, plan, model, to_vector(model, first.values))
     boundaries = np.append(np.arange(0.0, grid[-1], step), grid[-1])
-    states = np.empty((len(grid), len(model.states)))
-    outputs = np.empty((len(grid), len(model.outputs)))
-    y = np.zeros(len(model.states))
+    states = np.empty((len(grid), len(solved_model.states)))
+    outputs = np.empty((len(grid), len(solved_model.outputs)))
+    y = np.zeros(len(solved_model.states))
     options = SolveOptions("auto", rtol, None, max_steps)
     for a, b in zip(boundaries[:-1], boundaries[1:]):
         person = physiology(a)
         if build_topology(compound, person, kinetics=kinetics).signature != model.topology.signature:
             raise PbpkInputError("simulate", "physiology", f"at {a:g} h",
                                  "the same model structure throughout (e.g. not across the week the fetus appears)")
-        vector = to_vector(model, parameter_table(model, compound, person).values)
+        vector = coupled_parameters(coupled, person)[0] if coupled else to_vector(
+            model, parameter_table(model, compound, person).values)
         last = b == boundaries[-1]
         inside = (grid >= a) & ((grid <= b) if last else (grid < b))
         times = np.unique(np.concatenate([[a], grid[inside], [b]]))
@@ -305,10 +319,11 @@ def simulate_changing(
         states[inside] = solved.states[0, keep]
         outputs[inside] = solved.outputs[0, keep]
         y = solved.states[0, -1]
+    states, outputs, enzymes = _own_columns(coupled, states, outputs) if coupled else (states, outputs, {})
     return Simulation(compound, start, fixed, model, first, to_vector(model, first.values), grid, states, outputs,
                       solved.method, status, first.warnings,
                       {"method": "auto", "kinetics": kinetics, "partition_method": None, "backend": "numba",
-                       "rtol": rtol, "max_steps": max_steps})
+                       "rtol": rtol, "max_steps": max_steps}, enzymes)
 
 
 def output_grid(times: np.ndarray | None, until: str | None, points: int, regimen: Regimen, plan: Schedule,

@@ -78,14 +78,26 @@ def test_mass_balance_when_the_compound_acts_on_itself():
     assert np.allclose(simulation.mass_balance()[-1], dose_umol, rtol=1e-6)
 
 
-def test_paths_without_the_coupled_model_refuse_a_self_acting_compound():
-    from pbpk.core.errors import PbpkInputError
+def test_changing_physiology_keeps_the_self_action():
+    """simulate_changing with a person who does not change equals simulate (renewed every 12 h, amounts and
+    enzyme states carried over); in an advancing pregnancy the enzyme activities are still reported."""
     from pbpk.physiology.pregnancy import advancing_pregnancy
     from pbpk.simulation.simulate import simulate_changing
 
     clarithromycin = load_compound("clarithromycin")
-    with pytest.raises(PbpkInputError, match="simulate_changing: compound.*mechanism_based CYP3A4"):
-        simulate_changing(clarithromycin, advancing_pregnancy(30), dose="500 mg", route="oral")
+    changing = simulate_changing(clarithromycin, lambda t: MAN, dose="500 mg", route="oral", every="12 h", doses=6,
+                                 until="84 h", update_every="12 h")
+    direct = simulate(clarithromycin, MAN, dose="500 mg", route="oral", every="12 h", doses=6, times=changing.times)
+    assert changing.enzymes["activity_CYP3A4_liver"][-1] < 0.9
+    np.testing.assert_allclose(changing.output("C_plasma"), direct.output("C_plasma"), rtol=2e-4, atol=1e-7)
+    pregnancy = simulate_changing(clarithromycin, advancing_pregnancy(30), dose="500 mg", route="oral", until="48 h")
+    assert pregnancy.status.ok and "E_CYP3A4_liver" in pregnancy.enzymes
+
+
+def test_exact_method_is_refused_for_a_self_acting_compound():
+    from pbpk.core.errors import PbpkInputError
+
+    clarithromycin = load_compound("clarithromycin")
     with pytest.raises(PbpkInputError, match="method.*not linear"):
         simulate(clarithromycin, MAN, dose="500 mg", route="oral", method="exact")
 
