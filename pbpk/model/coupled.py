@@ -53,6 +53,7 @@ import numpy as np
 import sympy as sp
 
 from pbpk.compound import Compound, Interaction
+from pbpk.compound.schema import INTERACTION_SITES
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.names import enzyme_names
 from pbpk.core.units import micromolar
@@ -180,7 +181,7 @@ def acts_on_itself(compounds: Sequence[Compound]) -> bool:
                 | {(transporter, site) for site, transporter in c.transport_sites.items()} for c in compounds}
     for compound in compounds:
         for interaction in compound.interactions:
-            acting = {(interaction.target, site) for site in interaction.sites or (*SITES, "kidney")}
+            acting = {(interaction.target, site) for site in interaction.sites or INTERACTION_SITES}
             others = [pairs for name, pairs in clearing.items()
                       if interaction.type not in REVERSIBLE or name != compound.name]
             if any(acting & pairs for pairs in others):
@@ -269,9 +270,9 @@ def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str], c
         enzyme = interaction.target
         label = f"{_identifier(enzyme)}_{tag}"
         belongs = {"enzyme": enzyme, "member": tag}
-        for site in sorted(carried[enzyme]) if enzyme in carried else SITES:
-            if (site == "gut" and enzyme not in in_gut and enzyme not in carried) or (
-                    interaction.sites and site not in interaction.sites):
+        sites = sorted(carried[enzyme]) if enzyme in carried else [s for s in SITES if s != "gut" or enzyme in in_gut]
+        for site in sites:
+            if interaction.sites and site not in interaction.sites:
                 continue
             key = (enzyme, site)
             inhibitor = concentration[(tag, site)]

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from pbpk.compound import Compound
-from pbpk.compound.load import formed_metabolites
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity, mg_per_umol
 from pbpk.engine.codegen import compile_model
@@ -34,8 +33,6 @@ from pbpk.engine.schedules import Schedule
 from pbpk.engine.solve import Schedules, SolveOptions, solve_many
 from pbpk.model.coupled import (
     CoupledModel,
-    acts_on_itself,
-    build_coupled_model,
     coupled_parameters,
 )
 from pbpk.model.parameters import parameter_vector
@@ -53,6 +50,7 @@ from pbpk.simulation.nca import auc_to_infinity, last_points_slopes
 from pbpk.simulation.observed import ObservedProfile
 from pbpk.simulation.plots import draw_observed
 from pbpk.simulation.simulate import (
+    coupled_alone,
     model_for,
     output_grid,
     require_absorption,
@@ -247,11 +245,10 @@ def prepare(compound: Compound, spec: PopulationSpec, regimen: Regimen, *, until
         if model_for(compound, person, kinetics=kinetics).topology.signature != model.topology.signature:
             raise PbpkInputError("population", "anchors", spec.text, "one model structure for the whole population")
     single = np.array([parameter_vector(model, compound, person) for _, _, person in people])
-    metabolites = formed_metabolites([compound])
     solved_model, vectors, rules, plasma = model, single, factor_rules(model), ("AUC_plasma", "C_plasma")
     targets, states = {r: model.state_index(s) for r, s in model.dose_targets.items()}, None
-    if acts_on_itself([compound, *metabolites.values()]):
-        coupled = build_coupled_model([compound], people[0][2], kinetics=kinetics, metabolites=metabolites)
+    coupled = coupled_alone(compound, people[0][2], kinetics)
+    if coupled is not None:
         tag = coupled.members[0].tag
         solved_model = coupled.model
         vectors, rules = coupled_vectors(coupled, [person for _, _, person in people])

@@ -176,7 +176,6 @@ def simulate(
     regimen = regimen_of(regimen, dosing)
     require_absorption(compound, regimen)
     model = model_for(compound, individual, kinetics=kinetics)
-    kernel = compile_model(model, backend)
     table = parameter_table(model, compound, individual, partition_method=partition_method)
     vector = to_vector(model, table.values)
     plan = schedule(regimen, {r: model.state_index(s) for r, s in model.dose_targets.items()}, len(model.states),
@@ -184,29 +183,39 @@ def simulate(
     grid = output_grid(times, until, points, regimen, plan, model, vector)
     settings = {"method": method, "kinetics": kinetics, "partition_method": partition_method, "backend": backend,
                 "rtol": rtol, "max_steps": max_steps}
-    metabolites = formed_metabolites([compound])
-    if acts_on_itself([compound, *metabolites.values()]):
+    coupled = coupled_alone(compound, individual, kinetics)
+    if coupled is not None:
         if method == "exact":
             raise PbpkInputError("simulate", "method", method, "auto or general",
-                                 f"{compound.name} acts on its own clearance ({_own_action(compound, metabolites)}), "
+                                 f"{compound.name} acts on its own clearance ({_own_action(coupled)}), "
                                  "so its model is not linear")
         states, outputs, solved_method, status, enzymes, warnings = _solve_acting_on_itself(
-            compound, individual, regimen, grid, options, metabolites, settings)
+            coupled, individual, regimen, grid, options, settings)
         return Simulation(compound, individual, regimen, model, table, vector, grid, states, outputs, solved_method,
                           status, tuple(dict.fromkeys((*table.warnings, *warnings))), settings, enzymes)
-    solved = solve_many(kernel, vector[None], Schedules.of(plan), grid, options)
+    solved = solve_many(compile_model(model, backend), vector[None], Schedules.of(plan), grid, options)
     return Simulation(compound, individual, regimen, model, table, vector, grid, solved.states[0], solved.outputs[0],
                       solved.method, solved.status(0), table.warnings, settings)
 
 
-def _solve_acting_on_itself(compound: Compound, individual: Individual, regimen: Regimen, grid: np.ndarray,
-                            options: SolveOptions, metabolites: Mapping[str, Compound], settings: dict):
-    """Solve ``compound`` in the coupled model of itself and its metabolites; returns its own states and outputs
+def coupled_alone(compound: Compound, individual: Individual, kinetics: Kinetics = "michaelis_menten"
+                  ) -> CoupledModel | None:
+    """The coupled model of ``compound`` with the metabolites it forms, when it acts on its own clearance
+    (:func:`pbpk.model.coupled.acts_on_itself`); None otherwise."""
+    metabolites = formed_metabolites([compound])
+    if not acts_on_itself([compound, *metabolites.values()]):
+        return None
+    return build_coupled_model([compound], individual, kinetics=kinetics, metabolites=metabolites)
+
+
+def _solve_acting_on_itself(coupled: CoupledModel, individual: Individual, regimen: Regimen, grid: np.ndarray,
+                            options: SolveOptions, settings: dict):
+    """Solve the compound of ``coupled`` (:func:`coupled_alone`) with its metabolites; returns its own states and outputs
     in the order of its single-compound model, the solver method and status, the enzyme amounts and
     activities relative to baseline (``E_<enzyme>_<site>``; ``activity_<enzyme>_<site>``: as a victim would
     see it, every inhibitor's binding included), and the metabolites' parameter warnings."""
-    coupled = build_coupled_model([compound], individual, kinetics=settings["kinetics"], metabolites=metabolites)
     member = coupled.members[0]
+    compound = member.compound
     kernel = compile_model(coupled.model, settings["backend"])
     vector, warnings = coupled_parameters(coupled, individual, partition_method=settings["partition_method"])
     plan = schedule(regimen, coupled.dose_targets(member.tag), len(coupled.model.states),
@@ -228,9 +237,9 @@ def _own_columns(coupled: CoupledModel, states: np.ndarray, outputs: np.ndarray)
     return states[:, coupled.state_indices(member.tag)], own, enzymes
 
 
-def _own_action(compound: Compound, metabolites: Mapping[str, Compound]) -> str:
+def _own_action(coupled: CoupledModel) -> str:
     """The interactions of a compound and its metabolites on what clears them, for messages."""
-    members = (compound, *metabolites.values())
+    members = [member.compound for member in coupled.members]
     clearing = {p.enzyme for m in members for p in m.clearance.hepatic} | {
         t for m in members for t in m.transport_sites.values()}
     return ", ".join(f"{c.name}: {i.type} {i.target}" for c in members for i in c.interactions if i.target in clearing)
@@ -239,10 +248,10 @@ def _own_action(compound: Compound, metabolites: Mapping[str, Compound]) -> str:
 def require_single_compound_model(compound: Compound, where: str) -> None:
     """Refuse a compound that acts on its own clearance on a path that solves only its single-compound model
     (its values, e.g. clarithromycin's CLint, hold with that action and would be wrong without it)."""
-    metabolites = formed_metabolites([compound])
-    if acts_on_itself([compound, *metabolites.values()]):
+    coupled = coupled_alone(compound, reference_individual("male"))
+    if coupled is not None:
         raise PbpkInputError(where, "compound", compound.name, "a compound that does not act on its own clearance",
-                             f"{compound.name} acts on it ({_own_action(compound, metabolites)}), which this path "
+                             f"{compound.name} acts on it ({_own_action(coupled)}), which this path "
                              "does not model yet; simulate each person with pbpk.simulation.simulate.simulate")
 
 
@@ -285,9 +294,7 @@ def simulate_changing(
     fixed = Regimen(tuple(replace(d, amount=d.mass(physiology(d.time.to("h").magnitude).body_weight))
                           for d in regimen.doses))
     model = model_for(compound, start, kinetics=kinetics)
-    metabolites = formed_metabolites([compound])
-    coupled = build_coupled_model([compound], start, kinetics=kinetics, metabolites=metabolites) \
-        if acts_on_itself([compound, *metabolites.values()]) else None  # as in simulate()
+    coupled = coupled_alone(compound, start, kinetics)  # as in simulate()
     solved_model = coupled.model if coupled else model
     kernel = compile_model(solved_model, "numba")
     first = parameter_table(model, compound, start)
