@@ -10,6 +10,7 @@ from pbpk.compound.schema import (
     Clearance,
     Compound,
     HepaticPathway,
+    HepaticUptake,
     Interaction,
     Metabolite,
     RenalElimination,
@@ -17,4 +18,4 @@ from pbpk.compound.schema import (
 )
 
 __all__ = ["BINDING_PROTEINS", "PARTITION_METHODS", "Absorption", "BiliaryElimination", "DialysisElimination", "Clearance", "Compound",
-           "HepaticPathway", "Interaction", "Metabolite", "RenalElimination", "SpecificBinding", "load_compound"]
+           "HepaticPathway", "HepaticUptake", "Interaction", "Metabolite", "RenalElimination", "SpecificBinding", "load_compound"]

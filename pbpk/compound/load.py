@@ -33,6 +33,7 @@ from pbpk.compound.schema import (
     Compound,
     DialysisElimination,
     HepaticPathway,
+    HepaticUptake,
     Interaction,
     Metabolite,
     RenalElimination,
@@ -187,6 +188,7 @@ def _clearance(r: Record | None) -> Clearance:
         )
         biliary_record.text("note", required=False)
         biliary_record.finish()
+    uptake = _hepatic_uptake(r.record("hepatic_uptake", required=False))
     dialysis_record = r.record("dialysis", required=False)
     dialysis = None
     if dialysis_record is not None:
@@ -198,7 +200,27 @@ def _clearance(r: Record | None) -> Clearance:
         dialysis_record.text("note", required=False)
         dialysis_record.finish()
     r.finish()
-    return Clearance(hepatic=hepatic, renal=renal, biliary=biliary, dialysis=dialysis)
+    return Clearance(hepatic=hepatic, renal=renal, biliary=biliary, dialysis=dialysis, hepatic_uptake=uptake)
+
+
+def _hepatic_uptake(r: Record | None) -> HepaticUptake | None:
+    """``hepatic_uptake: {transporters: {OATP1B1: 300 L/h, …}, source: …}``: unbound active uptake clearances."""
+    if r is None:
+        return None
+    transporters = r.record("transporters")
+    clearances = {}
+    for transporter in transporters.keys():
+        if transporter not in transporter_names():
+            raise transporters.error(transporter, transporter, f"a known transporter ({', '.join(transporter_names())})",
+                                     did_you_mean(transporter, transporter_names()))
+        clearances[transporter] = transporters.quantity(transporter, "L/h", example="300 L/h")
+    transporters.finish()
+    if not clearances:
+        raise r.error("transporters", "{}", "at least one transporter with its unbound uptake clearance")
+    uptake = HepaticUptake(clearances, r.source(), r.text("fitted_to", required=False))
+    r.text("note", required=False)
+    r.finish()
+    return uptake
 
 
 def _hepatic(r: Record) -> HepaticPathway:

@@ -195,6 +195,28 @@ class BiliaryElimination:
 
 
 @dataclass(frozen=True)
+class HepaticUptake:
+    """Active uptake of unbound drug from the liver's sinusoidal blood into the hepatocytes: an unbound uptake
+    clearance (L/h, adult reference) per sinusoidal transporter (OATP1B1, OATP1B3, …). The liver is then
+    permeability-limited (``permeability_limited: {liver: …}``), its PS the passive diffusion both ways."""
+
+    clearances: Mapping[str, pint.Quantity]
+    source: str
+    fitted_to: str | None = None
+
+    def __post_init__(self) -> None:
+        where = "HepaticUptake"
+        values = frozen(self.clearances)
+        if not values:
+            raise PbpkInputError(where, "transporters", "{}", "at least one transporter with its uptake clearance")
+        for transporter, value in values.items():
+            check_choice(transporter, transporter_names(), where=where, field="transporters")
+            check_quantity(value, "L/h", where=where, field=f"transporters.{transporter}")
+        object.__setattr__(self, "clearances", values)
+        check_text(self.source, where=where, field="source")
+
+
+@dataclass(frozen=True)
 class DialysisElimination:
     """Removal by intermittent haemodialysis: the dialyser's plasma clearance during a session (L/h)."""
 
@@ -209,17 +231,18 @@ class DialysisElimination:
 
 @dataclass(frozen=True)
 class Clearance:
-    """Hepatic pathways, renal and biliary excretion, and removal by haemodialysis."""
+    """Hepatic pathways, renal and biliary excretion, active hepatic uptake and removal by haemodialysis."""
 
     hepatic: tuple[HepaticPathway, ...] = ()
     renal: RenalElimination | None = None
     biliary: BiliaryElimination | None = None
     dialysis: DialysisElimination | None = None
+    hepatic_uptake: HepaticUptake | None = None
 
     def __post_init__(self) -> None:
         _parts(self.hepatic, HepaticPathway, "Clearance", "hepatic")
         for name, kind in (("renal", RenalElimination), ("biliary", BiliaryElimination),
-                           ("dialysis", DialysisElimination)):
+                           ("dialysis", DialysisElimination), ("hepatic_uptake", HepaticUptake)):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), kind):
                 raise PbpkInputError("Clearance", name, str(getattr(self, name)), f"a {kind.__name__} or None")
 
@@ -402,6 +425,14 @@ class Compound:
         if "lung" in self.permeability_limited:
             raise PbpkInputError(where, "permeability_limited", "lung",
                                  "tissues other than the lung (it is perfusion-limited here)")
+        uptake, biliary = self.clearance.hepatic_uptake, self.clearance.biliary
+        if uptake is not None and "liver" not in self.permeability_limited:
+            raise PbpkInputError(where, "clearance.hepatic_uptake", ", ".join(uptake.clearances),
+                                 "a permeability-limited liver (permeability_limited: {liver: passive PS}) for "
+                                 "active uptake into its cells")
+        if uptake is not None and biliary is not None and biliary.transporter in uptake.clearances:
+            raise PbpkInputError(where, "clearance.biliary.transporter", biliary.transporter,
+                                 "a canalicular transporter other than the sinusoidal uptake transporters")
         if self.placental_transfer is not None:
             check_cited(self.placental_transfer, "L/h", where=where, field="placental_transfer")
 
@@ -416,13 +447,16 @@ class Compound:
         return self.logD74.value + math.log10(ionization_ratio(self.pka, 7.4))
 
     @property
-    def transport_sites(self) -> dict[str, str]:
-        """Transporter of each site where one carries the compound: ``kidney`` (renal secretion), ``liver``
-        (biliary excretion), ``gut`` (apical efflux limiting absorption)."""
+    def transport_processes(self) -> tuple[tuple[str, str, str], ...]:
+        """(process, site, transporter) of each transporter-carried process: ``secretion`` in the kidney,
+        ``biliary`` excretion and sinusoidal ``uptake`` in the liver, apical ``efflux`` in the gut."""
         renal, biliary, absorption = self.clearance.renal, self.clearance.biliary, self.absorption
-        sites = {"kidney": renal and renal.transporter, "liver": biliary and biliary.transporter,
-                 "gut": absorption and absorption.efflux_transporter}
-        return {site: transporter for site, transporter in sites.items() if transporter}
+        processes = [("secretion", "kidney", renal and renal.transporter),
+                     ("biliary", "liver", biliary and biliary.transporter),
+                     ("efflux", "gut", absorption and absorption.efflux_transporter)]
+        if self.clearance.hepatic_uptake is not None:
+            processes += [("uptake", "liver", transporter) for transporter in self.clearance.hepatic_uptake.clearances]
+        return tuple((process, site, transporter) for process, site, transporter in processes if transporter)
 
     @property
     def fitted_values(self) -> dict[str, str]:
@@ -435,7 +469,7 @@ class Compound:
         for i, pathway in enumerate(self.clearance.hepatic):
             if pathway.fitted_to:
                 fitted[f"clearance.hepatic[{i}] ({pathway.enzyme})"] = pathway.fitted_to
-        for name in ("renal", "biliary", "dialysis"):
+        for name in ("renal", "biliary", "dialysis", "hepatic_uptake"):
             part = getattr(self.clearance, name)
             if part is not None and part.fitted_to:
                 fitted[f"clearance.{name}"] = part.fitted_to
@@ -447,6 +481,9 @@ class Compound:
         for tissue, kp in self.measured_kp.items():
             if kp.fitted_to:
                 fitted[f"measured_kp.{tissue}"] = kp.fitted_to
+        for tissue, ps in self.permeability_limited.items():
+            if ps.fitted_to:
+                fitted[f"permeability_limited.{tissue}"] = ps.fitted_to
         if self.placental_transfer is not None and self.placental_transfer.fitted_to:
             fitted["placental_transfer"] = self.placental_transfer.fitted_to
         return fitted

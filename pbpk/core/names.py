@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -41,3 +42,8 @@ def transporter_names() -> tuple[str, ...]:
 def enzyme_names() -> tuple[str, ...]:
     """Names of the drug-metabolising enzymes a compound file may name."""
     return tuple(database_file("enzymes.yaml")["names"])
+
+
+def identifier(name: str) -> str:
+    """A name (enzyme, transporter, compound) as part of a model symbol: ``P-gp`` → ``P_gp``."""
+    return re.sub(r"\W", "_", name)

@@ -113,6 +113,16 @@ def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> p
     return (biliary.clint_unbound * ratio).to("L/h")
 
 
+def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
+    """Unbound active hepatic uptake clearance per sinusoidal transporter (L/h): the compound's adult values
+    scaled by liver weight (transporter abundance per gram of liver taken as the adult's)."""
+    uptake = compound.clearance.hepatic_uptake
+    if uptake is None:
+        return {}
+    ratio = float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
+    return {transporter: (value * ratio).to("L/h") for transporter, value in uptake.clearances.items()}
+
+
 def secretion_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
     """Unbound renal secretion clearance (L/h): the adult value times the individual's renal function."""
     renal = compound.clearance.renal

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ import sympy as sp
 from pbpk.compound import Compound, Interaction
 from pbpk.compound.schema import INTERACTION_SITES
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.names import enzyme_names
+from pbpk.core.names import enzyme_names, identifier
 from pbpk.core.units import micromolar
 from pbpk.disposition.clearance import gut_wall_shares
 from pbpk.disposition.turnover import turnover_rate
@@ -63,7 +62,11 @@ from pbpk.model.builder import ModelBuilder
 from pbpk.model.parameters import parameter_table, to_vector
 from pbpk.model.symbolic import SymbolicModel, _elimination_order, build_model
 from pbpk.model.topology import Kinetics, build_topology
-from pbpk.model.transport_coupling import carried_sites, transported_parameters
+from pbpk.model.transport_coupling import (
+    carried_sites,
+    transported_parameters,
+    uptake_transporters,
+)
 from pbpk.physiology import Individual
 
 SITES = ("liver", "gut")  # of enzymes; a transporter acts where it carries a compound
@@ -113,7 +116,7 @@ class CoupledModel:
 
 def tag_of(compound: Compound) -> str:
     """A compound's prefix in the coupled model (its name as an identifier)."""
-    return re.sub(r"\W", "_", compound.name.lower())
+    return identifier(compound.name.lower())
 
 
 def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *,
@@ -139,15 +142,16 @@ def build_coupled_model(compounds: Sequence[Compound], individual: Individual, *
     concentration = _enzyme_site_concentrations(b, members, prefixed)
     gut_enzymes = {m.tag: _gut_enzymes(m.compound, individual) for m in members}
     terms = _interaction_terms(b, used, concentration, {e for enzymes in gut_enzymes.values() for e in enzymes},
-                               carried_sites([m.compound for m in members]))
+                               carried_sites([m.compound for m in members]),
+                               uptake_transporters([m.compound for m in members]))
     enzyme_states = _enzyme_turnover(b, terms)
     parts = _member_equations(b, members, prefixed, terms, enzyme_states, gut_enzymes, concentration)
     _form_metabolites(b, members, formed_tags, parts, prefixed)
     for (enzyme, site), state in enzyme_states.items():
         parts.add_state(state, b.rates[state], (2, len(members)))
-        parts.outputs[f"E_{_identifier(enzyme)}_{site}"] = 1 + state
+        parts.outputs[f"E_{identifier(enzyme)}_{site}"] = 1 + state
     for enzyme, site in sorted(set(terms.competitive) | set(enzyme_states)):
-        parts.outputs[f"activity_{_identifier(enzyme)}_{site}"] = terms.amount(enzyme, site, enzyme_states) / (
+        parts.outputs[f"activity_{identifier(enzyme)}_{site}"] = terms.amount(enzyme, site, enzyme_states) / (
             1 + terms.inhibition(terms.competitive, enzyme, site))
     ordered = sorted(parts.states, key=lambda s: parts.order[s])
     structure = " ; ".join(
@@ -178,7 +182,7 @@ def acts_on_itself(compounds: Sequence[Compound]) -> bool:
     clearance: an inactivation or induction of an enzyme or transporter that clears one of them, or a reversible
     inhibition of one that clears another of them (a compound's own binding is its Michaelis–Menten term)."""
     clearing = {c.name: {(p.enzyme, site) for p in c.clearance.hepatic for site in SITES}
-                | {(transporter, site) for site, transporter in c.transport_sites.items()} for c in compounds}
+                | {(transporter, site) for _, site, transporter in c.transport_processes} for c in compounds}
     for compound in compounds:
         for interaction in compound.interactions:
             acting = {(interaction.target, site) for site in interaction.sites or INTERACTION_SITES}
@@ -229,13 +233,15 @@ def _interactions(members: Sequence[Member]) -> tuple[list[tuple[str, Interactio
 
 
 def _enzyme_site_concentrations(b: ModelBuilder, members: Sequence[Member], prefixed) -> dict[tuple[str, str], sp.Expr]:
-    """Each compound's unbound concentration at the enzymes and transporters: in liver cells, in the enterocyte
+    """Each compound's unbound concentration at the enzymes and transporters: in liver cells and the liver's blood
+    (sinusoid), in the enterocyte
     (absorbed flux over the villous blood flow plus the unbound gut-tissue concentration) and in kidney tissue."""
     q_enterocyte = b.parameter("Q_enterocyte", "villous_flow", "villous (enterocyte) blood flow (L/h)", organ="gut")
     concentration = {}
     for member in members:
         sites = {name: sp.sympify(e).xreplace(prefixed[member.tag]) for name, e in member.model.sites.items()}
         concentration[(member.tag, "liver")] = sites["liver"]
+        concentration[(member.tag, "sinusoid")] = sites["sinusoid"]
         concentration[(member.tag, "gut")] = sites["absorption"] / q_enterocyte + sites["gut"]
         concentration[(member.tag, "kidney")] = sites["kidney"]
     return concentration
@@ -261,21 +267,21 @@ class _Terms:
         return 1 + enzyme_states[(enzyme, site)] if (enzyme, site) in enzyme_states else sp.Integer(1)
 
 
-def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str], carried: Mapping[str, set[str]]
-                       ) -> _Terms:
+def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str], carried: Mapping[str, set[str]],
+                       uptake: set[str]) -> _Terms:
     """The interaction constants as parameters and their terms per target and site (gut wall: its enzymes only;
-    a transporter: the sites where it carries a compound)."""
+    a transporter: the sites where it carries a compound; an uptake transporter sees the sinusoidal concentration)."""
     terms = _Terms()
     for tag, interaction in used:
         enzyme = interaction.target
-        label = f"{_identifier(enzyme)}_{tag}"
+        label = f"{identifier(enzyme)}_{tag}"
         belongs = {"enzyme": enzyme, "member": tag}
         sites = sorted(carried[enzyme]) if enzyme in carried else [s for s in SITES if s != "gut" or enzyme in in_gut]
         for site in sites:
             if interaction.sites and site not in interaction.sites:
                 continue
             key = (enzyme, site)
-            inhibitor = concentration[(tag, site)]
+            inhibitor = concentration[(tag, "sinusoid" if site == "liver" and enzyme in uptake else site)]
             if interaction.type in REVERSIBLE:
                 ki = b.parameter(f"Ki_{label}", "inhibition_constant",
                                  f"unbound inhibition constant of {tag} on {enzyme} (µmol/L)", **belongs)
@@ -308,9 +314,9 @@ def _enzyme_turnover(b: ModelBuilder, terms: _Terms) -> dict[tuple[str, str], sp
     states: dict[tuple[str, str], sp.Symbol] = {}
     for key in sorted(set(terms.synthesis) | set(terms.inactivation)):
         enzyme, site = key
-        kdeg = b.parameter(f"kdeg_{_identifier(enzyme)}_{site}", "degradation_rate",
+        kdeg = b.parameter(f"kdeg_{identifier(enzyme)}_{site}", "degradation_rate",
                            f"degradation rate constant of {enzyme}, {site} (1/h)", enzyme=enzyme, organ=site)
-        state = sp.Symbol(f"dE_{_identifier(enzyme)}_{site}", real=True)
+        state = sp.Symbol(f"dE_{identifier(enzyme)}_{site}", real=True)
         b.descriptions[state.name] = f"{enzyme} amount in the {site} relative to baseline, minus 1"
         states[key] = state
         b.rates[state] = kdeg * terms.synthesis.get(key, sp.Integer(0)) - kdeg * state \
@@ -349,7 +355,7 @@ def _member_equations(b: ModelBuilder, members: Sequence[Member], prefixed, term
         if fg in member.model.parameters and gut_enzymes[member.tag]:
             activity = sp.Integer(0)
             for enzyme in gut_enzymes[member.tag]:
-                share = b.parameter(f"share_gut_{_identifier(enzyme)}_{member.tag}", "gut_share",
+                share = b.parameter(f"share_gut_{identifier(enzyme)}_{member.tag}", "gut_share",
                                     f"{enzyme} share of the gut-wall CLint of {member.tag}", enzyme=enzyme,
                                     member=member.tag)
                 activity += share * terms.amount(enzyme, "gut", enzyme_states) / (
@@ -364,6 +370,7 @@ def _member_equations(b: ModelBuilder, members: Sequence[Member], prefixed, term
         for name, expression in member.model.outputs.items():
             parts.outputs[f"{member.tag}__{name}"] = sp.sympify(expression).xreplace(rename)
         parts.outputs[f"{member.tag}__C_liver_unbound"] = concentration[(member.tag, "liver")]
+        parts.outputs[f"{member.tag}__C_sinusoid_unbound"] = concentration[(member.tag, "sinusoid")]
         parts.outputs[f"{member.tag}__C_enterocyte_unbound"] = concentration[(member.tag, "gut")]
         parts.outputs[f"{member.tag}__C_kidney_unbound"] = concentration[(member.tag, "kidney")]
         for route, state_name in member.model.dose_targets.items():
@@ -439,7 +446,7 @@ def coupled_parameters(coupled: CoupledModel, individual: Individual, *, partiti
 def _interaction_values(coupled: CoupledModel, individual: Individual) -> dict[str, float]:
     values = {"Q_enterocyte": float(individual.villous_blood_flow.to("L/h").magnitude)}
     for tag, interaction in coupled.interactions:
-        label = f"{_identifier(interaction.target)}_{tag}"
+        label = f"{identifier(interaction.target)}_{tag}"
         if interaction.type in REVERSIBLE:
             values[f"Ki_{label}"] = micromolar(interaction.ki_u)
             if interaction.alpha is not None:
@@ -451,7 +458,7 @@ def _interaction_values(coupled: CoupledModel, individual: Individual) -> dict[s
             values[f"Emax_{label}"] = float(interaction.emax)
             values[f"EC50_{label}"] = micromolar(interaction.ec50_u)
     for enzyme, site in coupled.turnover:
-        values[f"kdeg_{_identifier(enzyme)}_{site}"] = turnover_rate(individual, enzyme, TURNOVER_ORGAN[site])
+        values[f"kdeg_{identifier(enzyme)}_{site}"] = turnover_rate(individual, enzyme, TURNOVER_ORGAN[site])
     for member in coupled.members:
         for route, pathway in zip(member.model.topology.hepatic_pathways, member.compound.clearance.hepatic):
             formed = pathway.metabolite
@@ -459,7 +466,7 @@ def _interaction_values(coupled: CoupledModel, individual: Individual) -> dict[s
                 values[f"f_formed_{coupled.formed[formed.compound]}_from_{member.tag}_{route.name}"] = formed.fraction
     for member in coupled.members:
         for enzyme, share in gut_wall_shares(member.compound, individual).items():
-            values[f"share_gut_{_identifier(enzyme)}_{member.tag}"] = share
+            values[f"share_gut_{identifier(enzyme)}_{member.tag}"] = share
     return values
 
 
@@ -468,10 +475,6 @@ def _gut_enzymes(compound: Compound, individual: Individual) -> tuple[str, ...]:
     if compound.absorption is None:
         return ()
     return tuple(sorted(gut_wall_shares(compound, individual)))
-
-
-def _identifier(name: str) -> str:
-    return re.sub(r"\W", "_", name)
 
 
 def _source_hash() -> str:

@@ -38,6 +38,7 @@ KINDS = {
     "vmax": "umol/h",
     "km": "umol/L",
     "biliary_clearance": "L/h",
+    "uptake_clearance": "L/h",
     "filtration": "L/h",
     "unreabsorbed_fraction": "",
     "secretion": "L/h",

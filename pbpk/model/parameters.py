@@ -30,6 +30,7 @@ import pint
 
 from pbpk.compound import Compound, HepaticPathway
 from pbpk.core.errors import PbpkInputError
+from pbpk.core.names import identifier
 from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction
 from pbpk.disposition.clearance import (
@@ -39,6 +40,7 @@ from pbpk.disposition.clearance import (
     pathway_intrinsic_clearance,
     secretion_clearance,
     unreabsorbed_fraction,
+    uptake_clearances,
 )
 from pbpk.disposition.distribution import partition_coefficients
 from pbpk.model.symbolic import SymbolicModel
@@ -83,6 +85,8 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
             values[f"Vmax_{route.name}"], values[f"Km_{route.name}"] = _michaelis_menten(pathway, individual)
     if compound.clearance.biliary is not None:
         values["CLint_bile"] = biliary_intrinsic_clearance(compound, individual)
+    for transporter, clearance in uptake_clearances(compound, individual).items():
+        values[f"CLup_{identifier(transporter)}"] = clearance
     renal = compound.clearance.renal
     if renal is not None:
         values["GFR"] = individual.gfr if renal.filtration else Quantity(0.0, "L/h")
@@ -132,7 +136,8 @@ def predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
     """ln2 × Vss/CL from a parameter vector (h): a horizon for default output grids.
 
     Vss from blood and tissue volumes × Kp; CL from the well-stirred hepatic clearance of all
-    pathways and bile plus the renal clearance fu·(f·GFR + CLsec).
+    pathways and bile (behind active uptake, the extended clearance concept) plus the renal clearance
+    fu·(f·GFR + CLsec).
     """
     def value(kind: str, default: float | None = None, **belongs: str) -> float:
         return model.parameter_value(vector, kind, default, **belongs)
@@ -144,6 +149,10 @@ def predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
                 / value("km", 1.0, route=r.name) for r in model.topology.hepatic_pathways) \
         + value("biliary_clearance", 0.0)
     hepatic = model.topology.with_role("hepatic").name
+    if model.topology.uptake:  # extended clearance: (PS + ΣCLup)·CLint/(PS + CLint)
+        diffusion = value("permeability", organ=hepatic)
+        uptake = sum(value("uptake_clearance", enzyme=t) for t in model.topology.uptake)
+        clint = (diffusion + uptake) * clint / (diffusion + clint)
     q_liver = value("blood_flow", organ=hepatic) + sum(value("blood_flow", organ=o.name) for o in model.topology.organs
                                                       if o.drains_to == "liver")
     fu_b = fu / bp

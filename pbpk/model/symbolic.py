@@ -11,6 +11,10 @@ organ, the lung sits in series), hepatic metabolism and bile, renal excretion, o
 absorption (:mod:`pbpk.model.absorption`) and the AUC bookkeeping. Organs are found
 by their role (hepatic, renal, absorbing, lung, placenta, fetus), not their name.
 
+hepatic uptake
+    active uptake of unbound drug from the hepatic organ's extracellular space into its cells,
+    Σ CLup,T·Cu,E over the sinusoidal transporters T (with passive diffusion through the organ's PS
+    both ways: the extended clearance concept, Shitara et al. 2006).
 eliminating
     hepatic organ: metabolism of unbound drug (linear CLint or Vmax·Cu/(Km + Cu) per
     pathway) and biliary excretion; renal organ: (f·GFR + CLsec)·Cu; gut wall:
@@ -30,6 +34,7 @@ from functools import cached_property
 
 import sympy as sp
 
+from pbpk.core.names import identifier
 from pbpk.model.absorption import oral_absorption
 from pbpk.model.builder import ModelBuilder
 from pbpk.model.metadata import ParameterInfo
@@ -58,7 +63,8 @@ class SymbolicModel:
         sum equals the amount dosed.
     sites
         Concentrations where a drug meets enzymes and transporters, for coupling compounds in
-        DDI models (:mod:`pbpk.model.coupled`): ``liver`` (unbound, µmol/L),
+        DDI models (:mod:`pbpk.model.coupled`): ``liver`` (unbound in the hepatic cells, µmol/L),
+        ``sinusoid`` (unbound in the liver's blood and interstitium, at the uptake transporters),
         ``gut`` (unbound in gut tissue, µmol/L), ``absorption`` (flux into the
         gut wall, µmol/h) and ``kidney`` (unbound in kidney tissue, µmol/L).
     pathway_rates
@@ -163,6 +169,8 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
     flows, organs = _organs(b, topology, plasma)
     _circulation(b, topology, flows, organs, venous, arterial, c_venous, c_arterial)
     hepatic = organs[topology.with_role("hepatic").name]
+    sinusoid = plasma.fu * hepatic.outflow / plasma.bp  # unbound concentration in the liver's blood and interstitium
+    _hepatic_uptake(b, topology, hepatic, sinusoid)
     pathway_rates = _hepatic_elimination(b, topology, hepatic, sinks)
     if topology.renal:
         _renal_elimination(b, topology.with_role("renal").name, organs, sinks["urine"])
@@ -199,7 +207,7 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
         parameter_info=tuple(b.info[p.name] for p in b.parameters),
         hepatic_cells=hepatic.cells.name,
         descriptions=b.descriptions,
-        sites={"liver": hepatic.unbound, "gut": organs[gut].unbound, "absorption": absorbed_flux,
+        sites={"liver": hepatic.unbound, "sinusoid": sinusoid, "gut": organs[gut].unbound, "absorption": absorbed_flux,
                "kidney": organs[topology.with_role("renal").name].unbound},
         pathway_rates=pathway_rates,
     )
@@ -273,6 +281,16 @@ def _circulation(b: ModelBuilder, topology: Topology, flows: dict[str, sp.Symbol
     lung = organs[topology.with_role("lung").name]
     b.flow(venous, lung.inlet, cardiac_output * c_venous)
     b.flow(lung.inlet, arterial, cardiac_output * lung.outflow)
+
+
+def _hepatic_uptake(b: ModelBuilder, topology: Topology, liver: OrganTerms, sinusoid: sp.Expr) -> None:
+    """Active uptake into the hepatic cells per sinusoidal transporter: CLup,T·Cu (µmol/h)."""
+    organ = topology.with_role("hepatic").name
+    for transporter in topology.uptake:
+        clearance = b.parameter(f"CLup_{identifier(transporter)}", "uptake_clearance",
+                                f"unbound active uptake clearance into the hepatocytes, {transporter} (L/h)",
+                                organ=organ, enzyme=transporter)
+        b.flow(liver.inlet, liver.cells, clearance * sinusoid)
 
 
 def _hepatic_elimination(b: ModelBuilder, topology: Topology, liver: OrganTerms,

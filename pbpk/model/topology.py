@@ -66,6 +66,7 @@ class Topology:
     absorption: Literal["first_order", "transit"] | None
     transit_compartments: int = 0
     dialysis: bool = False  # the compound has a dialyser clearance (pbpk.simulation.dialysis)
+    uptake: tuple[str, ...] = ()  # transporters taking the compound up into the hepatic organ's cells
 
     def organ(self, name: str) -> Organ:
         return next(organ for organ in self.organs if organ.name == name)
@@ -83,7 +84,8 @@ class Topology:
         organs = ",".join(f"{o.name}:{o.template}:{o.drains_to}:{'+'.join(sorted(o.roles))}" for o in self.organs)
         routes = ",".join(f"{r.name}:{r.enzyme}:{r.kinetics}" for r in self.hepatic_pathways)
         return (f"organs[{organs}] hepatic[{routes}] biliary={self.biliary} renal={self.renal} "
-                f"dialysis={self.dialysis} absorption={self.absorption}/{self.transit_compartments}")
+                f"dialysis={self.dialysis} absorption={self.absorption}/{self.transit_compartments}"
+                + (f" uptake={'+'.join(self.uptake)}" if self.uptake else ""))
 
 
 def build_topology(compound: Compound, individual: Individual, *, kinetics: Kinetics = "michaelis_menten") -> Topology:
@@ -122,6 +124,11 @@ def build_topology(compound: Compound, individual: Individual, *, kinetics: Kine
         hepatic.append(HepaticRoute(name, pathway.enzyme, "michaelis_menten" if saturable else "linear"))
     absorption = compound.absorption.model if compound.absorption is not None else None
     transit = individual.transit_compartments if absorption == "transit" else 0
+    uptake = compound.clearance.hepatic_uptake
+    if uptake is not None and next(o for o in organs if "hepatic" in o.roles).template != "permeability":
+        raise PbpkInputError(compound.file, "clearance.hepatic_uptake", ", ".join(uptake.clearances),
+                             "a permeability-limited hepatic organ for active uptake into its cells")
     return Topology(tuple(organs), tuple(hepatic), compound.clearance.biliary is not None,
                     compound.clearance.renal is not None, absorption, transit,
-                    dialysis=compound.clearance.dialysis is not None)
+                    dialysis=compound.clearance.dialysis is not None,
+                    uptake=tuple(uptake.clearances) if uptake is not None else ())

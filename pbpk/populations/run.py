@@ -328,13 +328,13 @@ def apply_subject_factors(parameters: np.ndarray, rules: tuple, subjects: Subjec
 #: The subject factor that multiplies each kind of model parameter (:mod:`pbpk.model.metadata`).
 FACTOR_OF_PARAMETER = {"blood_volume": "blood", "volume": "mass", "blood_flow": "flow", "filtration": "gfr",
                        "secretion": "gfr", "biliary_clearance": "liver", "intrinsic_clearance": "enzyme",
-                       "vmax": "enzyme"}
+                       "vmax": "enzyme", "uptake_clearance": "enzyme"}
 
 
 def factor_rules(model, offset: int = 0) -> tuple:
     """Which subject factor multiplies each parameter column (others are the anchor's), from the parameters'
     kinds (:mod:`pbpk.model.metadata`): blood volumes, organ volumes and flows, GFR and secretion, biliary
-    clearance (liver size) and each enzyme's pathways (liver size × activity).
+    clearance (liver size) and each enzyme's pathways and transporter's hepatic uptake (liver size × activity).
 
     ``offset``: where the model's parameters start in a longer vector (a member of a coupled DDI model).
     """

@@ -241,7 +241,7 @@ def _own_action(coupled: CoupledModel) -> str:
     """The interactions of a compound and its metabolites on what clears them, for messages."""
     members = [member.compound for member in coupled.members]
     clearing = {p.enzyme for m in members for p in m.clearance.hepatic} | {
-        t for m in members for t in m.transport_sites.values()}
+        t for m in members for _, _, t in m.transport_processes}
     return ", ".join(f"{c.name}: {i.type} {i.target}" for c in members for i in c.interactions if i.target in clearing)
 
 

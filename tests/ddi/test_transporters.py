@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pbpk.compound import load_compound
+from pbpk.compound import HepaticUptake, load_compound
 from pbpk.core.errors import PbpkInputError
+from pbpk.core.records import Cited
 from pbpk.core.units import Quantity
 from pbpk.ddi.dynamic import Arm, interaction
 from pbpk.disposition.turnover import turnover_rate
@@ -30,9 +31,9 @@ def p_gp_perpetrator(**effect) -> Arm:
                   duration="300 h")
 
 
-def digoxin_auc(compound, route: str) -> float:
-    """AUC over ``WINDOW`` (mg·h/L) of 0.5 mg digoxin at 50 h in the single-compound model."""
-    simulation = simulate(compound, dose="0.5 mg", route=route, times=np.linspace(0.0, WINDOW[1], 2001))
+def digoxin_auc(compound, route: str, dose: str = "0.5 mg") -> float:
+    """AUC over ``WINDOW`` (mg·h/L) of a dose (of digoxin: 0.5 mg) at 50 h in the single-compound model."""
+    simulation = simulate(compound, dose=dose, route=route, times=np.linspace(0.0, WINDOW[1], 2001))
     shifted = np.interp(np.linspace(0.0, WINDOW[1] - WINDOW[0], 2001), simulation.times,
                         simulation.state("AUC_plasma") * simulation.mg_per_umol)
     return float(shifted[-1])
@@ -134,3 +135,52 @@ def test_interaction_sites_are_checked_where_they_are_read(tmp_path, sites, targ
     with pytest.raises(PbpkInputError) as error:
         load_compound(path)
     assert "perpetrator.yaml" in str(error.value) and "sites" in str(error.value)
+
+
+
+def uptake_victim(scale: float = 1.0):
+    """Midazolam taken up into a permeability-limited liver by OATP1B1 and OATP1B3 (test values × ``scale``)."""
+    midazolam = load_compound("midazolam")
+    return replace(midazolam, permeability_limited={"liver": Cited(Quantity(3, "L/h"), "test value")},
+                   clearance=replace(midazolam.clearance, hepatic_uptake=HepaticUptake(
+                       {"OATP1B1": Quantity(240 * scale, "L/h"), "OATP1B3": Quantity(80 * scale, "L/h")},
+                       "test values")))
+
+
+def oatp_perpetrator(ki_1b1: float, ki_1b3: float) -> Arm:
+    """The fast-cleared inhibitor with a slowly permeable liver (its cells far below its sinusoidal level),
+    inhibiting OATP1B1 and OATP1B3 only (unbound Ki, µmol/L)."""
+    base = load_compound(HERE / "inhibitor_fast.yaml")
+    effects = tuple(replace(base.interactions[0], target=target, ki_u=Quantity(ki, "umol/L"))
+                    for target, ki in (("OATP1B1", ki_1b1), ("OATP1B3", ki_1b3)))
+    compound = replace(base, name="oatp_perpetrator", interactions=effects,
+                       permeability_limited={"liver": Cited(Quantity(30, "L/h"), "test value")})
+    return Arm.of(compound, "48000 mg", "infusion", duration="300 h")
+
+
+def test_complete_oatp_inhibition_leaves_passive_diffusion_only():
+    victim = uptake_victim()
+    result = interaction(Arm.of(victim, "5 mg", "oral", time="50 h"), [oatp_perpetrator(1e-9, 1e-9)], window=WINDOW)
+    passive = replace(victim, clearance=replace(victim.clearance, hepatic_uptake=None))
+    expected = digoxin_auc(passive, "oral", "5 mg") / digoxin_auc(victim, "oral", "5 mg")
+    assert result.aucr == pytest.approx(expected, rel=2e-3)
+    assert result.aucr > 3
+
+
+def test_partial_oatp_inhibition_follows_the_sinusoidal_concentration():
+    """Each uptake clearance scales by 1/(1 + I/Ki) with I the perpetrator's unbound concentration in the liver's
+    blood, not in its cells (here more than 10 times lower)."""
+    result = interaction(Arm.of(uptake_victim(), "5 mg", "oral", time="50 h"), [oatp_perpetrator(15.0, 45.0)],
+                         window=WINDOW)
+    level = result.treatment.output("oatp_perpetrator__C_sinusoid_unbound")
+    sinusoid, cells = level[-1], result.treatment.output("oatp_perpetrator__C_liver_unbound")[-1]
+    assert np.ptp(level[result.treatment.times >= WINDOW[0]]) < 1e-6 * sinusoid  # constant over the window
+    assert cells < 0.1 * sinusoid and 0.5 < sinusoid / 15.0 < 3.0
+    victim = load_compound("midazolam")
+    scaled = replace(victim, permeability_limited={"liver": Cited(Quantity(3, "L/h"), "test value")},
+                     clearance=replace(victim.clearance, hepatic_uptake=HepaticUptake(
+                         {"OATP1B1": Quantity(240 / (1 + sinusoid / 15.0), "L/h"),
+                          "OATP1B3": Quantity(80 / (1 + sinusoid / 45.0), "L/h")}, "test values")))
+    expected = digoxin_auc(scaled, "oral", "5 mg") / digoxin_auc(uptake_victim(), "oral", "5 mg")
+    assert result.aucr == pytest.approx(expected, rel=2e-3)
+    assert result.aucr > 1.3

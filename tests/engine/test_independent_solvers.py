@@ -15,6 +15,7 @@ from pbpk.simulation.simulate import simulate
 @pytest.mark.parametrize("name", [
     "midazolam (perfusion, saturable liver, oral first-order)",
     "midazolam (permeability-limited liver, brain, kidney)",
+    "midazolam (OATP uptake into a permeability-limited liver)",
     "digoxin (renal filtration + secretion, bile, muscle binding)",
 ])
 def test_rodas_matches_scipy_radau(variants, male, name):
@@ -30,6 +31,7 @@ def test_rodas_matches_scipy_radau(variants, male, name):
 @pytest.mark.parametrize("name", [
     "midazolam (perfusion, saturable liver, oral first-order)",
     "midazolam (permeability-limited liver, brain, kidney)",
+    "midazolam (OATP uptake into a permeability-limited liver)",
     "rifampicin (zwitterion, bile)",
 ])
 def test_exported_sbml_simulates_like_pbpk(variants, male, name):

@@ -18,6 +18,7 @@ ROUTES = [
 @pytest.mark.parametrize("name", [
     "midazolam (perfusion, saturable liver, oral first-order)",
     "midazolam (permeability-limited liver, brain, kidney)",
+    "midazolam (OATP uptake into a permeability-limited liver)",
     "midazolam (transit absorption)",
     "digoxin (renal filtration + secretion, bile, muscle binding)",
     "rifampicin (zwitterion, bile)",
