@@ -42,7 +42,7 @@ from pbpk.compound.schema import (
 )
 from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError, did_you_mean
-from pbpk.core.names import enzyme_names, tissue_names, transporter_names
+from pbpk.core.names import SINUSOIDAL_UPTAKE, enzyme_names, tissue_names, transporter_names
 from pbpk.core.records import Cited, Record, load_yaml
 
 
@@ -210,9 +210,9 @@ def _hepatic_uptake(r: Record | None) -> HepaticUptake | None:
     transporters = r.record("transporters")
     clearances = {}
     for transporter in transporters.keys():
-        if transporter not in transporter_names():
-            raise transporters.error(transporter, transporter, f"a known transporter ({', '.join(transporter_names())})",
-                                     did_you_mean(transporter, transporter_names()))
+        if transporter not in SINUSOIDAL_UPTAKE:
+            raise transporters.error(transporter, transporter, f"a sinusoidal uptake transporter "
+                                     f"({', '.join(SINUSOIDAL_UPTAKE)})", did_you_mean(transporter, SINUSOIDAL_UPTAKE))
         clearances[transporter] = transporters.quantity(transporter, "L/h", example="300 L/h")
     transporters.finish()
     if not clearances:

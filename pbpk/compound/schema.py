@@ -26,7 +26,7 @@ import pint
 from pbpk.compound.ionization import PKa, charge_class, ionization_ratio
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.frozenmap import frozen
-from pbpk.core.names import enzyme_names, tissue_names, transporter_names
+from pbpk.core.names import SINUSOIDAL_UPTAKE, enzyme_names, tissue_names, transporter_names
 from pbpk.core.records import Cited, check_choice, check_cited, check_number, check_quantity, check_text
 
 BINDING_PROTEINS = ("albumin", "alpha1_acid_glycoprotein")
@@ -210,7 +210,7 @@ class HepaticUptake:
         if not values:
             raise PbpkInputError(where, "transporters", "{}", "at least one transporter with its uptake clearance")
         for transporter, value in values.items():
-            check_choice(transporter, transporter_names(), where=where, field="transporters")
+            check_choice(transporter, SINUSOIDAL_UPTAKE, where=where, field="transporters")
             check_quantity(value, "L/h", where=where, field=f"transporters.{transporter}")
         object.__setattr__(self, "clearances", values)
         check_text(self.source, where=where, field="source")

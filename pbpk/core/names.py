@@ -38,6 +38,10 @@ def transporter_names() -> tuple[str, ...]:
     return tuple(database_file("tissues.yaml")["transporters"])
 
 
+#: Transporters of the hepatocyte's sinusoidal membrane that take drug up from blood (``hepatic_uptake``).
+SINUSOIDAL_UPTAKE = ("OATP1B1", "OATP1B3", "OCT1")
+
+
 @cache
 def enzyme_names() -> tuple[str, ...]:
     """Names of the drug-metabolising enzymes a compound file may name."""

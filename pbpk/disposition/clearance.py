@@ -181,14 +181,26 @@ class OrganClearance:
     extraction_ratio: float
 
 
+def extended_clearance(diffusion: pint.Quantity | float, uptake: pint.Quantity | float,
+                       clint: pint.Quantity | float) -> pint.Quantity | float:
+    """Unbound intrinsic clearance of a liver behind its sinusoidal membrane (extended clearance concept,
+    Shitara et al. 2006): (PS + ΣCLup)·CLint/(PS + CLint), PS the passive diffusion both ways (L/h, or floats)."""
+    return (diffusion + uptake) * clint / (diffusion + clint)
+
+
 def hepatic_clearance(compound: Compound, individual: Individual, *, model: LiverModel = "well_stirred") -> OrganClearance:
-    """Hepatic clearance from all hepatic pathways (metabolism and biliary excretion)."""
+    """Hepatic clearance from all hepatic pathways (metabolism and biliary excretion); for a permeability-limited
+    liver, behind its passive diffusion and active uptake (:func:`extended_clearance`)."""
     if model not in LIVER_MODELS:
         raise PbpkInputError("hepatic_clearance", "model", model, f"one of {', '.join(LIVER_MODELS)}")
     bp = blood_plasma_ratio(compound, individual)
     fu_blood = plasma_unbound_fraction(compound, individual) / bp
     clint = sum(hepatic_intrinsic_clearances(compound, individual).values(), Quantity(0.0, "L/h"))
     clint = clint + biliary_intrinsic_clearance(compound, individual)
+    if "liver" in compound.permeability_limited:  # uptake and passive diffusion before the cell's clearance
+        diffusion = compound.permeability_limited["liver"].value
+        uptake = sum(uptake_clearances(compound, individual).values(), Quantity(0.0, "L/h"))
+        clint = extended_clearance(diffusion, uptake, clint)
     flow = individual.liver_blood_flow
     blood = LIVER_MODELS[model](flow, fu_blood, clint)
     return OrganClearance(blood, (blood * bp).to("L/h"), float((blood / flow).to("").magnitude))

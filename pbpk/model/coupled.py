@@ -270,7 +270,8 @@ class _Terms:
 def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str], carried: Mapping[str, set[str]],
                        uptake: set[str]) -> _Terms:
     """The interaction constants as parameters and their terms per target and site (gut wall: its enzymes only;
-    a transporter: the sites where it carries a compound; an uptake transporter sees the sinusoidal concentration)."""
+    a transporter: the sites where it carries a compound; an uptake transporter is inhibited from the sinusoid,
+    induced or inactivated from the cell)."""
     terms = _Terms()
     for tag, interaction in used:
         enzyme = interaction.target
@@ -281,7 +282,8 @@ def _interaction_terms(b: ModelBuilder, used, concentration, in_gut: set[str], c
             if interaction.sites and site not in interaction.sites:
                 continue
             key = (enzyme, site)
-            inhibitor = concentration[(tag, "sinusoid" if site == "liver" and enzyme in uptake else site)]
+            at_membrane = site == "liver" and enzyme in uptake and interaction.type in REVERSIBLE
+            inhibitor = concentration[(tag, "sinusoid" if at_membrane else site)]  # induction acts in the cell
             if interaction.type in REVERSIBLE:
                 ki = b.parameter(f"Ki_{label}", "inhibition_constant",
                                  f"unbound inhibition constant of {tag} on {enzyme} (µmol/L)", **belongs)

@@ -35,6 +35,7 @@ from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction
 from pbpk.disposition.clearance import (
     biliary_intrinsic_clearance,
+    extended_clearance,
     fg_qgut,
     gut_intrinsic_clearance,
     pathway_intrinsic_clearance,
@@ -149,10 +150,9 @@ def predicted_half_life(model: SymbolicModel, vector: np.ndarray) -> float:
                 / value("km", 1.0, route=r.name) for r in model.topology.hepatic_pathways) \
         + value("biliary_clearance", 0.0)
     hepatic = model.topology.with_role("hepatic").name
-    if model.topology.uptake:  # extended clearance: (PS + ΣCLup)·CLint/(PS + CLint)
-        diffusion = value("permeability", organ=hepatic)
+    if model.topology.organ(hepatic).template == "permeability":
         uptake = sum(value("uptake_clearance", enzyme=t) for t in model.topology.uptake)
-        clint = (diffusion + uptake) * clint / (diffusion + clint)
+        clint = extended_clearance(value("permeability", organ=hepatic), uptake, clint)
     q_liver = value("blood_flow", organ=hepatic) + sum(value("blood_flow", organ=o.name) for o in model.topology.organs
                                                       if o.drains_to == "liver")
     fu_b = fu / bp

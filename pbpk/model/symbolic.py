@@ -64,7 +64,8 @@ class SymbolicModel:
     sites
         Concentrations where a drug meets enzymes and transporters, for coupling compounds in
         DDI models (:mod:`pbpk.model.coupled`): ``liver`` (unbound in the hepatic cells, µmol/L),
-        ``sinusoid`` (unbound in the liver's blood and interstitium, at the uptake transporters),
+        ``sinusoid`` (unbound in the liver's blood and interstitium, µmol/L, at the uptake transporters;
+        the hepatocyte's for a perfusion-limited liver),
         ``gut`` (unbound in gut tissue, µmol/L), ``absorption`` (flux into the
         gut wall, µmol/h) and ``kidney`` (unbound in kidney tissue, µmol/L).
     pathway_rates

@@ -12,8 +12,9 @@ kidney (tubular secretion, apical efflux into urine)
 liver (canalicular excretion into bile)
     CLint,bile → CLint,bile · A, I the unbound hepatocyte concentration;
 liver (sinusoidal uptake into the hepatocytes, OATP1B1/1B3)
-    CLup,T → CLup,T · A, I the unbound concentration in the liver's blood and interstitium (at the
-    sinusoidal membrane; the FDA 2020 liver-inlet concentration in its dynamic form);
+    CLup,T → CLup,T · A, I the unbound concentration in the liver's blood and interstitium (the
+    well-stirred outlet, at the sinusoidal membrane; equal to the hepatocyte's for a perfusion-limited
+    perpetrator; the portal inflow during absorption is not added, unlike the FDA 2020 liver-inlet value);
 gut (apical efflux back into the lumen)
     fa → 1/(1 + (1 − fa)/fa · A), I the enterocyte concentration: the unabsorbed part of the
     dose is taken as efflux competing with permeation, the form of the Qgut model for Fg

@@ -15,6 +15,7 @@ from pbpk.compound import HepaticUptake, load_compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Cited
 from pbpk.core.units import Quantity
+from pbpk.disposition.clearance import hepatic_clearance
 from pbpk.simulation.simulate import simulate
 
 
@@ -49,6 +50,7 @@ def test_clearance_follows_the_extended_clearance_concept(male, ps, uptake):
     dose_umol = 1.0 / simulation.molecular_weight * 1000
     auc_blood = simulation.state("AUC_plasma")[-1] * value("blood_plasma_ratio")
     assert dose_umol / auc_blood == pytest.approx(cl_blood, rel=2e-3)
+    assert hepatic_clearance(compound, male).blood.to("L/h").magnitude == pytest.approx(cl_blood, rel=1e-6)
 
 
 def test_uptake_raises_the_clearance_of_a_permeability_limited_liver(male):
@@ -67,6 +69,7 @@ def test_uptake_needs_a_permeability_limited_liver():
 
 @pytest.mark.parametrize(("transporters", "expected"), [
     ({"OATP1B": Quantity(300, "L/h")}, "OATP1B1"),
+    ({"P-gp": Quantity(300, "L/h")}, "OATP1B1, OATP1B3, OCT1"),  # an efflux transporter takes nothing up
     ({"OATP1B1": Quantity(-3, "L/h")}, "transporters.OATP1B1"),
     ({}, "at least one transporter"),
 ])
