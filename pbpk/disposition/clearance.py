@@ -109,8 +109,7 @@ def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> p
     biliary = compound.clearance.biliary
     if biliary is None:
         return Quantity(0.0, "L/h")
-    ratio = float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
-    return (biliary.clint_unbound * ratio).to("L/h")
+    return (biliary.clint_unbound * _liver_weight_ratio(individual)).to("L/h")
 
 
 def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
@@ -119,8 +118,13 @@ def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, p
     uptake = compound.clearance.hepatic_uptake
     if uptake is None:
         return {}
-    ratio = float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
+    ratio = _liver_weight_ratio(individual)
     return {transporter: (value * ratio).to("L/h") for transporter, value in uptake.clearances.items()}
+
+
+def _liver_weight_ratio(individual: Individual) -> float:
+    """Liver weight relative to the individual's adult reference (scales biliary and uptake clearances)."""
+    return float((individual.liver_weight / individual.adult_reference.liver_weight).to("").magnitude)
 
 
 def secretion_clearance(compound: Compound, individual: Individual) -> pint.Quantity:

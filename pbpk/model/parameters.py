@@ -30,7 +30,6 @@ import pint
 
 from pbpk.compound import Compound, HepaticPathway
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.names import identifier
 from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction
 from pbpk.disposition.clearance import (
@@ -44,7 +43,7 @@ from pbpk.disposition.clearance import (
     uptake_clearances,
 )
 from pbpk.disposition.distribution import partition_coefficients
-from pbpk.model.symbolic import SymbolicModel
+from pbpk.model.symbolic import SymbolicModel, uptake_parameter
 from pbpk.physiology import Individual
 
 
@@ -87,7 +86,7 @@ def parameter_table(model: SymbolicModel, compound: Compound, individual: Indivi
     if compound.clearance.biliary is not None:
         values["CLint_bile"] = biliary_intrinsic_clearance(compound, individual)
     for transporter, clearance in uptake_clearances(compound, individual).items():
-        values[f"CLup_{identifier(transporter)}"] = clearance
+        values[uptake_parameter(transporter)] = clearance
     renal = compound.clearance.renal
     if renal is not None:
         values["GFR"] = individual.gfr if renal.filtration else Quantity(0.0, "L/h")

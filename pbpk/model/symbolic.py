@@ -284,11 +284,16 @@ def _circulation(b: ModelBuilder, topology: Topology, flows: dict[str, sp.Symbol
     b.flow(lung.inlet, arterial, cardiac_output * lung.outflow)
 
 
+def uptake_parameter(transporter: str) -> str:
+    """The model parameter of a transporter's hepatic uptake clearance (``CLup_OATP1B1``)."""
+    return f"CLup_{identifier(transporter)}"
+
+
 def _hepatic_uptake(b: ModelBuilder, topology: Topology, liver: OrganTerms, sinusoid: sp.Expr) -> None:
     """Active uptake into the hepatic cells per sinusoidal transporter: CLup,T·Cu (µmol/h)."""
     organ = topology.with_role("hepatic").name
     for transporter in topology.uptake:
-        clearance = b.parameter(f"CLup_{identifier(transporter)}", "uptake_clearance",
+        clearance = b.parameter(uptake_parameter(transporter), "uptake_clearance",
                                 f"unbound active uptake clearance into the hepatocytes, {transporter} (L/h)",
                                 organ=organ, enzyme=transporter)
         b.flow(liver.inlet, liver.cells, clearance * sinusoid)

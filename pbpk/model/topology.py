@@ -124,10 +124,7 @@ def build_topology(compound: Compound, individual: Individual, *, kinetics: Kine
         hepatic.append(HepaticRoute(name, pathway.enzyme, "michaelis_menten" if saturable else "linear"))
     absorption = compound.absorption.model if compound.absorption is not None else None
     transit = individual.transit_compartments if absorption == "transit" else 0
-    uptake = compound.clearance.hepatic_uptake
-    if uptake is not None and next(o for o in organs if "hepatic" in o.roles).template != "permeability":
-        raise PbpkInputError(compound.file, "clearance.hepatic_uptake", ", ".join(uptake.clearances),
-                             "a permeability-limited hepatic organ for active uptake into its cells")
+    uptake = compound.clearance.hepatic_uptake  # the compound requires its liver permeability-limited
     return Topology(tuple(organs), tuple(hepatic), compound.clearance.biliary is not None,
                     compound.clearance.renal is not None, absorption, transit,
                     dialysis=compound.clearance.dialysis is not None,

@@ -32,10 +32,10 @@ from collections.abc import Callable, Mapping, Sequence
 import sympy as sp
 
 from pbpk.compound import Compound
-from pbpk.core.names import identifier
+from pbpk.model.symbolic import uptake_parameter
 
-#: The parameter of each transporter-carried process in a member's single-compound model.
-PARAMETERS = {"secretion": "CLsec_u", "biliary": "CLint_bile", "efflux": "fa", "uptake": "CLup_{transporter}"}
+#: The parameter of each transporter-carried process in a member's single-compound model (uptake: per transporter).
+PARAMETERS = {"secretion": "CLsec_u", "biliary": "CLint_bile", "efflux": "fa"}
 
 
 def carried_sites(compounds: Sequence[Compound]) -> dict[str, set[str]]:
@@ -59,7 +59,7 @@ def transported_parameters(compound: Compound, rename: Mapping[sp.Symbol, sp.Sym
     (1 where nothing acts on the transporter); ``rename`` maps its model symbols to the coupled ones."""
     mapping: dict[sp.Symbol, sp.Expr] = {}
     for process, site, transporter in compound.transport_processes:
-        name = PARAMETERS[process].format(transporter=identifier(transporter))
+        name = uptake_parameter(transporter) if process == "uptake" else PARAMETERS[process]
         symbol = next((s for s in rename if s.name == name), None)
         value = activity(transporter, site)
         if symbol is None or value == 1:
