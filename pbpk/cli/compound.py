@@ -60,6 +60,8 @@ def _compound_text(c: Compound) -> str:
     else:
         lines.append(f"  blood:plasma ratio: predicted ({c.blood_plasma_method})")
     lines.append(f"  partition method: {c.partition_method}")
+    if c.kp_scale is not None:
+        lines.append(_cited_line("Kp scale", c.kp_scale))
     lines += _clearance_lines(c)
     absorption = c.absorption
     if absorption is not None:
@@ -154,6 +156,7 @@ def _compound_json(c: Compound) -> dict:
         "binding_protein": c.binding_protein,
         "blood_plasma_ratio": _cited_json(c.blood_plasma_ratio) or {"method": c.blood_plasma_method},
         "partition_method": c.partition_method,
+        "kp_scale": _cited_json(c.kp_scale),
         "clearance": {
             "hepatic": [record(p) for p in c.clearance.hepatic],
             "renal": record(c.clearance.renal) if c.clearance.renal else None,

@@ -1,21 +1,37 @@
 """The drug as data: the compound schema, the loader of ``compounds/*.yaml`` and ionization."""
 
+from pbpk.compound.clearance import (
+    BiliaryElimination,
+    Clearance,
+    DialysisElimination,
+    HepaticPathway,
+    HepaticUptake,
+    Metabolite,
+    RenalElimination,
+)
 from pbpk.compound.load import load_compound
 from pbpk.compound.schema import (
     BINDING_PROTEINS,
     PARTITION_METHODS,
     Absorption,
-    BiliaryElimination,
-    DialysisElimination,
-    Clearance,
     Compound,
-    HepaticPathway,
-    HepaticUptake,
     Interaction,
-    Metabolite,
-    RenalElimination,
     SpecificBinding,
 )
 
-__all__ = ["BINDING_PROTEINS", "PARTITION_METHODS", "Absorption", "BiliaryElimination", "DialysisElimination", "Clearance", "Compound",
-           "HepaticPathway", "HepaticUptake", "Interaction", "Metabolite", "RenalElimination", "SpecificBinding", "load_compound"]
+__all__ = [
+    "BINDING_PROTEINS",
+    "PARTITION_METHODS",
+    "Absorption",
+    "BiliaryElimination",
+    "Clearance",
+    "Compound",
+    "DialysisElimination",
+    "HepaticPathway",
+    "HepaticUptake",
+    "Interaction",
+    "Metabolite",
+    "RenalElimination",
+    "SpecificBinding",
+    "load_compound",
+]

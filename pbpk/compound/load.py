@@ -17,32 +17,39 @@ from pathlib import Path
 
 import pint
 
+from pbpk.compound.clearance import (
+    HEPATIC_SYSTEMS,
+    REABSORPTION,
+    VMAX_UNITS,
+    BiliaryElimination,
+    Clearance,
+    DialysisElimination,
+    HepaticPathway,
+    HepaticUptake,
+    Metabolite,
+    RenalElimination,
+)
 from pbpk.compound.ionization import PKa, charge_class
 from pbpk.compound.schema import (
     BINDING_PROTEINS,
     BLOOD_PLASMA_METHODS,
-    HEPATIC_SYSTEMS,
     ENZYME_SITES,
     INTERACTION_SITES,
     INTERACTION_TYPES,
     PARTITION_METHODS,
-    REABSORPTION,
     Absorption,
-    BiliaryElimination,
-    Clearance,
     Compound,
-    DialysisElimination,
-    HepaticPathway,
-    HepaticUptake,
     Interaction,
-    Metabolite,
-    RenalElimination,
-    VMAX_UNITS,
     SpecificBinding,
 )
 from pbpk.core import datafiles
 from pbpk.core.errors import PbpkInputError, did_you_mean
-from pbpk.core.names import SINUSOIDAL_UPTAKE, enzyme_names, tissue_names, transporter_names
+from pbpk.core.names import (
+    SINUSOIDAL_UPTAKE,
+    enzyme_names,
+    tissue_names,
+    transporter_names,
+)
 from pbpk.core.records import Cited, Record, load_yaml
 
 
@@ -109,6 +116,7 @@ def _compound(r: Record) -> Compound:
         blood_plasma_ratio=bp,
         blood_plasma_method=bp_method,
         partition_method=_partition_method(r),
+        kp_scale=r.cited("kp_scale", required=False, low=0, high=10, low_open=True),
         clearance=_clearance(r.record("clearance", required=False)),
         absorption=_absorption(r.record("absorption", required=False)),
         interactions=tuple(_interaction(item) for item in r.records("interactions", required=False)),

@@ -23,228 +23,30 @@ from typing import Literal
 
 import pint
 
+from pbpk.compound.clearance import Clearance
+from pbpk.compound.fields import fraction, optional, parts
 from pbpk.compound.ionization import PKa, charge_class, ionization_ratio
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.frozenmap import frozen
-from pbpk.core.names import SINUSOIDAL_UPTAKE, enzyme_names, tissue_names, transporter_names
-from pbpk.core.records import Cited, check_choice, check_cited, check_number, check_quantity, check_text
+from pbpk.core.names import enzyme_names, tissue_names, transporter_names
+from pbpk.core.records import (
+    Cited,
+    check_choice,
+    check_cited,
+    check_number,
+    check_quantity,
+    check_text,
+)
 
 BINDING_PROTEINS = ("albumin", "alpha1_acid_glycoprotein")
 PARTITION_METHODS = ("rodgers_rowland", "poulin_theil", "berezhkovskiy", "schmitt")
 #: Ways to predict B:P when it was not measured (see ``pbpk.disposition.distribution.blood_plasma_ratio``).
 BLOOD_PLASMA_METHODS = ("rodgers_rowland", "excluded_from_red_cells")
-#: In-vitro (or in-vivo) systems a hepatic CLint can come from, and the unit
-#: a linear-regime intrinsic clearance (Vmax/Km or CLint) has in each.
-HEPATIC_SYSTEMS = {
-    "HLM": "uL/min/mg",  # per mg microsomal protein
-    "hepatocytes": "uL/min/Mcell",  # per million hepatocytes (Mcell = 10⁶ cells; "uL/min/(1e6 cell)" also reads)
-    "rCYP": "uL/min/pmol",  # per pmol recombinant enzyme
-    "in_vivo": "L/h",  # unbound intrinsic clearance of the whole liver
-}
-#: The unit of a Vmax in each in-vitro system.
-VMAX_UNITS = {"HLM": "pmol/min/mg", "hepatocytes": "pmol/min/Mcell", "rCYP": "pmol/min/pmol"}
 INTERACTION_TYPES = ("competitive", "noncompetitive", "mixed", "mechanism_based", "induction")
-
-
-def _fraction(value: object, where: str, field: str, *, low_open: bool = True) -> float:
-    """A fraction in (0, 1] (or [0, 1] if not ``low_open``)."""
-    return check_number(value, where=where, field=field, low=0, high=1, low_open=low_open)
-
-
-def _optional(value: object, unit: str, where: str, field: str, *, required: bool = False,
-              positive: bool = True) -> None:
-    """Check an optional quantity (``required``: it must be given)."""
-    if value is None:
-        if required:
-            raise PbpkInputError(where, field, None, f"a quantity in units like {unit}")
-        return
-    check_quantity(value, unit, where=where, field=field, positive=positive)
-
-
-@dataclass(frozen=True)
-class Metabolite:
-    """A metabolite formed by a pathway: its compound file and the molar fraction of the pathway's flux."""
-
-    compound: str
-    fraction: float
-    source: str
-
-    def __post_init__(self) -> None:
-        check_text(self.compound, where="Metabolite", field="compound")
-        _fraction(self.fraction, "Metabolite", "fraction")
-        check_text(self.source, where="Metabolite", field="source")
-
-
-@dataclass(frozen=True)
-class HepaticPathway:
-    """One hepatic metabolic pathway, as measured in one system.
-
-    For HLM, hepatocytes and rCYP either ``vmax`` and ``km`` (Michaelis–Menten)
-    or ``clint`` (linear regime) is given, with ``fu_inc`` the unbound fraction
-    in the incubation. ``in_vivo`` gives the unbound intrinsic clearance of the
-    whole liver directly. rCYP data need the enzyme's ISEF.
-    """
-
-    enzyme: str
-    system: Literal["HLM", "hepatocytes", "rCYP", "in_vivo"]
-    source: str
-    vmax: pint.Quantity | None = None
-    km: pint.Quantity | None = None
-    clint: pint.Quantity | None = None
-    fu_inc: float = 1.0
-    isef: float | None = None
-    fitted_to: str | None = None
-    metabolite: Metabolite | None = None  # formed in DDI models (pbpk.model.coupled)
-
-    def __post_init__(self) -> None:
-        where = "HepaticPathway"
-        check_choice(self.enzyme, enzyme_names() + ("other",), where=where, field="enzyme")
-        check_choice(self.system, tuple(HEPATIC_SYSTEMS), where=where, field="system")
-        check_text(self.source, where=where, field="source")
-        if self.system == "in_vivo":
-            _optional(self.clint, "L/h", where, "clint", required=True)
-            for name in ("vmax", "km"):
-                if getattr(self, name) is not None:
-                    raise PbpkInputError(where, name, str(getattr(self, name)), "no Vmax or Km for an in_vivo CLint")
-        elif self.clint is not None:
-            if self.vmax is not None or self.km is not None:
-                raise PbpkInputError(where, "clint", str(self.clint), "either CLint or Vmax with Km, not both")
-            check_quantity(self.clint, HEPATIC_SYSTEMS[self.system], where=where, field="clint")
-        else:
-            _optional(self.vmax, VMAX_UNITS[self.system], where, "vmax", required=True)
-            _optional(self.km, "umol/L", where, "km", required=True)
-        _fraction(self.fu_inc, where, "fu_inc")
-        if self.system == "rCYP":
-            check_number(self.isef, where=where, field="isef", low=0, low_open=True)
-        elif self.isef is not None:
-            raise PbpkInputError(where, "isef", self.isef, "an ISEF only for rCYP data")
-        if self.metabolite is not None and not isinstance(self.metabolite, Metabolite):
-            raise PbpkInputError(where, "metabolite", str(self.metabolite), "a Metabolite or None")
-
-    @property
-    def clint_in_vitro_unbound(self) -> pint.Quantity:
-        """Linear-regime unbound intrinsic clearance in the system's own units.
-
-        Vmax/Km (or CLint) divided by ``fu_inc``; for ``in_vivo`` the whole-liver
-        value as given.
-        """
-        clint = self.clint if self.clint is not None else (self.vmax / self.km)
-        unit = HEPATIC_SYSTEMS[self.system]
-        return (clint / self.fu_inc).to(unit)
-
 
 #: Where an interaction can act: transporters in liver, gut wall and kidney, enzymes in the first two.
 INTERACTION_SITES = ("liver", "gut", "kidney")
 ENZYME_SITES = ("liver", "gut")
-
-#: How the fraction of filtered drug escaping tubular reabsorption varies between people.
-REABSORPTION = ("constant", "urine_flow")
-
-
-@dataclass(frozen=True)
-class RenalElimination:
-    """Renal excretion: filtration of unbound drug (times ``gfr_fraction``) plus secretion.
-
-    ``secretion`` is an unbound secretion clearance (L/h, adult reference); ``transporter``
-    names the transporter carrying it (its inhibition and induction then act on it in DDI models).
-    ``reabsorption``: ``constant`` keeps ``gfr_fraction`` (the adult fraction of filtered
-    drug escaping reabsorption) for everyone; ``urine_flow`` makes it compete with urine
-    flow (passive reabsorption, :func:`pbpk.disposition.clearance.unreabsorbed_fraction`).
-    """
-
-    filtration: bool
-    source: str
-    gfr_fraction: float = 1.0
-    secretion: pint.Quantity | None = None
-    fitted_to: str | None = None
-    reabsorption: str = "constant"
-    transporter: str | None = None
-
-    def __post_init__(self) -> None:
-        where = "RenalElimination"
-        if not isinstance(self.filtration, bool):
-            raise PbpkInputError(where, "filtration", self.filtration, "true or false")
-        check_text(self.source, where=where, field="source")
-        _fraction(self.gfr_fraction, where, "gfr_fraction", low_open=False)
-        _optional(self.secretion, "L/h", where, "secretion", positive=False)
-        check_choice(self.reabsorption, REABSORPTION, where=where, field="reabsorption")
-        if self.reabsorption == "urine_flow" and not 0 < self.gfr_fraction < 1:
-            raise PbpkInputError(where, "gfr_fraction", self.gfr_fraction,
-                                 "a fraction between 0 and 1 (exclusive) with reabsorption: urine_flow")
-        if self.transporter is not None:
-            check_choice(self.transporter, transporter_names(), where=where, field="transporter")
-            if self.secretion is None or self.secretion.magnitude <= 0:
-                raise PbpkInputError(where, "transporter", self.transporter, "a secretion clearance for it to carry")
-
-
-@dataclass(frozen=True)
-class BiliaryElimination:
-    """Biliary excretion as an unbound intrinsic clearance of the liver (L/h); ``transporter``: the
-    canalicular transporter carrying it."""
-
-    clint_unbound: pint.Quantity
-    source: str
-    fitted_to: str | None = None
-    transporter: str | None = None
-
-    def __post_init__(self) -> None:
-        check_quantity(self.clint_unbound, "L/h", where="BiliaryElimination", field="clint_unbound")
-        check_text(self.source, where="BiliaryElimination", field="source")
-        if self.transporter is not None:
-            check_choice(self.transporter, transporter_names(), where="BiliaryElimination", field="transporter")
-
-
-@dataclass(frozen=True)
-class HepaticUptake:
-    """Active uptake of unbound drug from the liver's sinusoidal blood into the hepatocytes: an unbound uptake
-    clearance (L/h, adult reference) per sinusoidal transporter (OATP1B1, OATP1B3, …). The liver is then
-    permeability-limited (``permeability_limited: {liver: …}``), its PS the passive diffusion both ways."""
-
-    clearances: Mapping[str, pint.Quantity]
-    source: str
-    fitted_to: str | None = None
-
-    def __post_init__(self) -> None:
-        where = "HepaticUptake"
-        values = frozen(self.clearances)
-        if not values:
-            raise PbpkInputError(where, "transporters", "{}", "at least one transporter with its uptake clearance")
-        for transporter, value in values.items():
-            check_choice(transporter, SINUSOIDAL_UPTAKE, where=where, field="transporters")
-            check_quantity(value, "L/h", where=where, field=f"transporters.{transporter}")
-        object.__setattr__(self, "clearances", values)
-        check_text(self.source, where=where, field="source")
-
-
-@dataclass(frozen=True)
-class DialysisElimination:
-    """Removal by intermittent haemodialysis: the dialyser's plasma clearance during a session (L/h)."""
-
-    clearance: pint.Quantity
-    source: str
-    fitted_to: str | None = None
-
-    def __post_init__(self) -> None:
-        check_quantity(self.clearance, "L/h", where="DialysisElimination", field="clearance")
-        check_text(self.source, where="DialysisElimination", field="source")
-
-
-@dataclass(frozen=True)
-class Clearance:
-    """Hepatic pathways, renal and biliary excretion, active hepatic uptake and removal by haemodialysis."""
-
-    hepatic: tuple[HepaticPathway, ...] = ()
-    renal: RenalElimination | None = None
-    biliary: BiliaryElimination | None = None
-    dialysis: DialysisElimination | None = None
-    hepatic_uptake: HepaticUptake | None = None
-
-    def __post_init__(self) -> None:
-        _parts(self.hepatic, HepaticPathway, "Clearance", "hepatic")
-        for name, kind in (("renal", RenalElimination), ("biliary", BiliaryElimination),
-                           ("dialysis", DialysisElimination), ("hepatic_uptake", HepaticUptake)):
-            if getattr(self, name) is not None and not isinstance(getattr(self, name), kind):
-                raise PbpkInputError("Clearance", name, str(getattr(self, name)), f"a {kind.__name__} or None")
 
 
 @dataclass(frozen=True)
@@ -275,13 +77,13 @@ class Absorption:
         check_choice(self.model, ("first_order", "transit"), where=where, field="model")
         check_text(self.source, where=where, field="source")
         first_order = self.model == "first_order"
-        _optional(self.ka, "1/h", where, "ka", required=first_order)
+        optional(self.ka, "1/h", where, "ka", required=first_order)
         if first_order or self.fa is not None:
-            _fraction(self.fa, where, "fa")
+            fraction(self.fa, where, "fa")
         if self.fg is not None:
-            _fraction(self.fg, where, "fg")
-        _optional(self.permeability, "cm/s", where, "permeability", required=self.model == "transit")
-        _optional(self.solubility, "mg/mL", where, "solubility")
+            fraction(self.fg, where, "fg")
+        optional(self.permeability, "cm/s", where, "permeability", required=self.model == "transit")
+        optional(self.solubility, "mg/mL", where, "solubility")
         if self.solubility_ph is not None:
             check_number(self.solubility_ph, where=where, field="solubility_ph")
         if self.efflux_transporter is not None:
@@ -319,15 +121,15 @@ class Interaction:
         check_choice(self.type, INTERACTION_TYPES, where=where, field="type")
         check_text(self.source, where=where, field="source")
         inhibition = self.type in ("competitive", "noncompetitive", "mixed")
-        _optional(self.ki_u, "umol/L", where, "ki_u", required=inhibition)
+        optional(self.ki_u, "umol/L", where, "ki_u", required=inhibition)
         if self.type == "mixed" or self.alpha is not None:
             check_number(self.alpha, where=where, field="alpha", low=0, low_open=True)
         mechanism = self.type == "mechanism_based"
-        _optional(self.kinact, "1/h", where, "kinact", required=mechanism)
-        _optional(self.KI_u, "umol/L", where, "KI_u", required=mechanism)
+        optional(self.kinact, "1/h", where, "kinact", required=mechanism)
+        optional(self.KI_u, "umol/L", where, "KI_u", required=mechanism)
         if self.type == "induction" or self.emax is not None:
             check_number(self.emax, where=where, field="emax", low=0)
-        _optional(self.ec50_u, "umol/L", where, "ec50_u", required=self.type == "induction")
+        optional(self.ec50_u, "umol/L", where, "ec50_u", required=self.type == "induction")
         if not isinstance(self.sites, tuple) or len(set(self.sites)) != len(self.sites):
             raise PbpkInputError(where, "sites", self.sites, "a list of distinct sites")
         for site in self.sites:
@@ -381,6 +183,7 @@ class Compound:
     blood_plasma_ratio: Cited | None = None  # None: predicted with ``blood_plasma_method``
     blood_plasma_method: str | None = None
     partition_method: str = "rodgers_rowland"
+    kp_scale: Cited | None = None  # multiplier of the Kp predicted by partition_method (measured Kp unchanged)
     clearance: Clearance = field(default_factory=Clearance)
     absorption: Absorption | None = None
     interactions: tuple[Interaction, ...] = ()
@@ -393,7 +196,7 @@ class Compound:
         where = self.file or "Compound"
         check_text(self.name, where=where, field="name")
         check_cited(self.molecular_weight, "g/mol", where=where, field="molecular_weight")
-        _parts(self.pka, PKa, where, "pka")
+        parts(self.pka, PKa, where, "pka")
         check_cited(self.fu_plasma, where=where, field="fu_plasma", low=0, high=1, low_open=True,
                     hint="if this is percent unbound, divide by 100")
         check_choice(self.binding_protein, BINDING_PROTEINS, where=where, field="binding_protein")
@@ -409,12 +212,14 @@ class Compound:
         if self.blood_plasma_method is not None or self.blood_plasma_ratio is None:
             check_choice(self.blood_plasma_method, BLOOD_PLASMA_METHODS, where=where, field="blood_plasma_method")
         check_choice(self.partition_method, PARTITION_METHODS, where=where, field="partition_method")
+        if self.kp_scale is not None:
+            check_cited(self.kp_scale, where=where, field="kp_scale", low=0, high=10, low_open=True)
         if not isinstance(self.clearance, Clearance):
             raise PbpkInputError(where, "clearance", str(self.clearance), "a Clearance")
         if self.absorption is not None and not isinstance(self.absorption, Absorption):
             raise PbpkInputError(where, "absorption", str(self.absorption), "an Absorption or None")
-        _parts(self.interactions, Interaction, where, "interactions")
-        _parts(self.specific_binding, SpecificBinding, where, "specific_binding")
+        parts(self.interactions, Interaction, where, "interactions")
+        parts(self.specific_binding, SpecificBinding, where, "specific_binding")
         for name, unit in (("measured_kp", None), ("permeability_limited", "L/h")):
             values = frozen(getattr(self, name))
             for tissue, value in values.items():
@@ -478,6 +283,8 @@ class Compound:
         for i, interaction in enumerate(self.interactions):
             if interaction.fitted_to:
                 fitted[f"interactions[{i}] ({interaction.target})"] = interaction.fitted_to
+        if self.kp_scale is not None and self.kp_scale.fitted_to:
+            fitted["kp_scale"] = self.kp_scale.fitted_to
         for tissue, kp in self.measured_kp.items():
             if kp.fitted_to:
                 fitted[f"measured_kp.{tissue}"] = kp.fitted_to
@@ -489,7 +296,3 @@ class Compound:
         return fitted
 
 
-def _parts(values: object, kind: type, where: str, field: str) -> None:
-    """Check that ``values`` is a tuple of ``kind`` (each part has validated itself)."""
-    if not isinstance(values, tuple) or not all(isinstance(value, kind) for value in values):
-        raise PbpkInputError(where, field, str(values)[:60], f"a tuple of {kind.__name__}")

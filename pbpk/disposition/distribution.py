@@ -315,6 +315,8 @@ def partition_coefficients(compound: Compound, individual: Individual, method: s
         ``partition_method``.
 
     Measured Kp in the compound file replace the prediction for their tissue;
+    the compound's ``kp_scale`` multiplies every Kp its own ``partition_method``
+    predicts (not those of another ``method``, which get a warning instead);
     specific binding adds fu·Bmax/Kd to the predicted Kp (linear range).
 
     Examples
@@ -336,6 +338,8 @@ def partition_coefficients(compound: Compound, individual: Individual, method: s
     kp: dict[str, float] = {}
     origin: dict[str, str] = {}
     binding = {b.tissue: b for b in compound.specific_binding}
+    scaled = compound.kp_scale is not None and name == compound.partition_method
+    scale = compound.kp_scale.value if scaled else 1.0
     for tissue in individual.tissues.values():
         if tissue.name in compound.measured_kp:
             measured = compound.measured_kp[tissue.name]
@@ -348,8 +352,9 @@ def partition_coefficients(compound: Compound, individual: Individual, method: s
             others = ", ".join(m for m in METHODS if m != name)
             raise PbpkInputError(compound.file, "blood_plasma_ratio", round(bp, 3),
                                  f"a B:P that the {name} method can use", f"{exc}; try another method ({others})") from None
+        value *= scale
         origin[tissue.name] = name + (f" (composition of {tissue.composition.name})"
-                                      if tissue.surrogate_composition else "")
+                                      if tissue.surrogate_composition else "") + (f" x {scale:g}" if scaled else "")
         if tissue.name in binding:
             value += drug.fu_plasma * binding[tissue.name].kpu_increment
             origin[tissue.name] += f" + specific binding to {binding[tissue.name].target}"
@@ -359,6 +364,9 @@ def partition_coefficients(compound: Compound, individual: Individual, method: s
             raise PbpkInputError(compound.file, f"Kp[{tissue}]", value, "a positive finite partition coefficient",
                                  "check logP, pKa and fu_plasma")
     warnings = []
+    if compound.kp_scale is not None and not scaled:
+        warnings.append(f"kp_scale {compound.kp_scale.value:g} belongs to {compound.partition_method} and is not "
+                        f"applied to {name}")
     if name == "rodgers_rowland" and not is_strong_base(drug.pka) and plasma_protein_binding(drug, individual.plasma) < 0:
         warnings.append(
             f"fu_plasma {drug.fu_plasma} is higher than lipid partitioning in plasma alone allows at logP "

@@ -86,6 +86,11 @@ def test_unknown_tissue(tmp_path, midazolam_text):
     expect_error(tmp_path, text, "measured_kp.livr", 'Did you mean "liver"?')
 
 
+def test_kp_scale_must_be_positive(tmp_path, midazolam_text):
+    text = midazolam_text + 'kp_scale: {value: -0.4, source: "test"}\n'
+    expect_error(tmp_path, text, "kp_scale", "-0.4")
+
+
 def test_malformed_yaml(tmp_path, midazolam_text):
     text = midazolam_text.replace("binding_protein: albumin", "binding_protein: [albumin")
     expect_error(tmp_path, text, "expected valid YAML")
