@@ -9,7 +9,7 @@ slope and intercept with the published ones (the issue's criterion: within 25 %)
 Examples
 --------
 >>> [r.id for r in load_regressions()]
-['vancomycin-matzke-1984']
+['cefepime-an-2023', 'vancomycin-matzke-1984']
 """
 
 from __future__ import annotations
@@ -124,8 +124,10 @@ def sections(trends: Sequence[RenalTrend], figure: Path) -> list[tuple]:
         ("h", 2, "Clearance against renal function"),
         ("p", "Simulated total clearance of the typical man and woman (geometric mean) at each creatinine clearance, "
               "used as the GFR with the CKD changes, against the published regression; slope and intercept agree when "
-              f"each lies within {WITHIN:.0%}. A miss in the intercept is a non-renal clearance that the model keeps "
-              "constant while the patients' falls with renal function (no non-renal CKD changes are modelled)."),
+              f"each lies within {WITHIN:.0%}. An intercept miss is either a non-renal clearance that the model keeps "
+              "constant while the patients' falls with renal function (no non-renal CKD changes are modelled) or a "
+              "bend of the simulated line that a straight fit over the published range carries to CrCL 0; each "
+              "regression file's note says which."),
         ("table", ("compound", "study", "slope published", "slope simulated", "intercept published (mL/min)",
                    "intercept simulated (mL/min)", f"both within {WITHIN:.0%}"), rows),
         ("img", figure, "clearance against creatinine clearance, simulated and published"),

@@ -72,6 +72,54 @@ def test_ckd_epi_2021_creatinine_cystatin_c_equation():
     assert woman == pytest.approx(135 * 2 ** -0.544 * 0.5 ** -0.323 * 0.9961 ** 40 * 0.963)
 
 
+#: Independent outputs of CKD-EPI 2021 (mL/min/1.73 m²): (sex, age, SCr, cystatin C or None, value, decimals, source).
+#: NKF: the National Kidney Foundation's online CKD-EPI 2021 calculator, as recorded (integers) in the tests of the
+#: R package admiral (pharmaverse/admiral tests/testthat/test-compute_kidney.R, commit 05459a5); admiral: that
+#: package's own 4-decimal outputs in the same file; kidney.epi: printed examples of the R package kidney.epi 1.3.0
+#: (Bikbov B, egfr.ckdepi.cr.2021 and egfr.ckdepi.cr_cys.2021 help pages); scicalc: assertions of the R package
+#: scicalc (jelwing/scicalc tests/testthat/test-ckdepi_2021_egfr.R, commit e5fd8e6).
+CKD_EPI_2021_EXAMPLES = [
+    ("male", 55, "1.09 mg/dL", None, 80, 0, "NKF"),
+    ("female", 65, "85 umol/L", None, 66, 0, "NKF"),
+    ("male", 60, "1.4 mg/dL", None, 57.54, 2, "kidney.epi"),
+    ("male", 55, "96.3 umol/L", None, 80.2293, 4, "admiral"),
+    ("female", 52, "70 umol/L", None, 89.7175, 4, "admiral"),
+    ("male", 67, "77 umol/L", None, 94.5453, 4, "admiral"),  # below the male knot (0.871 mg/dL)
+    ("female", 76, "65 umol/L", None, 84.4646, 4, "admiral"),
+    ("male", 60, "1.4 mg/dL", "0.8 mg/L", 83.97, 2, "kidney.epi"),
+    ("male", 24, "1 mg/dL", "1 mg/L", 97.570, 3, "scicalc"),
+    ("male", 24, "1 mg/dL", "0.4 mg/L", 145.193, 3, "scicalc"),
+    ("female", 24, "1 mg/dL", "0.8 mg/L", 97.491, 3, "scicalc"),
+    ("female", 24, "1 mg/dL", "2 mg/L", 47.793, 3, "scicalc"),
+    ("male", 22, "4 mg/dL", "0.9 mg/L", 50.210, 3, "scicalc"),
+]
+
+
+@pytest.mark.parametrize(("sex", "age", "creatinine", "cystatin", "expected", "decimals", "source"),
+                         CKD_EPI_2021_EXAMPLES)
+def test_ckd_epi_2021_reproduces_independent_calculators(sex, age, creatinine, cystatin, expected, decimals, source):
+    """Creatinine and creatinine–cystatin C equations against the NKF calculator and two R packages, to the
+    printed rounding (µmol/L converted with 88.42, as theirs)."""
+    cys = cystatin_c(cystatin) if cystatin else None
+    value = ckd_epi_2021(serum_creatinine(creatinine), Y(age), sex, cys).magnitude
+    assert round(value, decimals) == pytest.approx(expected, abs=1e-9), source
+
+
+@pytest.mark.parametrize(("age", "weight", "creatinine", "sex", "expected"), [
+    (55, 90, "1.09 mg/dL", "male", 97), (65, 60, "85 umol/L", "female", 55)])
+def test_cockcroft_gault_reproduces_the_nkf_calculator(age, weight, creatinine, sex, expected):
+    """NKF online Cockcroft–Gault calculator outputs (integers), as recorded in admiral's tests (commit 05459a5)."""
+    value = cockcroft_gault(Y(age), KG(weight), serum_creatinine(creatinine), sex).to("mL/min").magnitude
+    assert round(value) == expected
+
+
+@pytest.mark.parametrize(("age", "creatinine", "sex", "black", "expected"), [
+    (55, "1.09 mg/dL", "male", False, 70.2), (65, "85 umol/L", "female", True, 70.6)])
+def test_mdrd_reproduces_mdcalc(age, creatinine, sex, black, expected):
+    """MDCalc IDMS-traceable MDRD outputs (1 decimal), as recorded in admiral's tests (commit 05459a5)."""
+    assert round(mdrd(serum_creatinine(creatinine), Y(age), sex, black=black).magnitude, 1) == pytest.approx(expected)
+
+
 def test_mdrd_is_the_idms_traceable_four_variable_equation():
     """Levey et al. 2006: 175·SCr^−1.154·age^−0.203·0.742[female]·1.212[Black]."""
     assert mdrd(scr(1.0), Y(50), "male").magnitude == pytest.approx(175 * 50 ** -0.203)
