@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -37,6 +38,7 @@ from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction
 from pbpk.disposition.distribution import blood_plasma_ratio
 from pbpk.physiology import Individual
+from pbpk.physiology.hepatic_impairment import hepatic_data
 
 LiverModel = Literal["well_stirred", "parallel_tube"]
 
@@ -114,12 +116,21 @@ def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> p
 
 def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
     """Unbound active hepatic uptake clearance per sinusoidal transporter (L/h): the compound's adult values
-    scaled by liver weight (transporter abundance per gram of liver taken as the adult's)."""
+    scaled by liver weight and by the individual's activity of the transporter (genotype, disease; a child
+    without an ontogeny function for it, or a cirrhotic liver without a class factor, gets the healthy adult's
+    abundance per gram of liver, with a warning)."""
     uptake = compound.clearance.hepatic_uptake
     if uptake is None:
         return {}
+    if "hepatic" in individual.conditions:
+        missing = sorted(set(uptake.clearances) - set(hepatic_data().enzymes))
+        if missing:
+            warnings.warn(f"physiology_db/hepatic_impairment.yaml has no {individual.conditions['hepatic']} factor for "
+                          f"{', '.join(missing)}: {compound.name}'s uptake keeps the healthy abundance per gram of "
+                          "liver", stacklevel=2)
     ratio = _liver_weight_ratio(individual)
-    return {transporter: (value * ratio).to("L/h") for transporter, value in uptake.clearances.items()}
+    return {transporter: (value * ratio * individual.enzyme_activity(transporter)).to("L/h")
+            for transporter, value in uptake.clearances.items()}
 
 
 def _liver_weight_ratio(individual: Individual) -> float:

@@ -235,7 +235,8 @@ class Individual:
             check_text(value, where=where, field=f"conditions.{key}")
 
     def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
-        """Activity of an enzyme relative to the adult reference (ontogeny, pregnancy, genotype); 1 if not set.
+        """Activity of an enzyme (or hepatic uptake transporter) relative to the adult reference (ontogeny,
+        pregnancy, genotype, disease); 1 if not set.
 
         In a child, an activity taken from a fallback ontogeny set, or the adult activity of an
         enzyme no set matures (other than ``other``), comes with a warning.
@@ -248,7 +249,8 @@ class Individual:
                               f"child's activity is from set {stand_in!r}, its stated fallback", stacklevel=2)
             elif enzyme not in table and enzyme != "other":
                 warnings.warn(f"no ontogeny set has a {organ} function for {enzyme}; the child is given adult "
-                              "activity per mg protein (add one to physiology_db/ontogeny.yaml)", stacklevel=2)
+                              "activity per mg protein (per gram of liver for an uptake transporter; add one to "
+                              "physiology_db/ontogeny.yaml)", stacklevel=2)
         return float(table.get(enzyme, 1.0))
 
     @property

@@ -8,7 +8,8 @@ kind's range words (``"0.5-2 y"``, also ``mo``, ``wk``, ``d``; ``"week 30"``,
 dialysis), ``"ARC"`` — or ``"eGFR 15-29"``, and an age range, default 18-80 y; for ``hepatic``,
 ``"Child-Pugh A"`` to ``"C"`` and an age range, default 40-70 y), an ethnicity (``european``,
 ``japanese``, ``chinese``),
-``male``/``female``, and fixed CPIC phenotypes such as ``"CYP2C19 PM"``.
+``male``/``female``, and fixed CPIC phenotypes such as ``"CYP2C19 PM"`` or SLCO1B1 c.521 genotypes
+(``"OATP1B1 CC"``).
 
 Examples
 --------
@@ -74,7 +75,7 @@ def parse_population(text: str) -> PopulationSpec:
             if ages is not None:
                 raise PbpkInputError("population", "age", option, "one age range (the text gives two)")
             ages = found
-        elif match := re.fullmatch(r"(CYP\w+)\s+(PM|IM|NM|RM|UM)", option, flags=re.IGNORECASE):
+        elif match := re.fullmatch(r"((?:CYP|OATP)\w+)\s+(\w+)", option, flags=re.IGNORECASE):
             gene, phenotype = match[1].upper(), match[2].upper()
             if gene not in data.genotypes or phenotype not in data.genotypes[gene].activity:
                 known = ", ".join(f"{g} {'/'.join(d.activity)}" for g, d in data.genotypes.items())
@@ -83,7 +84,7 @@ def parse_population(text: str) -> PopulationSpec:
         else:
             raise PbpkInputError("population", "option", option,
                                  f"{kind.coordinate.example}, an ethnicity ({', '.join(data.ethnicities)}), "
-                                 f"{'/'.join(kind.sexes)} or a phenotype (\"CYP2C19 PM\")")
+                                 f"{'/'.join(kind.sexes)} or a phenotype (\"CYP2C19 PM\", \"OATP1B1 CC\")")
     if kind.ages is not None:
         spec = replace(spec, ages=_within(ages or kind.ages, ADULT.limits, AGE.unit))
     return _with_range(spec, kind, span)

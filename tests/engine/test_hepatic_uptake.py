@@ -15,7 +15,8 @@ from pbpk.compound import HepaticUptake, load_compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.records import Cited
 from pbpk.core.units import Quantity
-from pbpk.disposition.clearance import hepatic_clearance
+from pbpk.disposition.clearance import hepatic_clearance, uptake_clearances
+from pbpk.physiology.patient import patient
 from pbpk.simulation.simulate import simulate
 
 
@@ -76,3 +77,31 @@ def test_uptake_needs_a_permeability_limited_liver():
 def test_bad_uptake_fields_are_refused(transporters, expected):
     with pytest.raises(PbpkInputError, match=expected):
         HepaticUptake(transporters, "test values")
+
+
+def test_uptake_follows_the_individual_transporter_activity(male):
+    """A person with half the OATP1B1 activity (e.g. a poor-function SLCO1B1 phenotype) has half its uptake
+    clearance, and the hepatic clearance is the extended-clearance value with it; OATP1B3 is unchanged."""
+    compound = liver_only(2.0, {"OATP1B1": 300.0, "OATP1B3": 100.0})
+    half = dataclasses.replace(male, hepatic_activity={**male.hepatic_activity, "OATP1B1": 0.5})
+    in_l_h = {name: value.to("L/h").magnitude for name, value in uptake_clearances(compound, half).items()}
+    assert in_l_h == pytest.approx({"OATP1B1": 150.0, "OATP1B3": 100.0})
+    full, reduced = hepatic_clearance(compound, male).blood, hepatic_clearance(compound, half).blood
+    assert reduced < full
+    assert reduced.to("L/h").magnitude == pytest.approx(
+        hepatic_clearance(liver_only(2.0, {"OATP1B1": 150.0, "OATP1B3": 100.0}), male).blood.to("L/h").magnitude,
+        rel=1e-9)
+
+
+def test_a_child_gets_adult_uptake_per_gram_of_liver_with_a_warning():
+    compound = liver_only(2.0, {"OATP1B1": 300.0})
+    with pytest.warns(UserWarning, match="no ontogeny set has a liver function for OATP1B1"):
+        uptake_clearances(compound, patient("male", age="6 year"))
+
+
+def test_a_cirrhotic_liver_without_a_class_factor_for_the_transporter_warns():
+    """physiology_db/hepatic_impairment.yaml has no OATP1B1 factor: the uptake keeps the healthy abundance per
+    gram of (smaller) liver, and says so."""
+    compound = liver_only(2.0, {"OATP1B1": 300.0})
+    with pytest.warns(UserWarning, match="no Child-Pugh B factor for OATP1B1"):
+        uptake_clearances(compound, patient("male", age="50 year", child_pugh="B"))

@@ -86,3 +86,16 @@ def test_enzyme_variability_is_around_the_mean_so_the_median_subject_has_less():
     factor = sample(parse_population("adult: 30-40 y"), 20_000, seed=5).enzyme_factor["CYP3A4"]
     assert factor.mean() == pytest.approx(1.0, abs=0.02)
     assert np.median(factor) == pytest.approx(1 / np.sqrt(1 + 0.81 ** 2), abs=0.02)
+
+
+def test_slco1b1_cc_carriers_have_the_published_rosuvastatin_exposure():
+    """OATP1B1 activity by SLCO1B1 c.521 genotype (populations.yaml, back-calculated from Wagner 2020): CC subjects
+    have about 2.2 times, TC 1.4 times the median oral AUC of TT subjects, through the virtual-population path
+    (the subject's uptake clearance is the anchor's times liver size times the genotype's activity)."""
+    def median_auc(genotype: str) -> float:
+        result = simulate_virtual_population(load_compound("rosuvastatin"), f"adult: male, OATP1B1 {genotype}", 60,
+                                             seed=4, dose="20 mg", route="oral", until="120 h")
+        return float(np.median(result.subjects["AUC_inf [mg*h/L]"]))
+    reference = median_auc("TT")
+    assert median_auc("CC") / reference == pytest.approx(2.2, rel=0.1)
+    assert median_auc("TC") / reference == pytest.approx(1.4, rel=0.1)

@@ -35,6 +35,7 @@ from pbpk.engine.solve import SolveOptions, solve_many
     ("pregnancy: weeks 20-30", "pregnancy", (30, 30), (20, 30), "european", 1.0, {}),
     ("adult: japanese, CYP2D6 PM, cyp2c19 im", "adult", (20, 50), (0, 0), "japanese", 0.5,
      {"CYP2D6": "PM", "CYP2C19": "IM"}),
+    ("adult: oatp1b1 cc", "adult", (20, 50), (0, 0), "european", 0.5, {"OATP1B1": "CC"}),
 ])
 def test_population_text(text, kind, ages, weeks, ethnicity, female, phenotypes):
     spec = parse_population(text)
@@ -73,7 +74,8 @@ def test_same_seed_same_subjects(european):
 @pytest.mark.parametrize("text, gene, phenotype, group", [
     ("adult", "CYP2D6", "PM", "European"), ("adult: chinese", "CYP2C19", "PM", "East Asian"),
     ("adult", "CYP2C9", "IM", "European"), ("adult", "CYP2C19", "RM", "European"),
-    ("adult", "CYP2C19", "UM", "European"),
+    ("adult", "CYP2C19", "UM", "European"), ("adult", "OATP1B1", "TC", "European"),
+    ("adult: japanese", "OATP1B1", "CC", "East Asian"),
 ])
 def test_phenotype_frequencies_follow_cpic(text, gene, phenotype, group):
     n = 20_000
@@ -90,6 +92,14 @@ def test_fixed_phenotype_and_its_activity():
     # CYP2C19 *17/*17 (UM): escitalopram exposure -20 % with fm 0.70 (Jukic 2018) → 1 + (1/0.8 − 1)/0.70
     ultra = sample(parse_population("adult: CYP2C19 UM"), 50, 1)
     assert np.allclose(ultra.enzyme_factor["CYP2C19"], 1 + (1 / 0.8 - 1) / (1 - 1 / 3.3), atol=0.01)
+
+
+@pytest.mark.parametrize(("group", "allele"), [("European", 0.1610), ("East Asian", 0.1230)])
+def test_slco1b1_genotypes_are_in_hardy_weinberg_with_the_c521c_allele(group, allele):
+    """TT/TC/CC = (1-q)², 2q(1-q), q² with q the c.521C allele frequency (Kim 2021, Table 2)."""
+    frequency = population_data().genotypes["OATP1B1"].frequency[group]
+    expected = {"TT": (1 - allele) ** 2, "TC": 2 * allele * (1 - allele), "CC": allele ** 2}
+    assert {k: v / 100 for k, v in frequency.items()} == pytest.approx(expected, abs=6e-5)
 
 
 def test_body_size_and_organ_spread(european):
