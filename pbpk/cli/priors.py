@@ -39,7 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="compartments of the prior (default auto: the lowest summed BIC of 1, 2 and 3)")
     parser.add_argument("--covariates", default="weight,crcl",
                         help="candidate covariates, comma-separated: weight, age, height, sex, crcl (the GFR), week, "
-                             "pma (children), cyp2d6_pm, cyp2c19_pm, cyp2c9_pm "
+                             "pma (children), cyp2d6_pm, cyp2c19_pm, cyp2c9_pm, oatp1b1_tc, oatp1b1_cc "
                              "(default weight,crcl)")
     parser.add_argument("--assay-proportional", type=float, default=0.1,
                         help="assay error, proportional SD as a fraction (default 0.1)")

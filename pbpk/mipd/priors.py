@@ -200,6 +200,13 @@ def _support(parameters: pd.DataFrame, count: int, seed: int) -> SupportPoints |
 
 # ---- from a PBPK population ----------------------------------------------------------------------
 
+#: Binary genotype covariates: key → (gene column of the subject table, the label coded 1, description).
+GENOTYPE_COVARIATES = {
+    **{f"{enzyme.lower()}_pm": (enzyme, "PM", f"1 {enzyme} poor metaboliser, else 0")
+       for enzyme in ("CYP2D6", "CYP2C19", "CYP2C9")},
+    "oatp1b1_tc": ("OATP1B1", "TC", "1 SLCO1B1 c.521TC (one decreased-function allele, OATP1B1), else 0"),
+    "oatp1b1_cc": ("OATP1B1", "CC", "1 SLCO1B1 c.521CC (two decreased-function alleles, OATP1B1), else 0"),
+}
 #: Candidate covariates from a virtual population's subject table: name, column, unit, description.
 POPULATION_COVARIATES = {
     "weight": ("WT", "weight [kg]", "kg", "total body weight"),
@@ -209,8 +216,8 @@ POPULATION_COVARIATES = {
     "gfr": ("GFR", "GFR [mL/min]", "mL/min", "absolute glomerular filtration rate (use CrCL as its surrogate)"),
     "week": ("GA", "gestational week", "week", "gestational week"),
     "pma": ("PMA", "age [y]", "week", "postmenstrual age: 40 weeks of gestation (term births) + postnatal age"),
-    **{f"{enzyme.lower()}_pm": (f"{enzyme}_PM", f"{enzyme} phenotype", "1", f"1 {enzyme} poor metaboliser, else 0")
-       for enzyme in ("CYP2D6", "CYP2C19", "CYP2C9")},
+    **{key: (key.upper(), f"{gene} phenotype", "1", description)
+       for key, (gene, _, description) in GENOTYPE_COVARIATES.items()},
 }
 #: Gestational age of the virtual children at birth (the pediatric populations are term births), weeks.
 TERM_WEEKS = 40.0
@@ -236,8 +243,8 @@ def population_covariates(subjects: pd.DataFrame, names: Sequence[str],
         values = subjects[column].to_numpy()
         if key == "sex":
             values = (values == "female").astype(float)
-        elif key.endswith("_pm"):
-            values = (values == "PM").astype(float)
+        elif key in GENOTYPE_COVARIATES:
+            values = (values == GENOTYPE_COVARIATES[key][1]).astype(float)
         elif key == "pma":
             if np.max(values) >= 18:
                 raise PbpkInputError("priors", "covariates", raw, "a pediatric population for postmenstrual age "

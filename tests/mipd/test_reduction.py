@@ -124,8 +124,11 @@ def test_population_covariates_from_a_subject_table():
     from pbpk.mipd.priors import population_covariates
 
     table = pd.DataFrame({"age [y]": [0.02, 0.5], "weight [kg]": [3.5, 7.9], "sex": ["female", "male"],
-                          "CYP2C19 phenotype": ["PM", "NM"], "GFR [mL/min]": [5.0, 20.0]})
-    pma, sex, pm, gfr = population_covariates(table, ["pma", "sex", "cyp2c19_pm", "crcl"])
+                          "CYP2C19 phenotype": ["PM", "NM"], "GFR [mL/min]": [5.0, 20.0],
+                          "OATP1B1 phenotype": ["CC", "TC"]})
+    pma, sex, pm, gfr, cc, tc = population_covariates(table, ["pma", "sex", "cyp2c19_pm", "crcl", "oatp1b1_cc",
+                                                              "oatp1b1_tc"])
+    assert cc.values.tolist() == [1.0, 0.0] and tc.values.tolist() == [0.0, 1.0] and cc.name == "OATP1B1_CC"
     assert pma.values == pytest.approx([40 + 0.02 * 365.25 / 7, 40 + 0.5 * 365.25 / 7]) and pma.unit == "week"
     assert sex.values.tolist() == [1.0, 0.0] and sex.kind == "binary"
     assert pm.values.tolist() == [1.0, 0.0] and gfr.name == "GFR"
