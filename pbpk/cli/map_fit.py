@@ -42,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
     """Read the records, fit each subject, print the table (or JSON), write the figure."""
     renames = check(args)
     from pbpk.mipd.fit_figure import plot_fits
-    from pbpk.mipd.fit_summary import fit_summary, parameter_unit, standard_errors
+    from pbpk.mipd.fit_summary import (
+        fit_summary,
+        parameter_unit,
+        sample_predictions,
+        standard_errors,
+    )
     from pbpk.mipd.map_estimation import estimate
     from pbpk.mipd.modelfile import load_poppk
     from pbpk.mipd.patient_record import load_subjects
@@ -66,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     write_figure(lambda path: plot_fits(model, subjects, posteriors, path, log_scale=args.log), args.plot)
     if args.json:
         print_json({"model": model.name, "data": args.data, "subjects": [
-            fit_summary(model, fit, posterior, table)
-            for fit, table, posterior in zip(fits, intervals, posteriors, strict=True)],
+            {**fit_summary(model, fit, posterior, table), "samples": sample_predictions(model, subject, fit)}
+            for subject, fit, table, posterior in zip(subjects, fits, intervals, posteriors, strict=True)],
             "files": {"plot": args.plot}})
         return 0
     method = "Laplace posterior" if args.posterior == "laplace" else "SIR posterior"

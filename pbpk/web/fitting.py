@@ -11,7 +11,7 @@ import numpy as np
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.mipd.fit_figure import GRID_POINTS, plot_fits
-from pbpk.mipd.fit_summary import fit_summary
+from pbpk.mipd.fit_summary import fit_summary, sample_predictions
 from pbpk.mipd.map_estimation import MapEstimate, estimate
 from pbpk.mipd.patient_record import patient_from_dict
 from pbpk.mipd.popmodel import PopulationModel
@@ -58,7 +58,7 @@ def fit_request(request: MapRequest) -> MapResponse:
         figure = png_base64(lambda: plot_fits(model, [subject], [posterior]))
     return MapResponse(model=model.name, level=request.level,
                        units={"time": model.units["time"], "concentration": model.analytes["parent"]},
-                       fit=_fit(model, subject, fit, posterior, request.level), samples=_samples(subject, fit),
+                       fit=_fit(model, subject, fit, posterior, request.level), samples=_samples(model, subject, fit),
                        profile=_profile(model, subject, posterior, request.level), figure=figure)
 
 
@@ -80,12 +80,10 @@ def _fit(model: PopulationModel, subject: Subject, fit: MapEstimate, posterior: 
                      "parameters": rows})
 
 
-def _samples(subject: Subject, fit: MapEstimate) -> list[SamplePrediction]:
-    """Each sample with its MAP prediction (a censored one without an observed value)."""
-    return [SamplePrediction(time=float(time), observed=None if censored else finite(observed),
-                             censored=bool(censored), lloq=finite(lloq), predicted=float(predicted))
-            for time, observed, censored, lloq, predicted in
-            zip(subject.times, subject.observations, subject.censored, subject.lloq, fit.predictions, strict=True)]
+def _samples(model: PopulationModel, subject: Subject, fit: MapEstimate) -> list[SamplePrediction]:
+    """Each sample with its MAP prediction and IWRES (a censored one without an observed value)."""
+    return [SamplePrediction(**{**row, "observed": finite(row["observed"])})
+            for row in sample_predictions(model, subject, fit)]
 
 
 def _profile(model: PopulationModel, subject: Subject, posterior: LaplacePosterior, level: float) -> Profile:

@@ -118,13 +118,17 @@ class MapFit(BaseModel):
 
 
 class SamplePrediction(BaseModel):
-    """A sample (time, observed or censored below its LLOQ) and its prediction at the MAP."""
+    """A sample (time, observed or censored below its LLOQ), its prediction at the MAP and IWRES (its residual in
+    units of the model SD; log scale for an exponential error; None when censored)."""
 
     time: float
+    analyte: str
+    unit: str
     observed: float | None
     censored: bool
     lloq: float | None
     predicted: float
+    iwres: float | None
 
 
 class Profile(BaseModel):

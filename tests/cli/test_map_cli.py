@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pbpk.cli import main
@@ -24,6 +25,21 @@ def test_map_fit_of_tv1_id1_as_json_and_figure(capsys, tmp_path):
     cl = next(row for row in subject["parameters"] if row["parameter"] == "CL")
     assert cl["P5"] < cl["MAP"] < cl["P95"] and cl["unit"] == "L/h"
     assert subject["converged"] and plot.stat().st_size > 10_000
+    check_samples(subject)
+
+
+def check_samples(subject: dict) -> None:
+    """Each sample of the data with its MAP prediction and IWRES = (y − f)/g(f), g from the model's error."""
+    from pbpk.mipd.modelfile import load_poppk
+
+    error = load_poppk("examplinib-mapbayr-2021").errors["parent"]
+    samples = subject["samples"]
+    assert len(samples) == 4 and all(s["unit"] == "mg/L" and not s["censored"] for s in samples)
+    for s in samples:
+        y, f = s["observed"], s["predicted"]
+        expected = (np.log(y / f) if error.kind == "exponential" else y - f) / error.sd(np.array([f]))[0]
+        assert s["iwres"] == pytest.approx(expected, rel=1e-9)
+    assert max(abs(s["iwres"]) for s in samples) < 3  # a good fit: no sample beyond 3 SD
 
 
 def test_map_refuses_an_unknown_id_and_a_bad_rename(capsys):
