@@ -38,7 +38,7 @@ from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction
 from pbpk.disposition.distribution import blood_plasma_ratio
 from pbpk.physiology import Individual
-from pbpk.physiology.hepatic_impairment import hepatic_data
+from pbpk.physiology.hepatic_impairment import transporters_without_factor
 
 LiverModel = Literal["well_stirred", "parallel_tube"]
 
@@ -122,12 +122,11 @@ def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, p
     uptake = compound.clearance.hepatic_uptake
     if uptake is None:
         return {}
-    if "hepatic" in individual.conditions:
-        missing = sorted(set(uptake.clearances) - set(hepatic_data().enzymes))
-        if missing:
-            warnings.warn(f"physiology_db/hepatic_impairment.yaml has no {individual.conditions['hepatic']} factor for "
-                          f"{', '.join(missing)}: {compound.name}'s uptake keeps the healthy abundance per gram of "
-                          "liver", stacklevel=2)
+    missing = transporters_without_factor(uptake.clearances, individual)
+    if missing:
+        warnings.warn(f"physiology_db/hepatic_impairment.yaml has no {individual.conditions['hepatic']} factor for "
+                      f"{', '.join(missing)}: {compound.name}'s uptake keeps the healthy abundance per gram of "
+                      "liver", stacklevel=2)
     ratio = _liver_weight_ratio(individual)
     return {transporter: (value * ratio * individual.enzyme_activity(transporter)).to("L/h")
             for transporter, value in uptake.clearances.items()}

@@ -27,13 +27,14 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.names import database_file
-from pbpk.core.records import Record
+from pbpk.core.names import SINUSOIDAL_UPTAKE, database_file
+from pbpk.core.records import Record, check_choice
 from pbpk.physiology.individual import Individual
 
 CLASSES = ("A", "B", "C")
@@ -45,10 +46,12 @@ KEPT = ("brain",)
 
 @dataclass(frozen=True)
 class HepaticData:
-    """``hepatic_impairment.yaml``: factor per row and class, enzyme factors per class, sources."""
+    """``hepatic_impairment.yaml``: factor per row and class, enzyme factors per class, uptake-transporter
+    factors for the classes that have one, sources."""
 
     factors: dict[str, dict[str, float]]  # row → class → factor
     enzymes: dict[str, dict[str, float]]  # enzyme → class → factor
+    transporters: dict[str, dict[str, float]]  # transporter → class → factor (not every class)
     sources: dict[str, str]
 
 
@@ -92,7 +95,9 @@ def hepatic_impairment(person: Individual, child_pugh: str, *, database: str | P
     hct = person.haematocrit * f["haematocrit"]
     blood = person.blood_volume
     activity = {**person.hepatic_activity,
-                **{e: person.enzyme_activity(e) * factors[grade] for e, factors in data.enzymes.items()}}
+                **{e: person.enzyme_activity(e) * factors[grade] for e, factors in data.enzymes.items()},
+                **{t: person.enzyme_activity(t) * factors[grade] for t, factors in data.transporters.items()
+                   if grade in factors}}
     return replace(
         person, tissues=tissues, cardiac_output=cardiac_output, portal_shunt_fraction=1.0 - f["portal_vein_flow"],
         albumin=person.albumin * f["albumin"], alpha1_acid_glycoprotein=person.alpha1_acid_glycoprotein
@@ -121,18 +126,42 @@ def hepatic_data(database: str | Path | None = None) -> HepaticData:
     rows.finish()
     if any(factors["portal_vein_flow"][g] > 1 for g in CLASSES):
         raise rows.error("portal_vein_flow", factors["portal_vein_flow"], "factors ≤ 1 (the rest is shunted)")
-    table = r.record("enzymes")
-    sources["enzymes"] = table.source()
-    enzymes = {}
+    enzymes = _class_factors(r, "enzymes", sources)
+    transporters = _class_factors(r, "transporters", sources, names=SINUSOIDAL_UPTAKE)
+    r.finish()
+    return HepaticData(factors, enzymes, transporters, sources)
+
+
+def _class_factors(r: Record, key: str, sources: dict[str, str], names: tuple[str, ...] | None = None
+                   ) -> dict[str, dict[str, float]]:
+    """The ``key`` table: a factor per protein and class. With ``names`` (the proteins allowed) a row may give only
+    the classes a source has; without, every row gives all three."""
+    table = r.record(key)
+    sources[key] = table.source()
+    factors = {}
     for name in table.keys():
         if name == "source":
             continue
+        if names is not None:
+            check_choice(name, names, where=table.where(name), field=key)
         row = table.record(name)
-        enzymes[name] = {grade: row.number(grade, low=0, high=2) for grade in CLASSES}
+        grades = CLASSES if names is None else [grade for grade in CLASSES if grade in row.keys()]
+        factors[name] = {grade: row.number(grade, low=0, high=2) for grade in grades}
         row.finish()
     table.finish()
-    r.finish()
-    return HepaticData(factors, enzymes, sources)
+    return factors
 
 
-__all__ = ["hepatic_impairment", "child_pugh_class", "hepatic_data", "HepaticData", "CLASSES"]
+def transporters_without_factor(transporters: Iterable[str], person: Individual,
+                                database: str | Path | None = None) -> list[str]:
+    """Those of ``transporters`` that keep their healthy abundance in ``person``'s cirrhosis class for want of a
+    factor (none if ``person`` has no cirrhosis)."""
+    if "hepatic" not in person.conditions:
+        return []
+    grade = child_pugh_class(person.conditions["hepatic"])
+    known = hepatic_data(database).transporters
+    return sorted(t for t in transporters if grade not in known.get(t, {}))
+
+
+__all__ = ["hepatic_impairment", "child_pugh_class", "hepatic_data", "transporters_without_factor", "HepaticData",
+           "CLASSES"]

@@ -105,3 +105,13 @@ def test_a_cirrhotic_liver_without_a_class_factor_for_the_transporter_warns():
     compound = liver_only(2.0, {"OATP1B1": 300.0})
     with pytest.warns(UserWarning, match="no Child-Pugh B factor for OATP1B1"):
         uptake_clearances(compound, patient("male", age="50 year", child_pugh="B"))
+
+
+def test_child_pugh_c_livers_have_46_percent_oatp1b1_per_gram():
+    """Drozdzik 2020 (physiology_db/hepatic_impairment.yaml): OATP1B1 in Child-Pugh C livers is 46 % of healthy
+    per gram, on top of the smaller functional liver; OATP1B3 unchanged; no warning for class C."""
+    compound = liver_only(2.0, {"OATP1B1": 300.0, "OATP1B3": 100.0})
+    cirrhotic = patient("male", age="50 year", child_pugh="C")
+    liver = (cirrhotic.liver_weight / cirrhotic.adult_reference.liver_weight).to("").magnitude
+    values = {name: value.to("L/h").magnitude for name, value in uptake_clearances(compound, cirrhotic).items()}
+    assert values == pytest.approx({"OATP1B1": 300.0 * liver * 0.46, "OATP1B3": 100.0 * liver})
