@@ -259,6 +259,11 @@ def ontogeny_sets(database: str | Path | None = None) -> tuple[str, ...]:
     return tuple(ontogeny_data(database).sets)
 
 
+def ontogeny_set_name(ontogeny: str | None, database: str | Path | None = None) -> str:
+    """The set ``ontogeny`` names, or the database's default set for None (an unknown name is an error)."""
+    return _set_name(ontogeny_data(database), ontogeny)
+
+
 # -- the functions as published -------------------------------------------------------------------
 def _relative(function, age: pint.Quantity, data: OntogenyData) -> float:
     adult = data.adult_age
@@ -392,4 +397,4 @@ def _maturation(r: Record) -> Maturation:
 
 __all__ = ["gfr_maturation", "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
            "enzyme_activities", "ontogeny_set_for",
-           "maturation_variability", "varying_enzymes", "ontogeny_sets", "Maturation"]
+           "maturation_variability", "varying_enzymes", "ontogeny_sets", "ontogeny_set_name", "Maturation"]

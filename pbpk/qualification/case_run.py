@@ -29,6 +29,7 @@ from pbpk.compound import Compound, load_compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity
 from pbpk.physiology import reference_individual
+from pbpk.physiology.ontogeny import ontogeny_set_name
 from pbpk.physiology.patient import patient
 from pbpk.physiology.pediatrics import child
 from pbpk.physiology.pregnancy import pregnant
@@ -58,6 +59,7 @@ class CaseResult(Compared):
     simulations: tuple[Simulation, ...]
     weights: tuple[float, ...]
     reference_simulations: tuple[Simulation, ...] = ()
+    ontogeny: str | None = None  # the enzyme ontogeny set of a pediatric case; None for the others
 
     @property
     def expected_within(self) -> Mapping[str, float]:
@@ -91,8 +93,11 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def run_case(case: ValidationCase) -> CaseResult:
-    """Simulate the study (each sex present, at the reported mean age and weight) and compare."""
+def run_case(case: ValidationCase, ontogeny: str | None = None) -> CaseResult:
+    """Simulate the study (each sex present, at the reported mean age and weight) and compare.
+
+    ``ontogeny`` names the enzyme ontogeny set of a pediatric study's children (default: the database's
+    default set, :mod:`pbpk.physiology.ontogeny`); the case files' bands were set with the default."""
     compound = load_compound(case.compound)
     fitted = training_values(case, compound)
     if sorted(fitted) != sorted(case.fitted_parameters):
@@ -102,8 +107,8 @@ def run_case(case: ValidationCase) -> CaseResult:
             "a case must declare the values fitted to its study (honesty rule); copy the list",
         )
     role = "training" if fitted else "test"
-    simulations, weights = _simulate_population(case, compound, case.population)
-    reference = _simulate_population(case, compound, case.reference_population) \
+    simulations, weights = _simulate_population(case, compound, case.population, ontogeny)
+    reference = _simulate_population(case, compound, case.reference_population, ontogeny) \
         if case.reference_population is not None else ((), ())
     mw = compound.molecular_weight.value
     ncas: dict[int, NCAResult] = {}
@@ -118,17 +123,19 @@ def run_case(case: ValidationCase) -> CaseResult:
             predicted[name] = _prediction(case, simulations, weights, observation, ncas)
             units[name] = _comparison_unit(observation)
         observed[name] = _in_unit(observation.value, units[name], mw)
+    pediatric = case.population.group == "pediatric"
     return CaseResult(case, role, predicted, observed, units, tuple(simulations), tuple(weights),
-                      tuple(reference[0]))
+                      tuple(reference[0]), ontogeny_set_name(ontogeny) if pediatric else None)
 
 
-def _simulate_population(case: ValidationCase, compound: Compound, population: Population):
+def _simulate_population(case: ValidationCase, compound: Compound, population: Population,
+                         ontogeny: str | None = None):
     """Each sex present, as the reference person of the population; returns simulations and sex weights."""
     simulations, weights = [], []
     for sex, share in (("male", 1.0 - population.female_fraction), ("female", population.female_fraction)):
         if share <= 0:
             continue
-        simulation = simulate(compound, study_person(population, sex), regimen=case.regimen, times=_grid(case))
+        simulation = simulate(compound, study_person(population, sex, ontogeny), regimen=case.regimen, times=_grid(case))
         if not simulation.status.ok:
             raise PbpkInputError(case.file, "simulation", simulation.status.code, "a solved simulation",
                                  simulation.status.message)
@@ -153,9 +160,10 @@ def _prediction(case: ValidationCase, simulations, weights, observation: Observa
     return math.exp(sum(w * math.log(v) for w, v in zip(weights, values)))
 
 
-def study_person(population: Population, sex: str):
+def study_person(population: Population, sex: str, ontogeny: str | None = None):
     """The typical person of the study: the adult (or child) of the mean age, height and weight where given, with
     the study's renal function (:func:`pbpk.physiology.patient.patient`); the ICRP 89 age (35 y) when none is given.
+    A child's enzymes mature by the ``ontogeny`` set (default: the database's default set).
 
     A mean weight of a study of both sexes is shared between them in the ratio of the reference man's and woman's
     weights (73 : 60 kg), so that each keeps the body build of its sex; likewise a mean height."""
@@ -163,7 +171,7 @@ def study_person(population: Population, sex: str):
         return pregnant(population.gestational_week)
     if population.group == "pediatric":
         return child(population.age, sex, weight=population.weight, height=population.height,
-                     gestational_age=population.gestational_age or "40 week")
+                     gestational_age=population.gestational_age or "40 week", ontogeny=ontogeny)
     references = {s: reference_individual(s) for s in ("male", "female")}
     return patient(sex, age=population.age or references[sex].age,
                    height=_sex_share(population.height, "height", sex, population.female_fraction, references),

@@ -118,7 +118,8 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
     if training:
         blocks += [("h", 2, "Summary on training cases"), _summary_table(summarise(results, "training"))]
     if trend_figure is not None:
-        blocks += _age_trend_sections(age_trends(results), trend_figure)
+        blocks += _age_trend_sections(age_trends(results), trend_figure,
+                                      sorted({r.ontogeny for r in results if r.ontogeny}))
     regressions = [(r.case.id, text) for r in results for text in r.regressions]
     blocks.append(("h", 2, "Regressions"))
     if regressions:
@@ -136,7 +137,7 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
     return blocks
 
 
-def _age_trend_sections(trends: Sequence[AgeTrend], figure: Path) -> list[tuple]:
+def _age_trend_sections(trends: Sequence[AgeTrend], figure: Path, ontogeny: Sequence[str]) -> list[tuple]:
     following = [t.compound for t in trends if t.follows()]
     blocks: list[tuple] = [
         ("h", 2, "Pediatric clearance by age"),
@@ -145,7 +146,8 @@ def _age_trend_sections(trends: Sequence[AgeTrend], figure: Path) -> list[tuple]
               f"(observed child/adult); it isolates the growth and maturation scaling from the adult model's bias. "
               f"A compound follows the observed age trend when every age group lies within {TREND_FOLD:g}-fold. "
               f"Following: {', '.join(following) or 'none'}; not following: "
-              f"{', '.join(t.compound for t in trends if not t.follows()) or 'none'}.")),
+              f"{', '.join(t.compound for t in trends if not t.follows()) or 'none'}. "
+              f"Enzyme ontogeny set of the children: {', '.join(ontogeny)} (physiology_db/ontogeny.yaml).")),
         ("img", figure, "clearance per kg by age, observed and predicted"),
     ]
     rows = []

@@ -184,8 +184,10 @@ def _ratio(observed: Record, name: str) -> RatioObservation:
 
 
 # -- running --------------------------------------------------------------------------------------
-def run_study(study: DdiStudy) -> StudyResult:
-    """Simulate the study with and without perpetrators for each sex present; compare the ratios."""
+def run_study(study: DdiStudy, ontogeny: str | None = None) -> StudyResult:
+    """Simulate the study with and without perpetrators for each sex present; compare the ratios.
+
+    ``ontogeny``: the enzyme ontogeny set of a pediatric study population (default: the database's default)."""
     victim = load_compound(study.victim.compound)
     perpetrators = [load_compound(p.compound) for p in study.perpetrators]
     fitted = sorted(name for compound in (victim, *perpetrators) for name in
@@ -198,7 +200,7 @@ def run_study(study: DdiStudy) -> StudyResult:
     for sex, share in (("male", 1.0 - study.population.female_fraction), ("female", study.population.female_fraction)):
         if share <= 0:
             continue
-        person = study_person(study.population, sex)
+        person = study_person(study.population, sex, ontogeny)
         results.append(interaction(Arm(victim, study.victim.regimen),
                                    [Arm(c, p.regimen) for c, p in zip(perpetrators, study.perpetrators)],
                                    person, window=study.window))
