@@ -125,7 +125,8 @@ def _json(results: list, ddi_results: list, regressions: list[str], written, s: 
                    "reference": r.case.study.reference,
                    "metrics": {m: {"observed": r.observed[m], "predicted": r.predicted[m], "unit": r.units[m],
                                    "ratio": r.ratios[m], "expected_within": r.case.expected_within.get(m)}
-                               for m in r.observed}} for r in results],
+                               for m in r.observed},
+                   "warnings": list(r.model_warnings)} for r in results],
         "regressions": regressions,
         "report": str(written) if written is not None else None,
         "training_summary": s["training"],

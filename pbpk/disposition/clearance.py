@@ -138,11 +138,12 @@ def _liver_weight_ratio(individual: Individual) -> float:
 
 
 def secretion_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
-    """Unbound renal secretion clearance (L/h): the adult value times the individual's renal function."""
+    """Unbound renal secretion clearance (L/h): the adult value times the individual's renal function and,
+    in a child, the secretion transporter's maturity over filtration's (:meth:`Individual.secretion_activity`)."""
     renal = compound.clearance.renal
     if renal is None or renal.secretion is None:
         return Quantity(0.0, "L/h")
-    return (renal.secretion * individual.renal_function).to("L/h")
+    return (renal.secretion * individual.renal_function * individual.secretion_activity(renal.transporter)).to("L/h")
 
 
 def hepatic_intrinsic_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
@@ -223,8 +224,8 @@ def hepatic_clearance(compound: Compound, individual: Individual, *, model: Live
 def renal_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
     """Renal plasma clearance: fu·(gfr_fraction·GFR + CL_sec,u), L/h (0 without renal elimination).
 
-    The adult secretion clearance is scaled by the individual's renal function
-    (GFR relative to the adult reference), i.e. secretion matures with filtration.
+    The adult secretion clearance is scaled by GFR relative to the adult reference, times a
+    child's secretion maturity over filtration's (:func:`secretion_clearance`).
     """
     renal = compound.clearance.renal
     if renal is None:

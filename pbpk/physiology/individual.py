@@ -184,8 +184,9 @@ class Individual:
     ontogeny_fallbacks: Mapping[str, str] = field(default_factory=dict)  # "liver.CYP2D6" → set standing in
     portal_shunt_fraction: float = 0.0  # of the portal blood, bypassing the liver (cirrhosis)
     unbound_fraction_factor: float = 1.0  # fu multiplier of highly bound drugs (renal impairment; see binding)
-    conditions: Mapping[str, str] = field(default_factory=dict)
-    on_dialysis: bool = False  # connected to a dialyser now (a session of intermittent haemodialysis)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
+    conditions: Mapping[str, str] = field(default_factory=dict)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
+    on_dialysis: bool = False  # connected to a dialyser now (a session of intermittent haemodialysis)
+    secretion_maturity: Mapping[str, float] = field(default_factory=dict)  # a child's, per renal transporter
 
     def __post_init__(self) -> None:
         where = "Individual"
@@ -229,6 +230,8 @@ class Individual:
         check_number(self.portal_shunt_fraction, where=where, field="portal_shunt_fraction", low=0, high=1,
                      high_open=True)
         check_number(self.unbound_fraction_factor, where=where, field="unbound_fraction_factor", low=0, low_open=True)
+        for key, value in _mapping(self, "secretion_maturity").items():
+            check_number(value, where=where, field=f"secretion_maturity.{key}", low=0, low_open=True)
         if not isinstance(self.on_dialysis, bool):
             raise PbpkInputError(where, "on_dialysis", self.on_dialysis, "true or false")
         for key, value in _mapping(self, "conditions").items():
@@ -253,9 +256,22 @@ class Individual:
                               "physiology_db/ontogeny.yaml)", stacklevel=2)
         return float(table.get(enzyme, 1.0))
 
+    def secretion_activity(self, transporter: str | None) -> float:
+        """Renal tubular secretion by ``transporter`` (None: unnamed) relative to GFR-scaled adult secretion.
+
+        1 in adults. In a child, secretion matures on its own curve where
+        ``physiology_db/ontogeny.yaml`` has one for the transporter; otherwise it follows GFR,
+        with a warning.
+        """
+        key = transporter or "unnamed"
+        if self.ontogeny_set is not None and key not in self.secretion_maturity:
+            warnings.warn(f"no maturation function for renal secretion by {key}; the child's secretion follows "
+                          "GFR (add one to physiology_db/ontogeny.yaml, secretion_maturation)", stacklevel=2)
+        return float(self.secretion_maturity.get(key, 1.0))
+
     @property
     def renal_function(self) -> float:
-        """GFR relative to the adult reference (scales renal secretion with kidney maturation and size)."""
+        """GFR relative to the adult reference (kidney maturation, size and impairment)."""
         return float((self.gfr / self.adult_reference.gfr).to("").magnitude)
 
     @property

@@ -39,11 +39,28 @@ import pint
 
 from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.names import enzyme_names
+from pbpk.core.names import enzyme_names, transporter_names
 from pbpk.core.records import Record, load_yaml
 
 ORGANS = ("liver", "intestine")
+UNNAMED = "unnamed"  # renal secretion that a compound names no transporter for
 WEEKS_PER_YEAR = 365.25 / 7.0
+
+
+@dataclass(frozen=True)
+class ExponentialMaturation:
+    """A renal function at fixed body weight, from immature a to mature c (Hayton 2000).
+
+    F(PNA)/c = 1 − (1 − a/c)·exp(−ln 2 · PNA / ``half_life``); ``mature_to_immature`` is c/a.
+    """
+
+    half_life: pint.Quantity
+    mature_to_immature: float
+
+    def at(self, postnatal_age: pint.Quantity) -> float:
+        """Fraction of the mature level at a postnatal age."""
+        halves = (postnatal_age / self.half_life).to("").magnitude
+        return 1.0 - (1.0 - 1.0 / self.mature_to_immature) * math.exp(-math.log(2.0) * halves)
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,8 @@ class OntogenyData:
     adult_age: pint.Quantity
     gfr_tm50: pint.Quantity
     gfr_hill: float
+    secretion_maturation: tuple[ExponentialMaturation, ExponentialMaturation]  # Hayton 2000: secretion, filtration
+    maturing_secretion: tuple[str, ...]  # renal secretion transporters on that function (and "unnamed")
     mppgl_coefficients: tuple[float, ...]
     child_mppgl_ratio: float
     albumin: tuple[float, float]
@@ -120,6 +139,24 @@ def gfr_maturation(postmenstrual_age: pint.Quantity, database: str | Path | None
     pma = postmenstrual_age.to("week").magnitude
     tm50 = data.gfr_tm50.to("week").magnitude
     return pma ** data.gfr_hill / (tm50 ** data.gfr_hill + pma ** data.gfr_hill)
+
+
+def secretion_maturation(postnatal_age: pint.Quantity, database: str | Path | None = None) -> float:
+    """Tubular secretion's maturity over filtration's at a postnatal age (Hayton 2000; 1 when mature).
+
+    Each is 1 − (1 − a/c)·exp(−ln 2 · PNA / t½) at fixed weight: secretion t½ 3.8 months, c/a 1.8;
+    filtration 7.9 months, 3.1. The ratio is 1.72 at birth and 1.42 at 6 months.
+    """
+    secretion, filtration = ontogeny_data(database).secretion_maturation
+    return secretion.at(postnatal_age) / filtration.at(postnatal_age)
+
+
+def secretion_maturities(postnatal_age: pint.Quantity, database: str | Path | None = None) -> dict[str, float]:
+    """A child's renal secretion maturity over filtration per transporter (``unnamed``: none named),
+    relative to the adult at ``adult_from``; transporters not listed have no function."""
+    data = ontogeny_data(database)
+    ratio = secretion_maturation(postnatal_age, database) / secretion_maturation(data.adult_age, database)
+    return dict.fromkeys(data.maturing_secretion, ratio)
 
 
 def microsomal_protein_ratio(age: pint.Quantity, database: str | Path | None = None) -> float:
@@ -296,6 +333,15 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
     sources["gfr_maturation"] = gfr.source()
     tm50, hill = gfr.quantity("tm50", "week"), gfr.number("hill", low=0, low_open=True)
     gfr.finish()
+    renal = r.record("secretion_maturation")
+    sources["secretion_maturation"] = renal.source()
+    secretion_maturation = (_exponential(renal.record("secretion")), _exponential(renal.record("filtration")))
+    listed = renal.raw("transporters", expected="a list of renal secretion transporters")
+    known = transporter_names()
+    if not isinstance(listed, list) or not all(isinstance(t, str) and t in known for t in listed):
+        raise renal.error("transporters", listed, f"a list of transporters from {', '.join(known)}")
+    sources["secretion_maturation.transporters"] = renal.source("transporters_source")
+    renal.finish()
     mppgl = r.record("microsomal_protein")
     sources["microsomal_protein"] = mppgl.source()
     coefficients = tuple(_numbers(mppgl, "coefficients"))
@@ -327,8 +373,14 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
             raise enzymes.error(f"sets.{name}.fallback", chosen.fallback, f"another set ({', '.join(sets)})")
     enzymes.finish()
     r.finish()
-    return OntogenyData(term.value, _adult_age(folder), tm50, hill, coefficients, child_mppgl, albumin_ab, agp_params, sets,
+    return OntogenyData(term.value, _adult_age(folder), tm50, hill, secretion_maturation, (*listed, UNNAMED), coefficients, child_mppgl, albumin_ab, agp_params, sets,
                         default, sources)
+
+
+def _exponential(r: Record) -> ExponentialMaturation:
+    maturation = ExponentialMaturation(r.quantity("half_life", "month"), r.number("mature_to_immature", low=1))
+    r.finish()
+    return maturation
 
 
 def _adult_age(folder: Path) -> pint.Quantity:
@@ -395,6 +447,6 @@ def _maturation(r: Record) -> Maturation:
     return maturation
 
 
-__all__ = ["gfr_maturation", "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
+__all__ = ["gfr_maturation", "secretion_maturation", "secretion_maturities", "UNNAMED", "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
            "enzyme_activities", "ontogeny_set_for",
            "maturation_variability", "varying_enzymes", "ontogeny_sets", "ontogeny_set_name", "Maturation"]

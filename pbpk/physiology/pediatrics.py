@@ -14,7 +14,8 @@ organs as the reference adult, from ``physiology_db/pediatric.yaml`` and
   gram is age-independent, brain flow per gram follows Chiron et al. 1992, and
   the other organs are rescaled to the cardiac output;
 * haematocrit by age, albumin and AGP (so fu rescales), GFR by postmenstrual age
-  and weight (Rhodin et al. 2009), MPPGL that of the adult at ``adult_from`` (no age
+  and weight (Rhodin et al. 2009), tubular secretion as GFR times its maturity over
+  filtration's by postnatal age (Hayton 2000), MPPGL that of the adult at ``adult_from`` (no age
   effect in children, Leeder et al. 2022), hepatic and
   intestinal enzyme activities by an ontogeny set (:mod:`pbpk.physiology.ontogeny`).
 
@@ -61,6 +62,7 @@ from pbpk.physiology.ontogeny import (
     gfr_maturation,
     microsomal_protein_ratio,
     ontogeny_data,
+    secretion_maturities,
 )
 from pbpk.physiology.reference import reference_individual
 
@@ -147,6 +149,7 @@ def child(age: str | pint.Quantity, sex: Sex = "male", *, weight: str | pint.Qua
         albumin=adult.albumin * albumin_ratio(postnatal, database),
         alpha1_acid_glycoprotein=adult.alpha1_acid_glycoprotein * agp_ratio(postnatal, database),
         gfr=gfr.to("L/h"),
+        secretion_maturity=secretion_maturities(postnatal, database),
         urine_flow=Quantity(_at(tables.ages, tables.urine_flow, years) * size, "L/h"),
         microsomal_protein_per_gram=microsomal_protein_per_gram(data.adult_age, database)
         * microsomal_protein_ratio(postnatal, database),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -60,6 +61,7 @@ class CaseResult(Compared):
     weights: tuple[float, ...]
     reference_simulations: tuple[Simulation, ...] = ()
     ontogeny: str | None = None  # the enzyme ontogeny set of a pediatric case; None for the others
+    model_warnings: tuple[str, ...] = ()  # what the model warned of while simulating the case (each once)
 
     @property
     def expected_within(self) -> Mapping[str, float]:
@@ -107,9 +109,11 @@ def run_case(case: ValidationCase, ontogeny: str | None = None) -> CaseResult:
             "a case must declare the values fitted to its study (honesty rule); copy the list",
         )
     role = "training" if fitted else "test"
-    simulations, weights = _simulate_population(case, compound, case.population, ontogeny)
-    reference = _simulate_population(case, compound, case.reference_population, ontogeny) \
-        if case.reference_population is not None else ((), ())
+    with warnings.catch_warnings(record=True) as caught:  # kept with the case, shown in its report
+        warnings.simplefilter("always")
+        simulations, weights = _simulate_population(case, compound, case.population, ontogeny)
+        reference = _simulate_population(case, compound, case.reference_population, ontogeny) \
+            if case.reference_population is not None else ((), ())
     mw = compound.molecular_weight.value
     ncas: dict[int, NCAResult] = {}
     predicted, observed, units = {}, {}, {}
@@ -125,7 +129,8 @@ def run_case(case: ValidationCase, ontogeny: str | None = None) -> CaseResult:
         observed[name] = _in_unit(observation.value, units[name], mw)
     pediatric = case.population.group == "pediatric"
     return CaseResult(case, role, predicted, observed, units, tuple(simulations), tuple(weights),
-                      tuple(reference[0]), ontogeny_set_name(ontogeny) if pediatric else None)
+                      tuple(reference[0]), ontogeny_set_name(ontogeny) if pediatric else None,
+                      tuple(dict.fromkeys(str(w.message) for w in caught)))
 
 
 def _simulate_population(case: ValidationCase, compound: Compound, population: Population,

@@ -132,7 +132,8 @@ def _sections(results: Sequence[CaseResult], overview: Path, case_figures: dict[
         case = r.case
         blocks += [("h", 3, f"{case.id} ({r.role})"),
                    ("p", f"{case.title}. {case.study.reference}. Population: {case.population.description}."
-                         + (f" Note: {case.note}" if case.note else "")),
+                         + (f" Note: {case.note}" if case.note else "")
+                         + "".join(f" Model warning: {text}." for text in r.model_warnings)),
                    ("img", case_figures[case.id], case.title)]
     return blocks
 

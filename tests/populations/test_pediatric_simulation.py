@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 
@@ -19,7 +21,11 @@ def dosed(simulation) -> float:
 @pytest.mark.parametrize("age", ["1 day", "3 month", "2 year", "12 year"])
 @pytest.mark.parametrize("compound, route", [("midazolam", "oral"), ("digoxin", "iv"), ("theophylline", "iv")])
 def test_mass_balance_in_children(age, compound, route):
-    simulation = simulate(load_compound(compound), child(age, "female"), dose="0.1 mg/kg", route=route, until="48 h")
+    # digoxin's renal secretion is by P-gp, which has no maturation function: a child's follows GFR, with a warning
+    expected = pytest.warns(UserWarning, match="renal secretion by P-gp") if compound == "digoxin" else nullcontext()
+    with expected:
+        simulation = simulate(load_compound(compound), child(age, "female"), dose="0.1 mg/kg", route=route,
+                              until="48 h")
     assert simulation.status.ok, simulation.status.message
     total = dosed(simulation)
     np.testing.assert_allclose(simulation.mass_balance()[-1], total, rtol=1e-9)
@@ -32,7 +38,8 @@ def test_children_share_the_adult_model_structure():
 
 
 def test_renal_clearance_per_kg_is_low_at_birth_and_highest_in_early_childhood():
-    """Vancomycin's renal clearance follows GFR (Rhodin): per kg, newborn < adult < 1-year-old."""
+    """Vancomycin's renal clearance follows GFR (Rhodin; its secretion matures ahead, Hayton): per kg,
+    newborn < adult < 1-year-old."""
     vancomycin = load_compound("vancomycin")
     per_kg = {age: (renal_clearance(vancomycin, person) / person.body_weight).to("L/h/kg").magnitude
               for age, person in ((a, child(a, "male")) for a in ("1 day", "1 year", "40 year"))}

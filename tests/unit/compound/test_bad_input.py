@@ -6,8 +6,6 @@ The compound files are variants of the bundled midazolam file.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import yaml
 
@@ -65,11 +63,9 @@ def test_negative_clearance(tmp_path, midazolam_text):
     expect_error(tmp_path, text, "clearance.hepatic[0].Km", "got '-4 umol/L'", "positive")
 
 
-def test_negative_organ_volume_in_physiology(tmp_path):
-    folder = tmp_path / "physiology"
-    shutil.copytree(data_dir("physiology_db"), folder)
-    path = folder / "adult_reference.yaml"
-    path.write_text(path.read_text().replace("liver:                   {male: 1800 g", "liver:                   {male: -1800 g"))
+def test_negative_organ_volume_in_physiology(edited_physiology):
+    folder = edited_physiology("adult_reference.yaml", "liver:                   {male: 1800 g",
+                               "liver:                   {male: -1800 g")
     with pytest.raises(PbpkInputError) as err:
         reference_individual("male", database=folder)
     message = str(err.value)
