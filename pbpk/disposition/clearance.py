@@ -107,11 +107,17 @@ def _microsomal_protein_ratio(individual: Individual) -> float:
 
 
 def biliary_intrinsic_clearance(compound: Compound, individual: Individual) -> pint.Quantity:
-    """Unbound biliary intrinsic clearance (L/h): the compound's adult value scaled by liver weight."""
+    """Unbound biliary intrinsic clearance (L/h): the compound's adult value scaled by liver weight and, for a
+    named canalicular transporter, by the individual's activity of it (ontogeny, disease; a cirrhotic liver
+    without a class factor for it keeps the healthy abundance per gram, with a warning)."""
     biliary = compound.clearance.biliary
     if biliary is None:
         return Quantity(0.0, "L/h")
-    return (biliary.clint_unbound * _liver_weight_ratio(individual)).to("L/h")
+    activity = 1.0
+    if biliary.transporter is not None:
+        _warn_without_factor([biliary.transporter], compound, individual, "biliary excretion")
+        activity = individual.enzyme_activity(biliary.transporter)
+    return (biliary.clint_unbound * _liver_weight_ratio(individual) * activity).to("L/h")
 
 
 def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, pint.Quantity]:
@@ -122,14 +128,19 @@ def uptake_clearances(compound: Compound, individual: Individual) -> dict[str, p
     uptake = compound.clearance.hepatic_uptake
     if uptake is None:
         return {}
-    missing = transporters_without_factor(uptake.clearances, individual)
-    if missing:
-        warnings.warn(f"physiology_db/hepatic_impairment.yaml has no {individual.conditions['hepatic']} factor for "
-                      f"{', '.join(missing)}: {compound.name}'s uptake keeps the healthy abundance per gram of "
-                      "liver", stacklevel=2)
+    _warn_without_factor(uptake.clearances, compound, individual, "uptake")
     ratio = _liver_weight_ratio(individual)
     return {transporter: (value * ratio * individual.enzyme_activity(transporter)).to("L/h")
             for transporter, value in uptake.clearances.items()}
+
+
+def _warn_without_factor(transporters, compound: Compound, individual: Individual, process: str) -> None:
+    """Warn when a cirrhotic ``individual`` has no class factor for a transporter of ``compound``'s ``process``."""
+    missing = transporters_without_factor(transporters, individual)
+    if missing:
+        warnings.warn(f"physiology_db/hepatic_impairment.yaml has no {individual.conditions['hepatic']} factor for "
+                      f"{', '.join(missing)}: {compound.name}'s {process} keeps the healthy abundance per gram of "
+                      "liver", stacklevel=3)
 
 
 def _liver_weight_ratio(individual: Individual) -> float:

@@ -124,6 +124,7 @@ class OntogenyData:
     gfr_hill: float
     secretion_maturation: tuple[ExponentialMaturation, ExponentialMaturation]  # Hayton 2000: secretion, filtration
     maturing_secretion: tuple[str, ...]  # renal secretion transporters on that function (and "unnamed")
+    hepatic_transporters: dict[str, Maturation]  # liver transporter protein on postnatal age (Prasad 2016)
     mppgl_coefficients: tuple[float, ...]
     child_mppgl_ratio: float
     albumin: tuple[float, float]
@@ -201,6 +202,18 @@ def enzyme_activity(enzyme: str, age: pint.Quantity, organ: str = "liver", *, on
         warnings.warn(f"ontogeny set {name!r} has no {organ} function for {enzyme}; using set {used!r}, its stated "
                       "fallback (physiology_db/ontogeny.yaml)", stacklevel=2)
     return _activity(data, used, enzyme, organ, age, gestational_age)
+
+
+def hepatic_transporter_activities(age: pint.Quantity, database: str | Path | None = None) -> dict[str, float]:
+    """Hepatic transporter protein per gram of liver at a postnatal age, relative to the adult at ``adult_from``
+    (Prasad 2016; every enzyme set shares them); transporters not listed have no function."""
+    data = ontogeny_data(database)
+    years, adult = age.to("year").magnitude, data.adult_age.to("year").magnitude
+    if years >= adult:
+        return dict.fromkeys(data.hepatic_transporters, 1.0)
+    term = data.term_gestation.to("week").magnitude
+    return {name: function(years, term + years * WEEKS_PER_YEAR) / function(adult, term + adult * WEEKS_PER_YEAR)
+            for name, function in data.hepatic_transporters.items()}
 
 
 def enzyme_activities(organ: str, age: pint.Quantity, *, ontogeny: str | None = None,
@@ -342,6 +355,18 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
         raise renal.error("transporters", listed, f"a list of transporters from {', '.join(known)}")
     sources["secretion_maturation.transporters"] = renal.source("transporters_source")
     renal.finish()
+    transporters = r.record("hepatic_transporter_ontogeny")
+    sources["hepatic_transporter_ontogeny"] = transporters.source()
+    liver = transporters.record("liver")
+    hepatic_transporters = {}
+    for name in liver.keys():
+        if name not in known:
+            raise liver.error(name, name, f"a transporter from {', '.join(known)}")
+        hepatic_transporters[name] = _maturation(liver.record(name))
+        if hepatic_transporters[name].basis != "pna":
+            raise liver.error(name, "pma50", "a function of postnatal age (fbirth, fmax, age50, n)")
+    liver.finish()
+    transporters.finish()
     mppgl = r.record("microsomal_protein")
     sources["microsomal_protein"] = mppgl.source()
     coefficients = tuple(_numbers(mppgl, "coefficients"))
@@ -373,8 +398,8 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
             raise enzymes.error(f"sets.{name}.fallback", chosen.fallback, f"another set ({', '.join(sets)})")
     enzymes.finish()
     r.finish()
-    return OntogenyData(term.value, _adult_age(folder), tm50, hill, secretion_maturation, (*listed, UNNAMED), coefficients, child_mppgl, albumin_ab, agp_params, sets,
-                        default, sources)
+    return OntogenyData(term.value, _adult_age(folder), tm50, hill, secretion_maturation, (*listed, UNNAMED),
+                        hepatic_transporters, coefficients, child_mppgl, albumin_ab, agp_params, sets, default, sources)
 
 
 def _exponential(r: Record) -> ExponentialMaturation:
@@ -447,6 +472,7 @@ def _maturation(r: Record) -> Maturation:
     return maturation
 
 
-__all__ = ["gfr_maturation", "secretion_maturation", "secretion_maturities", "UNNAMED", "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
+__all__ = ["gfr_maturation", "secretion_maturation", "secretion_maturities", "UNNAMED", "hepatic_transporter_activities",
+           "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
            "enzyme_activities", "ontogeny_set_for",
            "maturation_variability", "varying_enzymes", "ontogeny_sets", "ontogeny_set_name", "Maturation"]

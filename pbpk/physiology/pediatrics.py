@@ -17,7 +17,8 @@ organs as the reference adult, from ``physiology_db/pediatric.yaml`` and
   and weight (Rhodin et al. 2009), tubular secretion as GFR times its maturity over
   filtration's by postnatal age (Hayton 2000), MPPGL that of the adult at ``adult_from`` (no age
   effect in children, Leeder et al. 2022), hepatic and
-  intestinal enzyme activities by an ontogeny set (:mod:`pbpk.physiology.ontogeny`).
+  intestinal enzyme activities by an ontogeny set (:mod:`pbpk.physiology.ontogeny`), hepatic
+  transporters (P-gp, OATP1B3, OCT1) by Prasad 2016 whatever the set.
 
 A preterm infant (``gestational_age`` < 40 weeks) has the organ proportions of
 the term child of the same *corrected* age (postnatal age − weeks born early)
@@ -60,6 +61,7 @@ from pbpk.physiology.ontogeny import (
     albumin_ratio,
     enzyme_activities,
     gfr_maturation,
+    hepatic_transporter_activities,
     microsomal_protein_ratio,
     ontogeny_data,
     secretion_maturities,
@@ -172,6 +174,7 @@ def _enzymes(postnatal: pint.Quantity, gestation: pint.Quantity, ontogeny: str |
         fields[key], lacking = enzyme_activities(organ, postnatal, ontogeny=name, gestational_age=gestation,
                                                  database=database)
         stand_ins.update({f"{organ}.{enzyme}": used for enzyme, used in lacking.items()})
+    fields["hepatic_activity"] = {**fields["hepatic_activity"], **hepatic_transporter_activities(postnatal, database)}
     sources["enzyme_activity"] = data.sets[name].source
     for used in sorted(set(stand_ins.values())):
         sources[f"enzyme_activity.fallback.{used}"] = data.sets[used].source

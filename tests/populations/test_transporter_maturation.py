@@ -1,4 +1,5 @@
-"""Renal tubular secretion in children: Hayton 2000's maturation, per secretion transporter."""
+"""Transporters in children: renal tubular secretion by Hayton 2000 (per secretion transporter) and hepatic
+P-gp, OATP1B3 and OCT1 by Prasad 2016."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from pbpk.compound import load_compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction
-from pbpk.disposition.clearance import renal_clearance, secretion_clearance
+from pbpk.disposition.clearance import (
+    biliary_intrinsic_clearance,
+    renal_clearance,
+    secretion_clearance,
+    uptake_clearances,
+)
 from pbpk.physiology import reference_individual
 from pbpk.physiology.ontogeny import ontogeny_data, secretion_maturation
 from pbpk.physiology.pediatrics import child
@@ -102,3 +108,41 @@ def test_a_validation_case_keeps_the_models_warnings_and_its_report_shows_them(t
     assert run_case(load_case("vancomycin-iv-schaad-1980-group1")).model_warnings == ()
     report = write_report([neonates], tmp_path)
     assert "Model warning: no maturation function for renal secretion by P-gp" in report.read_text()
+
+
+def test_hepatic_transporters_mature_by_prasad_2016_in_every_set():
+    """Prasad 2016 Table 1: E = E0 + Emax·A^h/(Age50^h + A^h); P-gp E0 0.15, Emax 0.41, Age50 2.94 y, h 0.78."""
+    def pgp(years):
+        return 0.15 + 0.41 * years ** 0.78 / (2.94 ** 0.78 + years ** 0.78)
+
+    for ontogeny in ("pksim_7_3", "johnson_2006", "upreti_2016"):
+        child_35 = child("3.5 year", "male", ontogeny=ontogeny)
+        assert child_35.hepatic_activity["P-gp"] == pytest.approx(pgp(3.5) / pgp(20.0), rel=1e-9)
+    newborn = child("1 day", "female").hepatic_activity
+    assert newborn["P-gp"] == pytest.approx(pgp(1 / 365.25) / pgp(20.0), rel=1e-6)
+    assert 0.25 < newborn["OATP1B3"] < 0.35 and newborn["OCT1"] < 0.2
+    assert "OATP1B1" not in newborn
+
+
+def test_digoxin_biliary_clearance_follows_hepatic_pgp_in_a_child_and_in_no_adult():
+    digoxin = load_compound("digoxin")
+    man = reference_individual("male")
+    assert biliary_intrinsic_clearance(digoxin, man) == digoxin.clearance.biliary.clint_unbound
+    infant = child("6 month", "male")
+    liver_ratio = (infant.liver_weight / man.liver_weight).to("").magnitude
+    expected = digoxin.clearance.biliary.clint_unbound * liver_ratio * infant.hepatic_activity["P-gp"]
+    assert biliary_intrinsic_clearance(digoxin, infant).magnitude == pytest.approx(expected.to("L/h").magnitude)
+    assert 0.4 < infant.hepatic_activity["P-gp"] < 0.55
+
+
+def test_a_childs_oatp1b1_uptake_warns_that_it_has_no_maturation():
+    rosuvastatin = load_compound("rosuvastatin")
+    with pytest.warns(UserWarning, match="no ontogeny set has a liver function for OATP1B1"):
+        uptake_clearances(rosuvastatin, child("2 year", "male"))
+
+
+def test_a_transporter_function_must_be_of_postnatal_age(edited_physiology):
+    folder = edited_physiology("ontogeny.yaml", "P-gp:    {fbirth: 0.15, fmax: 0.56, age50: 2.94 year, n: 0.78}",
+                               "P-gp:    {pma50: 60 week, n: 3}")
+    with pytest.raises(PbpkInputError, match="hepatic_transporter_ontogeny.liver.P-gp"):
+        ontogeny_data(folder)
