@@ -41,6 +41,9 @@ def transporter_names() -> tuple[str, ...]:
 #: Transporters of the hepatocyte's sinusoidal membrane that take drug up from blood (``hepatic_uptake``).
 SINUSOIDAL_UPTAKE = ("OATP1B1", "OATP1B3", "OCT1")
 
+#: Key of renal tubular secretion that a compound names no transporter for (a child's secretion maturity).
+UNNAMED_SECRETION = "unnamed"
+
 
 @cache
 def enzyme_names() -> tuple[str, ...]:

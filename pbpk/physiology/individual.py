@@ -26,6 +26,7 @@ import pint
 
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.frozenmap import FrozenMap, frozen
+from pbpk.core.names import UNNAMED_SECRETION
 from pbpk.core.records import check_choice, check_number, check_quantity, check_text
 from pbpk.core.units import Quantity
 
@@ -238,8 +239,8 @@ class Individual:
             check_text(value, where=where, field=f"conditions.{key}")
 
     def enzyme_activity(self, enzyme: str, organ: Literal["liver", "intestine"] = "liver") -> float:
-        """Activity of an enzyme (or hepatic uptake transporter) relative to the adult reference (ontogeny,
-        pregnancy, genotype, disease); 1 if not set.
+        """Activity of an enzyme (or hepatic uptake or canalicular transporter) relative to the adult reference
+        (ontogeny, pregnancy, genotype, disease); 1 if not set.
 
         In a child, an activity taken from a fallback ontogeny set, or the adult activity of an
         enzyme no set matures (other than ``other``), comes with a warning.
@@ -263,7 +264,7 @@ class Individual:
         ``physiology_db/ontogeny.yaml`` has one for the transporter; otherwise it follows GFR,
         with a warning.
         """
-        key = transporter or "unnamed"
+        key = transporter or UNNAMED_SECRETION
         if self.ontogeny_set is not None and key not in self.secretion_maturity:
             warnings.warn(f"no maturation function for renal secretion by {key}; the child's secretion follows "
                           "GFR (add one to physiology_db/ontogeny.yaml, secretion_maturation)", stacklevel=2)

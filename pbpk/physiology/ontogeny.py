@@ -39,11 +39,10 @@ import pint
 
 from pbpk.core.datafiles import data_dir
 from pbpk.core.errors import PbpkInputError
-from pbpk.core.names import enzyme_names, transporter_names
+from pbpk.core.names import UNNAMED_SECRETION, enzyme_names, transporter_names
 from pbpk.core.records import Record, load_yaml
 
 ORGANS = ("liver", "intestine")
-UNNAMED = "unnamed"  # renal secretion that a compound names no transporter for
 WEEKS_PER_YEAR = 365.25 / 7.0
 
 
@@ -123,7 +122,7 @@ class OntogenyData:
     gfr_tm50: pint.Quantity
     gfr_hill: float
     secretion_maturation: tuple[ExponentialMaturation, ExponentialMaturation]  # Hayton 2000: secretion, filtration
-    maturing_secretion: tuple[str, ...]  # renal secretion transporters on that function (and "unnamed")
+    maturing_secretion: tuple[str, ...]  # renal secretion transporters on that function, and UNNAMED_SECRETION
     hepatic_transporters: dict[str, Maturation]  # liver transporter protein on postnatal age (Prasad 2016)
     mppgl_coefficients: tuple[float, ...]
     child_mppgl_ratio: float
@@ -153,7 +152,7 @@ def secretion_maturation(postnatal_age: pint.Quantity, database: str | Path | No
 
 
 def secretion_maturities(postnatal_age: pint.Quantity, database: str | Path | None = None) -> dict[str, float]:
-    """A child's renal secretion maturity over filtration per transporter (``unnamed``: none named),
+    """A child's renal secretion maturity over filtration per transporter (``UNNAMED_SECRETION``: none named),
     relative to the adult at ``adult_from``; transporters not listed have no function."""
     data = ontogeny_data(database)
     ratio = secretion_maturation(postnatal_age, database) / secretion_maturation(data.adult_age, database)
@@ -398,7 +397,7 @@ def ontogeny_data(database: str | Path | None = None) -> OntogenyData:
             raise enzymes.error(f"sets.{name}.fallback", chosen.fallback, f"another set ({', '.join(sets)})")
     enzymes.finish()
     r.finish()
-    return OntogenyData(term.value, _adult_age(folder), tm50, hill, secretion_maturation, (*listed, UNNAMED),
+    return OntogenyData(term.value, _adult_age(folder), tm50, hill, secretion_maturation, (*listed, UNNAMED_SECRETION),
                         hepatic_transporters, coefficients, child_mppgl, albumin_ab, agp_params, sets, default, sources)
 
 
@@ -472,7 +471,7 @@ def _maturation(r: Record) -> Maturation:
     return maturation
 
 
-__all__ = ["gfr_maturation", "secretion_maturation", "secretion_maturities", "UNNAMED", "hepatic_transporter_activities",
+__all__ = ["gfr_maturation", "secretion_maturation", "secretion_maturities", "hepatic_transporter_activities",
            "microsomal_protein_ratio", "albumin_ratio", "agp_ratio", "enzyme_activity",
            "enzyme_activities", "ontogeny_set_for",
            "maturation_variability", "varying_enzymes", "ontogeny_sets", "ontogeny_set_name", "Maturation"]
