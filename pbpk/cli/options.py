@@ -78,7 +78,19 @@ def individual(*, patient: bool = False) -> argparse.ArgumentParser:
                            help="weight in Cockcroft-Gault: total (default), ideal, adjusted or lean")
         group.add_argument("--dialysis", action="store_true", help="dialysis-dependent kidney failure (with a GFR)")
         group.add_argument("--child-pugh", help="liver cirrhosis of Child-Pugh class A, B or C")
+        group.add_argument("--gestational-age", help='a child\'s gestational age at birth, e.g. "29 week" (default '
+                           "term, 40 weeks; a preterm infant needs --weight until term-equivalent age)")
+        group.add_argument("--ontogeny", metavar="SET", help="a child's enzyme ontogeny set (names in "
+                           "physiology_db/ontogeny.yaml; default: its default set)")
     return parser
+
+
+def check_ontogeny(value: str | None) -> None:
+    """``--ontogeny`` names a set of ``physiology_db/ontogeny.yaml`` (None: the default)."""
+    from pbpk.physiology.ontogeny import ontogeny_sets
+
+    if value is not None and value not in ontogeny_sets():
+        raise PbpkInputError("--ontogeny", "", value, f"one of {', '.join(ontogeny_sets())} (physiology_db/ontogeny.yaml)")
 
 
 def kinetics() -> argparse.ArgumentParser:

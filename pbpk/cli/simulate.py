@@ -23,7 +23,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 PATIENT_OPTIONS = ("age", "height", "weight", "scr", "cystatin_c", "crcl", "egfr", "gfr", "renal_equation",
-                   "child_pugh")
+                   "child_pugh", "gestational_age", "ontogeny")
 
 
 def individual_for(args: argparse.Namespace):
@@ -31,6 +31,7 @@ def individual_for(args: argparse.Namespace):
     from pbpk.physiology import reference_individual
     from pbpk.physiology.patient import patient
 
+    options.check_ontogeny(getattr(args, "ontogeny", None))
     given = {name: getattr(args, name) for name in PATIENT_OPTIONS if getattr(args, name, None) is not None}
     dialysis = getattr(args, "dialysis", False)
     if not given and not dialysis:
@@ -53,13 +54,26 @@ def describe(individual) -> dict:
     return {"sex": individual.sex, "age": value(individual.age, "year"), "height": value(individual.height, "cm"),
             "body_weight": value(individual.body_weight, "kg"), "bsa": value(bsa, "m^2"),
             "gfr": value(individual.gfr, "mL/min"), "gfr_per_1.73m2": value(indexed_gfr(individual.gfr, bsa), "mL/min"),
-            "gfr_source": individual.sources.get("gfr", ""), "conditions": dict(individual.conditions)}
+            "gfr_source": individual.sources.get("gfr", ""), "conditions": dict(individual.conditions),
+            "ontogeny_set": individual.ontogeny_set}
+
+
+def _age_text(age) -> str:
+    """"35-year", "7-month" or "3-week": the unit a clinician would say the age in."""
+    years = age.to("year").magnitude
+    if years >= 2:
+        return f"{years:.0f}-year"
+    if years >= 3 / 12:
+        return f"{age.to('month').magnitude:.0f}-month"
+    return f"{age.to('week').magnitude:.0f}-week"
 
 
 def _summary(individual) -> str:
-    text = (f"a {individual.age.to('year').magnitude:.0f}-year-old {individual.sex} of "
-            f"{individual.height.to('cm').magnitude:.0f} cm and {individual.body_weight.to('kg').magnitude:g} kg, "
+    text = (f"a {_age_text(individual.age)}-old {individual.sex} of "
+            f"{individual.height.to('cm').magnitude:.0f} cm and {individual.body_weight.to('kg').magnitude:.4g} kg, "
             f"GFR {individual.gfr.to('mL/min').magnitude:.0f} mL/min")
+    if individual.ontogeny_set is not None:
+        text += f", enzyme ontogeny {individual.ontogeny_set}"
     return text + "".join(f", {condition}" for condition in individual.conditions.values()
                           if not condition.startswith("GFR"))
 

@@ -11,7 +11,6 @@ import sys
 import pbpk.cli.checks as checks  # noqa: PLR0402 (from pbpk.cli import … is an import cycle)
 import pbpk.cli.options as options  # noqa: PLR0402
 from pbpk.cli.render import print_json
-from pbpk.core.errors import PbpkInputError
 
 #: Column names of the per-study lines (:func:`_study_line`).
 ID_WIDTH = 60  # the longest bundled id has 56 characters; longer ones push the line right, never into the role
@@ -40,12 +39,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the cases and DDI studies (a line each, progress on stderr), summarise, write the report."""
-    from pbpk.physiology.ontogeny import ontogeny_sets
-
     checks.check_report_folder("--report", args.report)
-    if args.ontogeny is not None and args.ontogeny not in ontogeny_sets():
-        raise PbpkInputError("--ontogeny", "", args.ontogeny,
-                             f"one of {', '.join(ontogeny_sets())} (physiology_db/ontogeny.yaml)")
+    options.check_ontogeny(args.ontogeny)
     results, ddi_results = _run_all(args)
     regressions = [f"{r.case.id}: {text}" for r in results for text in r.regressions]
     regressions += [f"{r.study.id}: {text}" for r in ddi_results for text in r.regressions]

@@ -80,12 +80,20 @@ def patient(sex: Sex = "male", *, age: str | pint.Quantity, height: str | pint.Q
             crcl: str | pint.Quantity | None = None, egfr: str | pint.Quantity | None = None,
             scr: str | pint.Quantity | None = None, cystatin: str | pint.Quantity | None = None,
             renal_equation: str | None = None, crcl_weight: str = "total", dialysis: bool = False, ckd: bool = True,
-            child_pugh: str | None = None, database: str | Path | None = None) -> Individual:
-    """The patient of these covariates (see the module docstring)."""
+            child_pugh: str | None = None, gestational_age: str | pint.Quantity | None = None,
+            ontogeny: str | None = None, database: str | Path | None = None) -> Individual:
+    """The patient of these covariates (see the module docstring); ``gestational_age`` at birth and the enzyme
+    ``ontogeny`` set are a child's (:func:`pbpk.physiology.pediatrics.child`)."""
     years = _quantity(age, "year", "age", "78 year")
-    body = adult(sex, age=years, height=height, weight=weight, database=database) \
-        if years.to("year").magnitude >= ADULT_YEARS \
-        else child(years, sex, weight=weight, height=height, database=database)
+    if years.to("year").magnitude >= ADULT_YEARS:
+        for name, value in (("gestational_age", gestational_age), ("ontogeny", ontogeny)):
+            if value is not None:
+                raise PbpkInputError("patient", name, str(value), f"a child below {ADULT_YEARS:g} years "
+                                     f"(the patient is {years.to('year').magnitude:g} y; an adult's enzymes are mature)")
+        body = adult(sex, age=years, height=height, weight=weight, database=database)
+    else:
+        body = child(years, sex, weight=weight, height=height, gestational_age=gestational_age or "40 week",
+                     ontogeny=ontogeny, database=database)
     if child_pugh is not None:  # before the renal function: cirrhosis lowers the healthy GFR, a measure replaces it
         body = hepatic_impairment(body, child_pugh, database=database)
     given = {name: value for name, value in (("gfr", gfr), ("crcl", crcl), ("egfr", egfr), ("scr", scr))

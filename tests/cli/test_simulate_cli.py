@@ -141,3 +141,32 @@ def test_oral_dose_for_iv_only_compound(capsys):
     status = main(["simulate", "vancomycin", "--dose", "1000 mg", "--route", "oral"])
     err = capsys.readouterr().err
     assert status == 2 and "compounds/vancomycin.yaml" in err and "absorption" in err
+
+
+def test_a_childs_enzyme_ontogeny_set_and_gestational_age(capsys):
+    """CYP3A4 at 6 months: 0.43 of adult by PK-Sim 7.3, 1.53 by Upreti 2016, so midazolam's CL rises with the set
+    (Upreti has no UGT1A4: Johnson's stands in, with a warning); a preterm infant (29 weeks) needs its weight and
+    clears caffeine less than a term one of the same age."""
+    base = ["simulate", "midazolam", "--dose", "0.1 mg/kg", "--age", "6 month", "--json"]
+    default = run_json(capsys, *base)
+    with pytest.warns(UserWarning, match="no liver function for UGT1A4"):  # midazolam's N-glucuronidation
+        upreti = run_json(capsys, *base, "--ontogeny", "upreti_2016")
+    assert (default["individual"]["ontogeny_set"], upreti["individual"]["ontogeny_set"]) == ("pksim_7_3", "upreti_2016")
+    assert upreti["nca"]["CL"]["value"] > 1.5 * default["nca"]["CL"]["value"]
+    caffeine = ["simulate", "caffeine", "--dose", "10 mg/kg", "--age", "3 week", "--weight", "1.1 kg", "--until", "400h",
+                "--json"]
+    term, preterm = run_json(capsys, *caffeine), run_json(capsys, *caffeine, "--gestational-age", "29 week")
+    assert preterm["nca"]["CL"]["value"] < term["nca"]["CL"]["value"]
+    assert main(["simulate", "caffeine", "--dose", "10 mg/kg", "--age", "3 week", "--gestational-age", "29 week"]) == 2
+    assert "body weight of a preterm infant" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--age", "2 y", "--ontogeny", "simcyp"], "--ontogeny: got 'simcyp'; expected one of pksim_7_3"),
+    (["--age", "30 y", "--ontogeny", "upreti_2016"], "ontogeny: got 'upreti_2016'; expected a child below 18 years"),
+    (["--gestational-age", "30 week"], "gestational_age: got '30 week'; expected a child below 18 years"),
+    (["--age", "1 y", "--gestational-age", "50 week"], "22 to 44 weeks"),
+])
+def test_child_options_refused_with_what_was_expected(capsys, options, message):
+    assert main(["simulate", "midazolam", "--dose", "1 mg", *options]) == 2
+    assert message in capsys.readouterr().err
