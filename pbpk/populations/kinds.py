@@ -194,7 +194,7 @@ def _adult(age: float, sex: str, spec, body: Mapping[str, float] | None) -> Indi
 
 
 def _child(age: float, sex: str, spec, body) -> Individual:
-    return child(Quantity(age, "year"), sex)
+    return child(Quantity(age, "year"), sex, ontogeny=spec.ontogeny)
 
 
 def _pregnant(week: float, sex: str, spec, body) -> Individual:

@@ -8,14 +8,18 @@ kind's range words (``"0.5-2 y"``, also ``mo``, ``wk``, ``d``; ``"week 30"``,
 dialysis), ``"ARC"`` — or ``"eGFR 15-29"``, and an age range, default 18-80 y; for ``hepatic``,
 ``"Child-Pugh A"`` to ``"C"`` and an age range, default 40-70 y), an ethnicity (``european``,
 ``japanese``, ``chinese``),
-``male``/``female``, and fixed CPIC phenotypes such as ``"CYP2C19 PM"`` or SLCO1B1 c.521 genotypes
-(``"OATP1B1 CC"``).
+``male``/``female``, fixed CPIC phenotypes such as ``"CYP2C19 PM"`` or SLCO1B1 c.521 genotypes
+(``"OATP1B1 CC"``), and for children an enzyme ontogeny set, ``"ontogeny upreti_2016"`` (the
+between-child spread of maturation is PK-Sim 7.3's around whichever set's typical activity: the only
+set with published between-subject SDs).
 
 Examples
 --------
 >>> spec = parse_population("pediatric: 6-24 mo, chinese")
 >>> spec.kind, spec.ages, spec.ethnicity, spec.female_fraction
 ('pediatric', (0.5, 2.0), 'chinese', 0.5)
+>>> parse_population("pediatric: 0-1 y, ontogeny johnson_2006").ontogeny
+'johnson_2006'
 >>> parse_population("pregnancy: weeks 25-35").weeks
 (25.0, 35.0)
 >>> spec = parse_population("renal: ESRD, 50-70 y")
@@ -46,6 +50,7 @@ class PopulationSpec:
     ethnicity: str = "european"
     female_fraction: float = 0.5
     phenotypes: dict[str, str] = field(default_factory=dict)
+    ontogeny: str | None = None  # the children's enzyme ontogeny set (pediatric; None: the database's default)
     text: str = "adult"
 
 
@@ -75,6 +80,8 @@ def parse_population(text: str) -> PopulationSpec:
             if ages is not None:
                 raise PbpkInputError("population", "age", option, "one age range (the text gives two)")
             ages = found
+        elif match := re.fullmatch(r"ontogeny\s+(\S+)", option, flags=re.IGNORECASE):
+            spec = replace(spec, ontogeny=_ontogeny_set(match[1], kind))
         elif match := re.fullmatch(r"((?:CYP|OATP)\w+)\s+(\w+)", option, flags=re.IGNORECASE):
             gene, phenotype = match[1].upper(), match[2].upper()
             if gene not in data.genotypes or phenotype not in data.genotypes[gene].activity:
@@ -84,10 +91,24 @@ def parse_population(text: str) -> PopulationSpec:
         else:
             raise PbpkInputError("population", "option", option,
                                  f"{kind.coordinate.example}, an ethnicity ({', '.join(data.ethnicities)}), "
-                                 f"{'/'.join(kind.sexes)} or a phenotype (\"CYP2C19 PM\", \"OATP1B1 CC\")")
+                                 f"{'/'.join(kind.sexes)}, a phenotype (\"CYP2C19 PM\", \"OATP1B1 CC\")"
+                                 + (' or "ontogeny SET"' if kind.name == "pediatric" else ""))
     if kind.ages is not None:
         spec = replace(spec, ages=_within(ages or kind.ages, ADULT.limits, AGE.unit))
     return _with_range(spec, kind, span)
+
+
+def _ontogeny_set(name: str, kind: Kind) -> str:
+    """``ontogeny SET`` of a pediatric population: a set of ``physiology_db/ontogeny.yaml``."""
+    from pbpk.physiology.ontogeny import ontogeny_sets
+
+    if kind.name != "pediatric":
+        raise PbpkInputError("population", "ontogeny", name, f"a pediatric population (the {kind.title}' enzymes "
+                             "are mature)")
+    if name not in ontogeny_sets():
+        raise PbpkInputError("population", "ontogeny", name,
+                             f"one of {', '.join(ontogeny_sets())} (physiology_db/ontogeny.yaml)")
+    return name
 
 
 def _within(span: tuple[float, float], limits: tuple[float, float], unit: str) -> tuple[float, float]:
