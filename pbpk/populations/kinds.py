@@ -157,6 +157,7 @@ class Kind:
     columns: tuple[tuple[str, str], ...] = ()  # (covariate column, Subjects attribute) beyond the common ones
     ages: tuple[float, float] | None = None  # kinds on another coordinate that also take an age range: its default
     gfr_residual: bool = True  # subjects' GFR varies around the anchor's (False: the coordinate is the GFR)
+    matures: bool = False  # its people are children, whose enzymes mature by an ontogeny set ("ontogeny SET")
 
 
 def spread(low: float, high: float) -> np.ndarray:
@@ -224,7 +225,7 @@ ADULT = Kind("adult", "adults", '"adult: 20-50 y"', AGE, limits=(18.0, 100.0), d
              person=_adult, grid=spread, ethnic_body=True, size=adult_size, scaling=adult_scaling)
 PEDIATRIC = Kind("pediatric", "children", '"pediatric: 0.5-2 y"', AGE, limits=(0.0, 20.0), default=None,
                  person=_child, grid=spread, ethnic_body=False, size=child_size, scaling=child_scaling,
-                 extras=(maturation,))
+                 extras=(maturation,), matures=True)
 PREGNANCY = Kind("pregnancy", "pregnancy", '"pregnancy: week 30"', WEEK, limits=(0.0, 42.0), default=None,
                  person=_pregnant, grid=spread, ethnic_body=False, size=adult_size, scaling=adult_scaling,
                  female_fraction=1.0,

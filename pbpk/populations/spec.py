@@ -92,18 +92,19 @@ def parse_population(text: str) -> PopulationSpec:
             raise PbpkInputError("population", "option", option,
                                  f"{kind.coordinate.example}, an ethnicity ({', '.join(data.ethnicities)}), "
                                  f"{'/'.join(kind.sexes)}, a phenotype (\"CYP2C19 PM\", \"OATP1B1 CC\")"
-                                 + (' or "ontogeny SET"' if kind.name == "pediatric" else ""))
+                                 + (' or "ontogeny SET"' if kind.matures else ""))
     if kind.ages is not None:
         spec = replace(spec, ages=_within(ages or kind.ages, ADULT.limits, AGE.unit))
     return _with_range(spec, kind, span)
 
 
 def _ontogeny_set(name: str, kind: Kind) -> str:
-    """``ontogeny SET`` of a pediatric population: a set of ``physiology_db/ontogeny.yaml``."""
+    """``ontogeny SET`` of a population of children (a kind that ``matures``): a set of
+    ``physiology_db/ontogeny.yaml``."""
     from pbpk.physiology.ontogeny import ontogeny_sets
 
-    if kind.name != "pediatric":
-        raise PbpkInputError("population", "ontogeny", name, f"a pediatric population (the {kind.title}' enzymes "
+    if not kind.matures:
+        raise PbpkInputError("population", "ontogeny", name, f"a population of children (the {kind.title}' enzymes "
                              "are mature)")
     if name not in ontogeny_sets():
         raise PbpkInputError("population", "ontogeny", name,

@@ -47,7 +47,7 @@ def test_population_text(text, kind, ages, weeks, ethnicity, female, phenotypes)
     ("elderly", "one of adult"), ("pediatric", "age range"), ("pregnancy", "gestational week"),
     ("pregnancy: week 30, male", "female"), ("adult: martian", "ethnicity"), ("adult: CYP2D6 XM", "phenotype"),
     ("pediatric: 2-1 y", "increasing range"), ("pediatric: 1-2 fortnights", "age unit"),
-    ("adult: 20-50 y, ontogeny upreti_2016", "a pediatric population"),
+    ("adult: 20-50 y, ontogeny upreti_2016", "a population of children"),
     ("pediatric: 1-2 y, ontogeny simcyp", "one of pksim_7_3, johnson_2006, upreti_2016"),
 ])
 def test_bad_population_text_is_explained(text, message):
