@@ -184,4 +184,5 @@ def _study_line(result) -> str:
 
 def _case_line(result) -> str:
     ratios = "  ".join(f"{m} {v:.2f}" + ("" if result.within(m, 2.0) else "*") for m, v in result.ratios.items())
-    return f"{result.case.id + ' ':<{ID_WIDTH}}{result.role:<9}{ratios}"
+    line = f"{result.case.id + ' ':<{ID_WIDTH}}{result.role:<9}{ratios}"
+    return line + "".join(f"\n  model warning: {text}" for text in result.model_warnings)

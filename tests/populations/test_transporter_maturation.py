@@ -110,6 +110,16 @@ def test_a_validation_case_keeps_the_models_warnings_and_its_report_shows_them(t
     assert "Model warning: no maturation function for renal secretion by P-gp" in report.read_text()
 
 
+def test_validate_prints_a_cases_model_warning_under_its_line(capsys):
+    from pbpk.cli import main
+
+    main(["validate", "--cases", "digoxin-iv-rane-1976-neonates-3-9d", "--quiet"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("digoxin-iv-rane-1976-neonates-3-9d")
+    assert lines[1].strip() == ("model warning: no maturation function for renal secretion by P-gp; the child's "
+                                "secretion follows GFR (add one to physiology_db/ontogeny.yaml, secretion_maturation)")
+
+
 def test_hepatic_transporters_mature_by_prasad_2016_in_every_set():
     """Prasad 2016 Table 1: E = E0 + Emax·A^h/(Age50^h + A^h); P-gp E0 0.15, Emax 0.41, Age50 2.94 y, h 0.78."""
     def pgp(years):
