@@ -211,8 +211,7 @@ def hepatic_transporter_activities(age: pint.Quantity, database: str | Path | No
     if years >= adult:
         return dict.fromkeys(data.hepatic_transporters, 1.0)
     term = data.term_gestation.to("week").magnitude
-    return {name: function(years, term + years * WEEKS_PER_YEAR) / function(adult, term + adult * WEEKS_PER_YEAR)
-            for name, function in data.hepatic_transporters.items()}
+    return {name: _over_adult(function, years, term, data) for name, function in data.hepatic_transporters.items()}
 
 
 def enzyme_activities(organ: str, age: pint.Quantity, *, ontogeny: str | None = None,
@@ -269,14 +268,19 @@ def _activity(data: OntogenyData, set_name: str, enzyme: str, organ: str, age: p
     if years >= adult:
         return 1.0
     birth = (gestational_age if gestational_age is not None else data.term_gestation).to("week").magnitude
-    term = data.term_gestation.to("week").magnitude
-    at = lambda y, born: function(y, born + y * WEEKS_PER_YEAR)  # noqa: E731 - postnatal years → both ages
     if chosen.cap is None:
-        return at(years, birth) / at(adult, term)
+        return _over_adult(function, years, birth, data)
     if years <= chosen.cap:
-        return at(years, birth)
-    at_cap = at(chosen.cap, birth)
+        return function(years, birth + years * WEEKS_PER_YEAR)
+    at_cap = function(chosen.cap, birth + chosen.cap * WEEKS_PER_YEAR)
     return at_cap + (1.0 - at_cap) * (years - chosen.cap) / (adult - chosen.cap)
+
+
+def _over_adult(function: Maturation, years: float, birth_weeks: float, data: OntogenyData) -> float:
+    """``function`` at postnatal ``years`` of a child born at ``birth_weeks``, over its value in the term-born adult
+    at ``adult_from``."""
+    adult, term = data.adult_age.to("year").magnitude, data.term_gestation.to("week").magnitude
+    return function(years, birth_weeks + years * WEEKS_PER_YEAR) / function(adult, term + adult * WEEKS_PER_YEAR)
 
 
 def maturation_variability(enzyme: str, age_years: np.ndarray, z_n: np.ndarray, z_pma50: np.ndarray,
