@@ -108,6 +108,11 @@ def _clearance_lines(c: Compound) -> list[str]:
             extra += f", forms {pathway.metabolite.compound} (fraction {pathway.metabolite.fraction:g})"
         lines.append(f"  hepatic {pathway.enzyme} ({pathway.system}): {kinetics}{extra}{fitted}\n"
                      f"      source: {pathway.source}")
+        change = pathway.kidney_failure
+        if change is not None:
+            fitted = f"  [fitted to {change.fitted_to}]" if change.fitted_to else ""
+            lines.append(f"    in kidney disease: falls with the remaining GFR to {change.anephric_fraction:g} of healthy "
+                         f"without kidney function{fitted}\n      source: {change.source}")
     renal = c.clearance.renal
     if renal is not None:
         secretion = f", secretion CL,u {_value_text(renal.secretion)}" if renal.secretion is not None else ""

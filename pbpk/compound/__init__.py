@@ -6,6 +6,7 @@ from pbpk.compound.clearance import (
     DialysisElimination,
     HepaticPathway,
     HepaticUptake,
+    KidneyFailureChange,
     Metabolite,
     RenalElimination,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "HepaticPathway",
     "HepaticUptake",
     "Interaction",
+    "KidneyFailureChange",
     "Metabolite",
     "RenalElimination",
     "SpecificBinding",

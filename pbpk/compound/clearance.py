@@ -47,6 +47,28 @@ class Metabolite:
 
 
 @dataclass(frozen=True)
+class KidneyFailureChange:
+    """How a pathway's activity falls in chronic kidney disease: to ``anephric_fraction`` of the healthy value
+    without kidney function, linearly in the remaining GFR between (a pbpk assumption joining the two measured
+    ends): factor = f + (1 - f)·GFR/GFR_healthy."""
+
+    anephric_fraction: float
+    source: str
+    fitted_to: str | None = None
+
+    def __post_init__(self) -> None:
+        where = "KidneyFailureChange"
+        check_number(self.anephric_fraction, where=where, field="anephric_fraction", low=0, high=1)
+        check_text(self.source, where=where, field="source")
+        if self.fitted_to is not None:
+            check_text(self.fitted_to, where=where, field="fitted_to")
+
+    def factor(self, kidney_function: float) -> float:
+        """The pathway's activity relative to healthy at ``kidney_function`` = GFR/GFR_healthy (0–1)."""
+        return self.anephric_fraction + (1.0 - self.anephric_fraction) * kidney_function
+
+
+@dataclass(frozen=True)
 class HepaticPathway:
     """One hepatic metabolic pathway, as measured in one system.
 
@@ -66,6 +88,7 @@ class HepaticPathway:
     isef: float | None = None
     fitted_to: str | None = None
     metabolite: Metabolite | None = None  # formed in DDI models (pbpk.model.coupled)
+    kidney_failure: KidneyFailureChange | None = None  # the pathway's fall in chronic kidney disease
 
     def __post_init__(self) -> None:
         where = "HepaticPathway"
@@ -91,6 +114,8 @@ class HepaticPathway:
             raise PbpkInputError(where, "isef", self.isef, "an ISEF only for rCYP data")
         if self.metabolite is not None and not isinstance(self.metabolite, Metabolite):
             raise PbpkInputError(where, "metabolite", str(self.metabolite), "a Metabolite or None")
+        if self.kidney_failure is not None and not isinstance(self.kidney_failure, KidneyFailureChange):
+            raise PbpkInputError(where, "kidney_failure", str(self.kidney_failure), "a KidneyFailureChange or None")
 
     @property
     def clint_in_vitro_unbound(self) -> pint.Quantity:

@@ -26,6 +26,7 @@ from pbpk.compound.clearance import (
     DialysisElimination,
     HepaticPathway,
     HepaticUptake,
+    KidneyFailureChange,
     Metabolite,
     RenalElimination,
 )
@@ -238,10 +239,12 @@ def _hepatic(r: Record) -> HepaticPathway:
     fitted_to = r.text("fitted_to", required=False)
     r.text("note", required=False)
     metabolite = _metabolite(r.record("metabolite", required=False))
+    kidney_failure = _kidney_failure(r.record("kidney_failure", required=False))
     if system == "in_vivo":
         clint = r.quantity("CLint_u", "L/h")
         r.finish()
-        return HepaticPathway(enzyme, system, source, clint=clint, fitted_to=fitted_to, metabolite=metabolite)
+        return HepaticPathway(enzyme, system, source, clint=clint, fitted_to=fitted_to, metabolite=metabolite,
+                              kidney_failure=kidney_failure)
     has_clint = r.has("CLint")
     if has_clint and (r.has("Vmax") or r.has("Km")):
         raise r.error("CLint", r.data["CLint"], "either CLint or Vmax with Km, not both")
@@ -257,7 +260,20 @@ def _hepatic(r: Record) -> HepaticPathway:
     isef = r.number("ISEF", low=0, low_open=True) if system == "rCYP" else None
     r.finish()
     return HepaticPathway(enzyme, system, source, vmax=vmax, km=km, clint=clint, fu_inc=fu_inc, isef=isef,
-                          fitted_to=fitted_to, metabolite=metabolite)
+                          fitted_to=fitted_to, metabolite=metabolite, kidney_failure=kidney_failure)
+
+
+def _kidney_failure(r: Record | None) -> KidneyFailureChange | None:
+    """``kidney_failure: {anephric_fraction: 0.14, source: …, fitted_to: …}``: the pathway's fall in CKD."""
+    if r is None:
+        return None
+    change = KidneyFailureChange(
+        float(r.number("anephric_fraction", low=0, high=1,
+                       hint="the pathway's activity without kidney function relative to a healthy person's")),
+        r.source(), r.text("fitted_to", required=False))
+    r.text("note", required=False)
+    r.finish()
+    return change
 
 
 def _metabolite(r: Record | None) -> Metabolite | None:

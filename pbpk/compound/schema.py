@@ -274,6 +274,8 @@ class Compound:
         for i, pathway in enumerate(self.clearance.hepatic):
             if pathway.fitted_to:
                 fitted[f"clearance.hepatic[{i}] ({pathway.enzyme})"] = pathway.fitted_to
+            if pathway.kidney_failure is not None and pathway.kidney_failure.fitted_to:
+                fitted[f"clearance.hepatic[{i}].kidney_failure"] = pathway.kidney_failure.fitted_to
         for name in ("renal", "biliary", "dialysis", "hepatic_uptake"):
             part = getattr(self.clearance, name)
             if part is not None and part.fitted_to:

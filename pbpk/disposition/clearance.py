@@ -77,9 +77,13 @@ def pathway_intrinsic_clearance(pathway: HepaticPathway, individual: Individual)
     adult reference (ontogeny, pregnancy, genotype). An ``in_vivo`` value is the
     reference adult's whole-liver CLint,u; it scales with liver weight and with MPPGL
     relative to that adult, so that a child or an older adult keeps the same enzyme
-    amount per gram of liver whichever system the compound's data come from.
+    amount per gram of liver whichever system the compound's data come from. A pathway with a
+    ``kidney_failure`` change falls with the person's remaining kidney function in CKD.
     """
-    return _scaled_intrinsic_clearance(pathway, individual) * individual.enzyme_activity(pathway.enzyme)
+    clint = _scaled_intrinsic_clearance(pathway, individual) * individual.enzyme_activity(pathway.enzyme)
+    if pathway.kidney_failure is not None:
+        clint = clint * pathway.kidney_failure.factor(individual.kidney_function)
+    return clint
 
 
 def _scaled_intrinsic_clearance(pathway: HepaticPathway, individual: Individual) -> pint.Quantity:

@@ -185,6 +185,7 @@ class Individual:
     ontogeny_fallbacks: Mapping[str, str] = field(default_factory=dict)  # "liver.CYP2D6" → set standing in
     portal_shunt_fraction: float = 0.0  # of the portal blood, bypassing the liver (cirrhosis)
     unbound_fraction_factor: float = 1.0  # fu multiplier of highly bound drugs (renal impairment; see binding)
+    kidney_function: float = 1.0  # GFR over this person's healthy GFR in kidney disease (≤ 1; 1 without)
     conditions: Mapping[str, str] = field(default_factory=dict)  # e.g. {"renal": "GFR 22 mL/min/1.73 m² (stage 4)"}
     on_dialysis: bool = False  # connected to a dialyser now (a session of intermittent haemodialysis)
     secretion_maturity: Mapping[str, float] = field(default_factory=dict)  # a child's, per renal transporter
@@ -231,6 +232,7 @@ class Individual:
         check_number(self.portal_shunt_fraction, where=where, field="portal_shunt_fraction", low=0, high=1,
                      high_open=True)
         check_number(self.unbound_fraction_factor, where=where, field="unbound_fraction_factor", low=0, low_open=True)
+        check_number(self.kidney_function, where=where, field="kidney_function", low=0, high=1, low_open=True)
         for key, value in _mapping(self, "secretion_maturity").items():
             check_number(value, where=where, field=f"secretion_maturity.{key}", low=0, low_open=True)
         if not isinstance(self.on_dialysis, bool):

@@ -6,7 +6,8 @@ healthy GFR, kidney volume and kidney blood flow follow the published fits (the 
 loses the kidney's lost flow), the GFR is set, haematocrit falls by the creatinine-clearance
 band, the plasma unbound fraction rises by the category's multiplier and small-intestinal
 transit slows. Tubular secretion follows GFR (intact nephrons). Enzymes and transporters are
-unchanged (see the YAML). A GFR at or above the healthy one (augmented renal clearance) sets
+unchanged (see the YAML); the person's ``kidney_function`` (GFR over the healthy GFR) lets a
+compound's pathway that is known to fall in kidney failure do so (its ``kidney_failure`` block). A GFR at or above the healthy one (augmented renal clearance) sets
 only the GFR. ``dialysis=True`` applies the dialysis rows (haematocrit, fu, transit).
 
 Stage words (``"G4"``, ``"CKD 3b"``, ``"severe"``, ``"ESRD"``, ``"ARC"``, ``"eGFR 15-29"``) map to GFR
@@ -104,6 +105,7 @@ def renal_impairment(person: Individual, gfr: str | pint.Quantity, *, dialysis: 
         changes.update(tissues=tissues, cardiac_output=person.cardiac_output - lost, red_cell_volume=blood * hct,
                        plasma_volume=blood * (1.0 - hct),
                        unbound_fraction_factor=person.unbound_fraction_factor * category.fu,
+                       kidney_function=target / healthy if target < healthy else 1.0,
                        small_intestine_transit_time=person.small_intestine_transit_time * category.transit)
     return replace(person, **changes)
 

@@ -125,9 +125,9 @@ def sections(trends: Sequence[RenalTrend], figure: Path) -> list[tuple]:
         ("p", "Simulated total clearance of the typical man and woman (geometric mean) at each creatinine clearance, "
               "used as the GFR with the CKD changes, against the published regression; slope and intercept agree when "
               f"each lies within {WITHIN:.0%}. An intercept miss is either a non-renal clearance that the model keeps "
-              "constant while the patients' falls with renal function (no non-renal CKD changes are modelled) or a "
-              "bend of the simulated line that a straight fit over the published range carries to CrCL 0; each "
-              "regression file's note says which."),
+              "constant while the patients' falls with renal function (only a compound pathway with a kidney_failure "
+              "change falls) or a bend of the simulated line that a straight fit over the published range carries "
+              "to CrCL 0; each regression file's note says which."),
         ("table", ("compound", "study", "slope published", "slope simulated", "intercept published (mL/min)",
                    "intercept simulated (mL/min)", f"both within {WITHIN:.0%}"), rows),
         ("img", figure, "clearance against creatinine clearance, simulated and published"),

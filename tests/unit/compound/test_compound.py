@@ -5,7 +5,8 @@ import dataclasses
 import pytest
 
 from pbpk.compound import Compound, load_compound
-from pbpk.core.datafiles import bundled_names
+from pbpk.core.datafiles import bundled_names, data_dir
+from pbpk.core.errors import PbpkInputError
 
 REQUIRED = ["midazolam", "alfentanil", "caffeine", "theophylline", "propranolol", "warfarin", "digoxin",
             "itraconazole", "rifampicin", "clarithromycin", "fluconazole", "vancomycin", "cefepime"]
@@ -83,3 +84,19 @@ def test_variants_via_replace(compound):
     mdz = compound("midazolam")
     other = dataclasses.replace(mdz, partition_method="schmitt")
     assert other.partition_method == "schmitt" and mdz.partition_method == "rodgers_rowland"
+
+
+def test_kidney_failure_change_is_read_and_checked(tmp_path):
+    """A pathway's fall in kidney disease: read with its source and listed among the fitted values; a fraction
+    outside [0, 1] is refused naming the file, the field and the range."""
+    vancomycin = load_compound("vancomycin")
+    change = vancomycin.clearance.hepatic[0].kidney_failure
+    assert change.anephric_fraction == 0.14 and "anephric" in change.source
+    assert change.factor(0.0) == 0.14 and change.factor(1.0) == 1.0 and change.factor(0.5) == pytest.approx(0.57)
+    assert "Vancocin" in vancomycin.fitted_values["clearance.hepatic[0].kidney_failure"]
+    path = tmp_path / "v.yaml"
+    path.write_text((data_dir("compounds") / "vancomycin.yaml").read_text().replace("anephric_fraction: 0.14",
+                                                                               "anephric_fraction: 1.4"))
+    with pytest.raises(PbpkInputError, match=r"v\.yaml.*kidney_failure\.anephric_fraction: got 1\.4; expected a number "
+                                             r"in \[0, 1\]"):
+        load_compound(path)

@@ -8,11 +8,12 @@ from pbpk.compound import load_compound
 from pbpk.core.errors import PbpkInputError
 from pbpk.core.units import Quantity
 from pbpk.disposition.binding import plasma_unbound_fraction, scaled_unbound_fraction
-from pbpk.disposition.clearance import secretion_clearance
+from pbpk.disposition.clearance import pathway_intrinsic_clearance, secretion_clearance
 from pbpk.physiology.adults import adult
 from pbpk.physiology.body_size import body_surface_area
 from pbpk.physiology.patient import patient
 from pbpk.physiology.renal_impairment import renal_impairment, stage_range
+from pbpk.simulation.simulate import simulate
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +126,30 @@ def test_a_patient_from_serum_creatinine_and_the_definition_that_set_the_gfr():
 def test_bad_renal_covariates_are_refused(covariates, message):
     with pytest.raises(PbpkInputError, match=message):
         patient("male", age="50 year", **covariates)
+
+
+def test_a_pathway_known_to_fall_in_kidney_failure_follows_the_remaining_gfr(man):
+    """Vancomycin's non-renal pathway: 0.14 of healthy without kidney function (Vancocin label), linear in
+    GFR/GFR_healthy between; a pathway without a kidney_failure block, augmented renal clearance and a GFR set
+    without the CKD changes leave it alone."""
+    [pathway] = load_compound("vancomycin").clearance.hepatic
+    healthy = _per_173(man)
+    ckd = renal_impairment(man, "20 mL/min")
+    assert ckd.kidney_function == pytest.approx(20.0 / healthy)
+    ratio = (pathway_intrinsic_clearance(pathway, ckd) / pathway_intrinsic_clearance(pathway, man)).to("").magnitude
+    assert ratio == pytest.approx(0.14 + 0.86 * 20.0 / healthy)
+    assert renal_impairment(man, "150 mL/min").kidney_function == 1.0
+    assert patient("male", age="55 year", crcl="20 mL/min", ckd=False).kidney_function == 1.0
+    cyp3a4 = load_compound("midazolam").clearance.hepatic[0]
+    assert pathway_intrinsic_clearance(cyp3a4, ckd) == pathway_intrinsic_clearance(cyp3a4, man)
+
+
+def test_vancomycin_half_life_without_kidney_function_is_the_labels_week():
+    """Guard on the derivation of the anephric fraction (it was derived from this label value, so this is not a
+    validation): at a GFR of 0.5 mL/min the half-life is within 1.5-fold of the label's 7.5 days; with the
+    healthy non-renal clearance kept, it was 1.3 days."""
+    person = patient("male", age="55 year", gfr="0.5 mL/min")
+    result = simulate(load_compound("vancomycin"), person, dose="1 g", route="infusion", infusion_time="60 min",
+                      every="2000 h", doses=1)
+    t_half = result.nca().as_dict()["t_half"]["value"]
+    assert 180.0 / 1.5 < t_half < 180.0 * 1.5
