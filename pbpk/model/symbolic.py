@@ -17,7 +17,9 @@ hepatic uptake
     both ways: the extended clearance concept, Shitara et al. 2006).
 eliminating
     hepatic organ: metabolism of unbound drug (linear CLint or Vmax·Cu/(Km + Cu) per
-    pathway) and biliary excretion; renal organ: (f·GFR + CLsec)·Cu; gut wall:
+    pathway) and biliary excretion; renal organ: glomerular filtration f·GFR·Cu,a of the unbound drug
+    in the arterial plasma reaching the glomeruli (so that a filtered marker's clearance is GFR) and
+    tubular secretion CLsec·Cu of the unbound drug in the kidney (flow-limited); gut wall:
     first-pass loss of the absorbed flux, 1 − Fg.
 fetus
     exchanges unbound drug with the placenta: J = PS_fetus·(Cu_placenta − Cu_fetus)
@@ -174,7 +176,8 @@ def build_model(topology: Topology, name: str = "pbpk") -> SymbolicModel:
     _hepatic_uptake(b, topology, hepatic, sinusoid)
     pathway_rates = _hepatic_elimination(b, topology, hepatic, sinks)
     if topology.renal:
-        _renal_elimination(b, topology.with_role("renal").name, organs, sinks["urine"])
+        _renal_elimination(b, topology.with_role("renal").name, organs, sinks["urine"],
+                           plasma.fu * c_arterial / plasma.bp)
     if topology.dialysis:  # the dialyser clears plasma of the venous blood; its clearance is 0 between sessions
         cl_dialysis = b.parameter("CL_dialysis", "dialysis_clearance", "dialyser plasma clearance (L/h)",
                                   organ="venous")
@@ -324,13 +327,16 @@ def _hepatic_elimination(b: ModelBuilder, topology: Topology, liver: OrganTerms,
     return rates
 
 
-def _renal_elimination(b: ModelBuilder, kidney: str, organs: dict[str, OrganTerms], urine: sp.Symbol) -> None:
-    """Filtration (less passive reabsorption) and tubular secretion of unbound renal drug."""
+def _renal_elimination(b: ModelBuilder, kidney: str, organs: dict[str, OrganTerms], urine: sp.Symbol,
+                       arterial_unbound: sp.Expr) -> None:
+    """Filtration (less passive reabsorption) of the unbound drug in the arterial plasma entering the glomeruli,
+    taken from the blood side of the kidney, and tubular secretion of the unbound drug in its cells."""
     gfr = b.parameter("GFR", "filtration", "glomerular filtration rate (L/h)", organ=kidney)
     filtered = b.parameter("f_filtered", "unreabsorbed_fraction",
                            "fraction of filtered drug excreted (1 − reabsorption)", organ=kidney)
     secretion = b.parameter("CLsec_u", "secretion", "unbound tubular secretion clearance (L/h)", organ=kidney)
-    b.flow(organs[kidney].cells, urine, (filtered * gfr + secretion) * organs[kidney].unbound)
+    b.flow(organs[kidney].inlet, urine, filtered * gfr * arterial_unbound)
+    b.flow(organs[kidney].cells, urine, secretion * organs[kidney].unbound)
 
 
 def _elimination_order(state: str, topology: Topology) -> int:
