@@ -87,10 +87,10 @@ def individual(*, patient: bool = False) -> argparse.ArgumentParser:
 
 def check_ontogeny(value: str | None) -> None:
     """``--ontogeny`` names a set of ``physiology_db/ontogeny.yaml`` (None: the default)."""
-    from pbpk.physiology.ontogeny import ontogeny_sets
+    from pbpk.physiology.ontogeny import ontogeny_set_name
 
-    if value is not None and value not in ontogeny_sets():
-        raise PbpkInputError("--ontogeny", "", value, f"one of {', '.join(ontogeny_sets())} (physiology_db/ontogeny.yaml)")
+    if value is not None:
+        ontogeny_set_name(value, where="--ontogeny", field="")
 
 
 def kinetics() -> argparse.ArgumentParser:

@@ -251,11 +251,12 @@ def ontogeny_set_for(enzyme: str, organ: str, ontogeny: str, database: str | Pat
     return None
 
 
-def _set_name(data: OntogenyData, ontogeny: str | None) -> str:
-    """``ontogeny`` (default: the database's default set), checked against the sets."""
+def _set_name(data: OntogenyData, ontogeny: str | None, where: str = "ontogeny", field: str = "set") -> str:
+    """``ontogeny`` (default: the database's default set), checked against the sets; an error names ``where`` and
+    ``field`` (the caller's option)."""
     name = ontogeny or data.default_set
     if name not in data.sets:
-        raise PbpkInputError("ontogeny", "set", ontogeny, f"one of {', '.join(data.sets)} (physiology_db/ontogeny.yaml)")
+        raise PbpkInputError(where, field, ontogeny, f"one of {', '.join(data.sets)} (physiology_db/ontogeny.yaml)")
     return name
 
 
@@ -312,9 +313,11 @@ def ontogeny_sets(database: str | Path | None = None) -> tuple[str, ...]:
     return tuple(ontogeny_data(database).sets)
 
 
-def ontogeny_set_name(ontogeny: str | None, database: str | Path | None = None) -> str:
-    """The set ``ontogeny`` names, or the database's default set for None (an unknown name is an error)."""
-    return _set_name(ontogeny_data(database), ontogeny)
+def ontogeny_set_name(ontogeny: str | None, database: str | Path | None = None, *, where: str = "ontogeny",
+                      field: str = "set") -> str:
+    """The set ``ontogeny`` names, or the database's default set for None (an unknown name is an error naming
+    ``where`` and ``field``)."""
+    return _set_name(ontogeny_data(database), ontogeny, where, field)
 
 
 # -- the functions as published -------------------------------------------------------------------

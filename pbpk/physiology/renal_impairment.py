@@ -7,8 +7,8 @@ loses the kidney's lost flow), the GFR is set, haematocrit falls by the creatini
 band, the plasma unbound fraction rises by the category's multiplier and small-intestinal
 transit slows. Tubular secretion follows GFR (intact nephrons). Enzymes and transporters are
 unchanged (see the YAML); the person's ``kidney_function`` (GFR over the healthy GFR) lets a
-compound's pathway that is known to fall in kidney failure do so (its ``kidney_failure`` block). A GFR at or above the healthy one (augmented renal clearance) sets
-only the GFR. ``dialysis=True`` applies the dialysis rows (haematocrit, fu, transit).
+compound's pathway that is known to fall in kidney failure do so (its ``kidney_failure`` block).
+A GFR at or above the healthy one (augmented renal clearance) sets only the GFR. ``dialysis=True`` applies the dialysis rows (haematocrit, fu, transit).
 
 Stage words (``"G4"``, ``"CKD 3b"``, ``"severe"``, ``"ESRD"``, ``"ARC"``, ``"eGFR 15-29"``) map to GFR
 ranges by :func:`stage_range`.

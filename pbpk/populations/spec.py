@@ -101,15 +101,12 @@ def parse_population(text: str) -> PopulationSpec:
 def _ontogeny_set(name: str, kind: Kind) -> str:
     """``ontogeny SET`` of a population of children (a kind that ``matures``): a set of
     ``physiology_db/ontogeny.yaml``."""
-    from pbpk.physiology.ontogeny import ontogeny_sets
+    from pbpk.physiology.ontogeny import ontogeny_set_name
 
     if not kind.matures:
         raise PbpkInputError("population", "ontogeny", name, f"a population of children (the {kind.title}' enzymes "
                              "are mature)")
-    if name not in ontogeny_sets():
-        raise PbpkInputError("population", "ontogeny", name,
-                             f"one of {', '.join(ontogeny_sets())} (physiology_db/ontogeny.yaml)")
-    return name
+    return ontogeny_set_name(name, where="population", field="ontogeny")
 
 
 def _within(span: tuple[float, float], limits: tuple[float, float], unit: str) -> tuple[float, float]:

@@ -127,7 +127,9 @@ def sections(trends: Sequence[RenalTrend], figure: Path) -> list[tuple]:
               f"each lies within {WITHIN:.0%}. An intercept miss is either a non-renal clearance that the model keeps "
               "constant while the patients' falls with renal function (only a compound pathway with a kidney_failure "
               "change falls) or a bend of the simulated line that a straight fit over the published range carries "
-              "to CrCL 0; each regression file's note says which."),
+              "to CrCL 0. A slope miss comes from the renal clearance per mL/min: pbpk's is fu·(GFR + secretion) "
+              "with the CrCL taken as the GFR, the patients' that of their measured or estimated CrCL. Each "
+              "regression file's note says which."),
         ("table", ("compound", "study", "slope published", "slope simulated", "intercept published (mL/min)",
                    "intercept simulated (mL/min)", f"both within {WITHIN:.0%}"), rows),
         ("img", figure, "clearance against creatinine clearance, simulated and published"),
